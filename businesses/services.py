@@ -1,0 +1,96 @@
+"""Services that write to the registry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, Max, Sum
+
+from .models import Business, MonthlyRecord, SizeClass, UITValue
+
+# Ley 30056 thresholds in UIT of annual sales.
+MICRO_MAX_UIT = 150
+SMALL_MAX_UIT = 1700
+MEDIUM_MAX_UIT = 2300
+
+
+def size_class_for_sales(annual_sales: Decimal | float | None, uit: Decimal | float | None) -> str:
+    """The Ley 30056 size class of a business with ``annual_sales`` soles in a year whose UIT is
+    ``uit`` soles: micro <= 150 UIT < small <= 1,700 UIT < medium <= 2,300 UIT < large."""
+    if annual_sales is None or not uit:
+        return SizeClass.UNKNOWN
+    in_uit = Decimal(str(annual_sales)) / Decimal(str(uit))
+    if in_uit <= MICRO_MAX_UIT:
+        return SizeClass.MICRO
+    if in_uit <= SMALL_MAX_UIT:
+        return SizeClass.SMALL
+    if in_uit <= MEDIUM_MAX_UIT:
+        return SizeClass.MEDIUM
+    return SizeClass.LARGE
+
+
+def _uit_for_year(uit_by_year: dict[int, Decimal], year: int) -> Decimal | None:
+    """The UIT of ``year``, or of the latest earlier year on file (the table may lag a year)."""
+    if year in uit_by_year:
+        return uit_by_year[year]
+    earlier = [y for y in uit_by_year if y <= year]
+    return uit_by_year[max(earlier)] if earlier else None
+
+
+@transaction.atomic
+def business_refresh_size_classes(*, business_ids: Iterable[int] | None = None) -> int:
+    """Derive each business's size class from its last 12 months of sales (the 12 months up to
+    its latest record) and the UIT of that latest record's year. Returns how many changed.
+
+    A business with fewer than 12 months on record has its annual sales estimated as the mean
+    of the months it has, times 12; a business with no records is "unknown".
+    """
+    uit_by_year = dict(UITValue.objects.values_list("year", "value"))
+    businesses = Business.objects.all()
+    if business_ids is not None:
+        businesses = businesses.filter(pk__in=list(business_ids))
+    latest = dict(
+        MonthlyRecord.objects.filter(business__in=businesses)
+        .order_by()
+        .values("business")
+        .annotate(last=Max("period"))
+        .values_list("business", "last")
+    )
+    # One aggregate query per distinct latest month (few), not one per business.
+    annual: dict[int, tuple[Decimal, int]] = {}
+    by_last: dict[dt.date, list[int]] = {}
+    for business_id, last in latest.items():
+        by_last.setdefault(last, []).append(business_id)
+    for last, ids in by_last.items():
+        start = _months_before(last, 11)
+        rows = (
+            MonthlyRecord.objects.filter(business_id__in=ids, period__gte=start, period__lte=last)
+            .order_by()
+            .values("business")
+            .annotate(total=Sum("sales"), months=Count("id"))
+            .values_list("business", "total", "months")
+        )
+        for business_id, total, months in rows:
+            annual[business_id] = (total * 12 / months, last.year)
+
+    changed = []
+    for business in businesses.only("pk", "size_class"):
+        if business.pk in annual:
+            sales, year = annual[business.pk]
+            new = size_class_for_sales(sales, _uit_for_year(uit_by_year, year))
+        else:
+            new = SizeClass.UNKNOWN
+        if new != business.size_class:
+            business.size_class = new
+            changed.append(business)
+    Business.objects.bulk_update(changed, ["size_class"], batch_size=2000)
+    return len(changed)
+
+
+def _months_before(period: dt.date, months: int) -> dt.date:
+    index = period.year * 12 + period.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+

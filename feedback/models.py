@@ -1,0 +1,1 @@
+# Advisor annotations on advice, outcomes and label overrides arrive with the portal issue.

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = _("Portal")
+
+    def ready(self) -> None:
+        from .roles import sync_role_groups_after_migrate
+
+        # Models added by later migrations get their permissions into the role groups too.
+        post_migrate.connect(sync_role_groups_after_migrate, sender=self)

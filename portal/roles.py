@@ -1,0 +1,146 @@
+"""Roles and the one place that decides which businesses a user may see.
+
+Every view, API viewset and export reads businesses through :func:`visible_businesses`, and
+loads a single business through :func:`get_visible_business_or_404`, so a business outside the
+user's scope is simply not there (404), whatever link was followed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from businesses.models import Business
+
+ADVISOR = "advisor"
+SUPERVISOR = "supervisor"
+STEWARD = "steward"
+PARTNER = "partner"
+ROLES = (ADVISOR, SUPERVISOR, STEWARD, PARTNER)
+ROLE_LABELS = {
+    ADVISOR: _("Advisor"),
+    SUPERVISOR: _("Regional coordinator"),
+    STEWARD: _("Data steward"),
+    PARTNER: _("Partner system"),
+}
+
+# Django model permissions per role, as "app_label.action_model"; a "*" action means all four.
+# Scoping (which rows) is decided by visible_businesses, not by these.
+_ADVISOR_PERMS = [
+    "businesses.view_business",
+    "businesses.view_monthlyrecord",
+    "businesses.view_marketindicator",
+    "businesses.view_supportprogramme",
+    "businesses.view_region",
+    "businesses.view_sector",
+]
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    ADVISOR: _ADVISOR_PERMS,
+    SUPERVISOR: _ADVISOR_PERMS + ["businesses.change_business"],
+    STEWARD: [
+        "businesses.*",
+        "forecasting.*",
+        "feedback.view_*",
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_group",
+    ],
+    PARTNER: [],
+}
+
+
+def _matching_permissions(Permission, spec: str):  # noqa: N803 - a model class
+    app_label, codename = spec.split(".", 1)
+    perms = Permission.objects.filter(content_type__app_label=app_label)
+    if codename == "*":
+        return perms
+    if codename.endswith("_*"):
+        return perms.filter(codename__startswith=codename[:-1])
+    return perms.filter(codename=codename)
+
+
+def sync_role_groups(apps=None) -> None:
+    """Create the role groups and give each exactly its permissions (idempotent)."""
+    if apps is None:
+        from django.apps import apps as global_apps
+
+        apps = global_apps
+    Group = apps.get_model("auth", "Group")  # noqa: N806
+    Permission = apps.get_model("auth", "Permission")  # noqa: N806
+    for role, specs in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        perm_ids: set[int] = set()
+        for spec in specs:
+            perm_ids.update(_matching_permissions(Permission, spec).values_list("pk", flat=True))
+        group.permissions.set(perm_ids)
+
+
+def sync_role_groups_after_migrate(sender, **kwargs) -> None:
+    sync_role_groups()
+
+
+def role_names(user) -> frozenset[str]:
+    """The role groups of ``user``, read once per user object."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_role_names", None)
+    if cached is None:
+        cached = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        user._role_names = cached
+    return cached
+
+
+def has_role(user, role: str) -> bool:
+    return role in role_names(user)
+
+
+def sees_every_business(user) -> bool:
+    return user.is_active and (user.is_superuser or has_role(user, STEWARD))
+
+
+def visible_businesses(user) -> QuerySet[Business]:
+    """The businesses ``user`` may see: the single source of truth for scoping.
+
+    - superuser and steward: all businesses;
+    - supervisor: the businesses of the regions they coordinate;
+    - advisor: the businesses assigned to them;
+    - partner: the businesses it submitted or was granted (the API issue adds grants);
+    - anyone else, or an inactive or anonymous user: none.
+    A user with several roles sees the union.
+    """
+    from businesses.models import Business
+
+    if not (user.is_authenticated and user.is_active):
+        return Business.objects.none()
+    if sees_every_business(user):
+        return Business.objects.all()
+    roles = role_names(user)
+    scope = Q(pk__in=[])
+    if SUPERVISOR in roles:
+        scope |= Q(region__in=user.supervised_regions.values("region"))
+    if ADVISOR in roles or SUPERVISOR in roles:
+        scope |= Q(advisor=user)
+    if scope == Q(pk__in=[]):
+        return Business.objects.none()
+    return Business.objects.filter(scope)
+
+
+def get_visible_business_or_404(user, pk) -> Business:
+    """Load one business through the scope: outside it, the business does not exist (404)."""
+    try:
+        return visible_businesses(user).select_related("sector", "region", "advisor").get(pk=pk)
+    except (visible_businesses(user).model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def role_context(request) -> dict:
+    """Template context: the current user's roles, for menus (never for access decisions)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"user_roles": frozenset()}
+    return {"user_roles": role_names(user)}

@@ -1,0 +1,61 @@
+"""Fixtures shared by every tier: users in each role, businesses, and a plain-HTTP client."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import Group
+
+from portal import roles
+from tests.factories import BusinessFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    # Production settings redirect to HTTPS; the test client speaks plain HTTP.
+    settings.SECURE_SSL_REDIRECT = False
+
+
+def _user_with_role(role: str, **kwargs):
+    user = UserFactory(**kwargs)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def advisor(db):
+    return _user_with_role(roles.ADVISOR, username="asesora")
+
+
+@pytest.fixture
+def other_advisor(db):
+    return _user_with_role(roles.ADVISOR, username="otro.asesor")
+
+
+@pytest.fixture
+def supervisor(db):
+    from businesses.models import SupervisedRegion
+
+    user = _user_with_role(roles.SUPERVISOR, username="coordinadora")
+    SupervisedRegion.objects.create(user=user, region_id="15")
+    return user
+
+
+@pytest.fixture
+def steward(db):
+    return _user_with_role(roles.STEWARD, username="gestor", is_staff=True)
+
+
+@pytest.fixture
+def partner(db):
+    return _user_with_role(roles.PARTNER, username="aliado")
+
+
+@pytest.fixture
+def business(db, advisor):
+    """A Lima business assigned to ``advisor``, with a year of records."""
+    from tests.factories import MonthlyRecordFactory
+
+    b = BusinessFactory(advisor=advisor, region_id="15", ubigeo="150101")
+    for month in range(1, 13):
+        MonthlyRecordFactory(business=b, period=dt.date(2024, month, 1))
+    return b
