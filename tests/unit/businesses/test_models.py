@@ -44,9 +44,10 @@ def test_a_period_must_be_a_month_that_has_started():
 
 def test_ubigeo_must_lie_in_the_business_region():
     business = BusinessFactory.build(region_id="04", ubigeo="150101")
-    with translation.override("en"), pytest.raises(ValidationError) as error:
-        business.full_clean()
-    assert "not in region 04" in error.value.message_dict["ubigeo"][0]
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as error:
+            business.full_clean()
+        assert "not in region 04" in error.value.message_dict["ubigeo"][0]
 
 
 def test_a_business_belongs_to_a_division_not_a_section():
