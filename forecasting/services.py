@@ -1,0 +1,73 @@
+"""Services over model versions: promotion and rollback, recorded with who and why."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import ModelEvent, ModelVersion
+
+
+class PromotionError(Exception):
+    pass
+
+
+@transaction.atomic
+def model_version_promote(*, version: ModelVersion, user=None, reason: str = "") -> ModelVersion:
+    """Make ``version`` the production model of its kind; the previous one is archived."""
+    version = ModelVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status not in (ModelVersion.Status.CANDIDATE, ModelVersion.Status.ARCHIVED):
+        raise PromotionError(
+            _("Only a candidate or archived version can be promoted (%(v)s is %(s)s).")
+            % {"v": version, "s": version.get_status_display()}
+        )
+    current = (
+        ModelVersion.objects.select_for_update()
+        .filter(kind=version.kind, status=ModelVersion.Status.PRODUCTION)
+        .first()
+    )
+    if current is not None:
+        current.status = ModelVersion.Status.ARCHIVED
+        current.save(update_fields=["status"])
+        ModelEvent.objects.create(
+            model_version=current,
+            action=ModelEvent.Action.ARCHIVED,
+            user=user,
+            reason=_("Replaced by version %(n)d.") % {"n": version.version},
+        )
+    version.status = ModelVersion.Status.PRODUCTION
+    version.promoted_at = timezone.now()
+    version.save(update_fields=["status", "promoted_at"])
+    ModelEvent.objects.create(
+        model_version=version, action=ModelEvent.Action.PROMOTED, user=user, reason=reason
+    )
+    return version
+
+
+@transaction.atomic
+def model_version_rollback(*, kind: str, user=None, reason: str = "") -> ModelVersion:
+    """Put back the version that was in production before the current one."""
+    current = ModelVersion.objects.filter(kind=kind, status=ModelVersion.Status.PRODUCTION).first()
+    previous = (
+        ModelVersion.objects.filter(
+            kind=kind,
+            status=ModelVersion.Status.ARCHIVED,
+            promoted_at__isnull=False,
+            **({"promoted_at__lt": current.promoted_at} if current else {}),
+        )
+        .order_by("-promoted_at")
+        .first()
+    )
+    if previous is None:
+        raise PromotionError(_("There is no earlier production version to roll back to."))
+    promoted = model_version_promote(version=previous, user=user, reason=reason)
+    ModelEvent.objects.create(
+        model_version=promoted, action=ModelEvent.Action.ROLLED_BACK, user=user, reason=reason
+    )
+    return promoted
+
+
+def next_version_number(kind: str) -> int:
+    last = ModelVersion.objects.filter(kind=kind).order_by("-version").first()
+    return (last.version + 1) if last else 1
