@@ -76,18 +76,25 @@ def business_refresh_size_classes(*, business_ids: Iterable[int] | None = None) 
         for business_id, total, months in rows:
             annual[business_id] = (total * 12 / months, last.year)
 
-    changed = []
-    for business in businesses.only("pk", "size_class"):
-        if business.pk in annual:
-            sales, year = annual[business.pk]
+    new_class: dict[int, str] = {}
+    for business_id, current in businesses.values_list("pk", "size_class"):
+        if business_id in annual:
+            sales, year = annual[business_id]
             new = size_class_for_sales(sales, _uit_for_year(uit_by_year, year))
         else:
             new = SizeClass.UNKNOWN
-        if new != business.size_class:
-            business.size_class = new
-            changed.append(business)
-    Business.objects.bulk_update(changed, ["size_class"], batch_size=2000)
-    return len(changed)
+        if new != current:
+            new_class[business_id] = new
+    # One UPDATE per class and chunk of ids, not one per business.
+    by_class: dict[str, list[int]] = {}
+    for business_id, size_class in new_class.items():
+        by_class.setdefault(size_class, []).append(business_id)
+    for size_class, ids in by_class.items():
+        for start in range(0, len(ids), 5000):
+            Business.objects.filter(pk__in=ids[start : start + 5000]).update(
+                size_class=size_class
+            )
+    return len(new_class)
 
 
 def _months_before(period: dt.date, months: int) -> dt.date:
