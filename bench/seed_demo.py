@@ -32,17 +32,33 @@ def main() -> None:
             "print(json.dumps({'records': r.records, 'seconds': r.seconds}))"
         )
         start = time.perf_counter()
-        out = subprocess.run(
-            [*manage, "shell", "-c", code], env=env, check=True, cwd=ROOT,
-            capture_output=True, text=True,
-        ).stdout.strip().splitlines()[-1]
+        out = (
+            subprocess.run(
+                [*manage, "shell", "-c", code],
+                env=env,
+                check=True,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         wall = time.perf_counter() - start
     inner = json.loads(out)
-    print(json.dumps({
-        "businesses": args.businesses, "months": args.months, "records": inner["records"],
-        "seconds_total": inner["seconds"]["total"], "seconds_wall_with_startup": round(wall, 2),
-        "seconds": inner["seconds"], "database": "sqlite",
-    }))
+    print(
+        json.dumps(
+            {
+                "businesses": args.businesses,
+                "months": args.months,
+                "records": inner["records"],
+                "seconds_total": inner["seconds"]["total"],
+                "seconds_wall_with_startup": round(wall, 2),
+                "seconds": inner["seconds"],
+                "database": "sqlite",
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -31,7 +31,8 @@ def bulk_insert_rows(
                     copy.write_row(row)
                     written += 1
             return written
-        sql = f"INSERT INTO {qn(table)} ({cols}) VALUES ({', '.join(['%s'] * len(columns))})"
+        marks = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {qn(table)} ({cols}) VALUES ({marks})"  # noqa: S608 - model's names
         iterator = iter(rows)
         while batch := list(islice(iterator, BATCH)):
             cursor.executemany(sql, batch)

@@ -30,7 +30,7 @@ from .models import (
 )
 from .services import business_refresh_size_classes
 
-DEMO_PASSWORD = "asesor-demo-2026"  # printed by seed_demo; demo databases only
+DEMO_PASSWORD = "asesor-demo-2026"  # noqa: S105 - printed by seed_demo; demo databases only
 SATISFACTION_CODES = {0.0: "low", 1.0: "medium", 2.0: "high"}
 
 # (username, full name, role, regions it covers: advisors get businesses there, supervisors
@@ -50,20 +50,43 @@ DEMO_USERS = [
 ADVISOR_CASELOAD = 120
 
 DEMO_PROGRAMMES = [
-    ("tu-empresa", "Programa Nacional Tu Empresa", SupportProgramme.Axis.FORMALISATION,
-     "Formalización, herramientas digitales y acceso a financiamiento para MYPE."),
-    ("proinnovate", "ProInnóvate", SupportProgramme.Axis.INNOVATION,
-     "Fondos no reembolsables para innovación y adopción de tecnología."),
-    ("compras-a-myperu", "Compras a MYPErú", SupportProgramme.Axis.MARKETS,
-     "Compras del Estado a las MYPE."),
-    ("cite-asistencia", "Asistencia técnica de la Red CITE", SupportProgramme.Axis.INNOVATION,
-     "Asistencia técnica y transferencia tecnológica de los Centros de Innovación "
-     "Productiva y Transferencia Tecnológica."),
-    ("cde-articulacion", "Articulación comercial de los CDE", SupportProgramme.Axis.ARTICULATION,
-     "Articulación productiva y comercial desde los Centros de Desarrollo Empresarial."),
-    ("tu-empresa-financiamiento", "Tu Empresa: acceso a financiamiento",
-     SupportProgramme.Axis.FINANCING,
-     "Orientación para acceder a crédito y productos financieros formales."),
+    (
+        "tu-empresa",
+        "Programa Nacional Tu Empresa",
+        SupportProgramme.Axis.FORMALISATION,
+        "Formalización, herramientas digitales y acceso a financiamiento para MYPE.",
+    ),
+    (
+        "proinnovate",
+        "ProInnóvate",
+        SupportProgramme.Axis.INNOVATION,
+        "Fondos no reembolsables para innovación y adopción de tecnología.",
+    ),
+    (
+        "compras-a-myperu",
+        "Compras a MYPErú",
+        SupportProgramme.Axis.MARKETS,
+        "Compras del Estado a las MYPE.",
+    ),
+    (
+        "cite-asistencia",
+        "Asistencia técnica de la Red CITE",
+        SupportProgramme.Axis.INNOVATION,
+        "Asistencia técnica y transferencia tecnológica de los Centros de Innovación "
+        "Productiva y Transferencia Tecnológica.",
+    ),
+    (
+        "cde-articulacion",
+        "Articulación comercial de los CDE",
+        SupportProgramme.Axis.ARTICULATION,
+        "Articulación productiva y comercial desde los Centros de Desarrollo Empresarial.",
+    ),
+    (
+        "tu-empresa-financiamiento",
+        "Tu Empresa: acceso a financiamiento",
+        SupportProgramme.Axis.FINANCING,
+        "Orientación para acceder a crédito y productos financieros formales.",
+    ),
 ]
 
 
@@ -202,7 +225,15 @@ def _load_records(panel: SyntheticPanel, ids: dict[int, int], data_import: DataI
     )
     return bulk_insert_rows(
         MonthlyRecord,
-        ["business_id", "period", "sales", "costs", "employees", "satisfaction", "source_import_id"],
+        [
+            "business_id",
+            "period",
+            "sales",
+            "costs",
+            "employees",
+            "satisfaction",
+            "source_import_id",
+        ],
         rows,
     )
 

@@ -167,6 +167,11 @@ class DataImport(TimestampedModel):
     rows_read = models.PositiveIntegerField(_("rows read"), default=0)
     rows_created = models.PositiveIntegerField(_("rows created"), default=0)
     rows_updated = models.PositiveIntegerField(_("rows updated"), default=0)
+    rows_unchanged = models.PositiveIntegerField(
+        _("rows unchanged"),
+        default=0,
+        help_text=_("Valid rows identical to what was already stored (a re-sent row)."),
+    )
     rows_rejected = models.PositiveIntegerField(_("rows rejected"), default=0)
     rejected_rows = models.JSONField(_("rejected rows"), default=list, blank=True)
     parameters = models.JSONField(_("parameters"), default=dict, blank=True)

@@ -91,13 +91,10 @@ def business_refresh_size_classes(*, business_ids: Iterable[int] | None = None) 
         by_class.setdefault(size_class, []).append(business_id)
     for size_class, ids in by_class.items():
         for start in range(0, len(ids), 5000):
-            Business.objects.filter(pk__in=ids[start : start + 5000]).update(
-                size_class=size_class
-            )
+            Business.objects.filter(pk__in=ids[start : start + 5000]).update(size_class=size_class)
     return len(new_class)
 
 
 def _months_before(period: dt.date, months: int) -> dt.date:
     index = period.year * 12 + period.month - 1 - months
     return dt.date(index // 12, index % 12 + 1, 1)
-

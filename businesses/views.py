@@ -20,6 +20,4 @@ def caseload(request):
 def business_detail(request, pk: int):
     business = get_visible_business_or_404(request.user, pk)
     records = business_records(business=business)
-    return render(
-        request, "businesses/detail.html", {"business": business, "records": records}
-    )
+    return render(request, "businesses/detail.html", {"business": business, "records": records})

@@ -4,7 +4,7 @@ Artifacts are written only by training (workers or the ``train`` command), only 
 ``settings.MODEL_STORE_DIR``. ``joblib.load`` runs code from the file it reads, so nothing is
 loaded until the file's SHA-256 matches the digest recorded in its ModelVersion and its
 HMAC-SHA256, keyed by a server secret, matches too: a tampered, swapped or foreign file is
-refused with :class:`ArtifactRefused` and never unpickled.
+refused with :class:`ArtifactRefusedError` and never unpickled.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from .models import ModelVersion
 
 
-class ArtifactRefused(Exception):
+class ArtifactRefusedError(Exception):
     """The artifact is missing, outside the store, or does not match its recorded digests."""
 
 
@@ -59,18 +59,18 @@ def artifact_save(obj: Any, *, kind: str, version: int) -> tuple[str, str, str]:
 def artifact_load(model_version: ModelVersion) -> Any:
     """Load a version's artifact after checking where it is and that it is the one recorded."""
     if not model_version.artifact_path or not model_version.artifact_sha256:
-        raise ArtifactRefused(_("Model %(v)s has no artifact.") % {"v": model_version})
+        raise ArtifactRefusedError(_("Model %(v)s has no artifact.") % {"v": model_version})
     directory = store_dir().resolve()
     path = (directory / model_version.artifact_path).resolve()
     if path.parent != directory:
-        raise ArtifactRefused(
+        raise ArtifactRefusedError(
             _("Refused to load %(path)s: artifacts load only from the registry's store.")
             % {"path": model_version.artifact_path}
         )
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise ArtifactRefused(
+        raise ArtifactRefusedError(
             _("The artifact of %(v)s cannot be read: %(error)s")
             % {"v": model_version, "error": error.strerror}
         ) from error
@@ -78,7 +78,7 @@ def artifact_load(model_version: ModelVersion) -> Any:
     if not hmac.compare_digest(digest, model_version.artifact_sha256) or not hmac.compare_digest(
         _hmac(data), model_version.artifact_hmac
     ):
-        raise ArtifactRefused(
+        raise ArtifactRefusedError(
             _(
                 "Refused to load the artifact of %(v)s: its digest does not match the registry "
                 "(the file was changed or replaced)."

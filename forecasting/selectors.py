@@ -50,8 +50,14 @@ def _frame(sql: str, columns: Sequence[str], params: Sequence = ()) -> pd.DataFr
             buffer.seek(0)
             if not buffer.getbuffer().nbytes:
                 return pd.DataFrame(columns=list(columns))
-            return pd.read_csv(buffer, header=None, names=list(columns), dtype=str,
-                               keep_default_na=False, na_values=[""])
+            return pd.read_csv(
+                buffer,
+                header=None,
+                names=list(columns),
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+            )
         cursor.execute(sql, params)
         return pd.DataFrame.from_records(cursor.fetchall(), columns=list(columns))
 
@@ -94,7 +100,12 @@ def businesses_frame(business_ids: Sequence[int] | None = None) -> pd.DataFrame:
     if business_ids is not None:
         qs = qs.filter(pk__in=list(business_ids))
     rows = qs.values_list(
-        "pk", "sector__section_id", "sector_id", "region_id", "founded", "women_led",
+        "pk",
+        "sector__section_id",
+        "sector_id",
+        "region_id",
+        "founded",
+        "women_led",
         "sells_online",
     ).order_by("pk")
     frame = pd.DataFrame.from_records(list(rows), columns=schema.BUSINESS_COLUMNS)

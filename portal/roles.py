@@ -40,7 +40,7 @@ _ADVISOR_PERMS = [
 ]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     ADVISOR: _ADVISOR_PERMS,
-    SUPERVISOR: _ADVISOR_PERMS + ["businesses.change_business"],
+    SUPERVISOR: [*_ADVISOR_PERMS, "businesses.change_business"],
     STEWARD: [
         "businesses.*",
         "forecasting.*",
@@ -70,8 +70,8 @@ def sync_role_groups(apps=None) -> None:
         from django.apps import apps as global_apps
 
         apps = global_apps
-    Group = apps.get_model("auth", "Group")  # noqa: N806
-    Permission = apps.get_model("auth", "Permission")  # noqa: N806
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
     for role, specs in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role)
         perm_ids: set[int] = set()

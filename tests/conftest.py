@@ -13,6 +13,8 @@ from tests.factories import BusinessFactory, UserFactory
 def _plain_http(settings):
     # Production settings redirect to HTTPS; the test client speaks plain HTTP.
     settings.SECURE_SSL_REDIRECT = False
+    # Argon2 is the production hasher; tests hash many demo passwords and need not be slow.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _user_with_role(role: str, **kwargs):

@@ -35,12 +35,27 @@ def worker_env(database_name: str, **extra: str) -> dict[str, str]:
 
 def start_worker(env: dict[str, str], *, concurrency: int = 1, log: Path) -> subprocess.Popen:
     cmd = [
-        sys.executable, "-m", "celery", "-A", "portal", "worker",
-        "--loglevel", "info", "--concurrency", str(concurrency),
-        "--hostname", f"test-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "portal",
+        "worker",
+        "--loglevel",
+        "info",
+        "--concurrency",
+        str(concurrency),
+        "--hostname",
+        f"test-{os.getpid()}@%h",
+        "--without-gossip",
+        "--without-mingle",
     ]
     return subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
 

@@ -21,8 +21,9 @@ UNDER_CI = os.environ.get("CI", "").lower() == "true"
 def _reachable(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
     try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or
-                                       default_port), timeout=3):
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=3
+        ):
             return True
     except OSError:
         return False
@@ -39,7 +40,9 @@ def _require(condition: bool, why: str) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def _services_are_real():
     db = settings.DATABASES["default"]
-    _require(db["ENGINE"].endswith("postgresql"), f"DATABASE_URL is not PostgreSQL ({db['ENGINE']})")
+    _require(
+        db["ENGINE"].endswith("postgresql"), f"DATABASE_URL is not PostgreSQL ({db['ENGINE']})"
+    )
     _require(
         _reachable(f"//{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}", 5432),
         "PostgreSQL is not reachable",

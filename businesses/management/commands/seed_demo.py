@@ -31,8 +31,12 @@ class Command(BaseCommand):
         load = demo_data_load(businesses=businesses, months=months, seed=seed)
         self.stdout.write(
             _("Loaded %(b)d businesses, %(r)d monthly records, %(i)d indicator values in %(s)s s.")
-            % {"b": load.businesses, "r": load.records, "i": load.indicators,
-               "s": load.seconds["total"]}
+            % {
+                "b": load.businesses,
+                "r": load.records,
+                "i": load.indicators,
+                "s": load.seconds["total"],
+            }
         )
         self.stdout.write(_("Demo logins (password: %(p)s):") % {"p": DEMO_PASSWORD})
         for username, role in load.users:

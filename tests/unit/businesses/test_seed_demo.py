@@ -45,8 +45,11 @@ def test_seed_refuses_to_load_twice_unless_asked(seeded):
 
 
 def test_a_demo_advisor_logs_in_and_sees_their_caseload(client, seeded):
-    advisor = get_user_model().objects.filter(groups__name=roles.ADVISOR,
-                                              assigned_businesses__isnull=False).first()
+    advisor = (
+        get_user_model()
+        .objects.filter(groups__name=roles.ADVISOR, assigned_businesses__isnull=False)
+        .first()
+    )
     response = client.post(
         reverse("login"), {"username": advisor.username, "password": DEMO_PASSWORD}, follow=True
     )

@@ -5,7 +5,12 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from forecasting.models import ModelEvent, ModelKind, ModelVersion
-from forecasting.registry import ArtifactRefused, artifact_load, artifact_save, production_models
+from forecasting.registry import (
+    ArtifactRefusedError,
+    artifact_load,
+    artifact_save,
+    production_models,
+)
 from forecasting.services import PromotionError, model_version_promote, model_version_rollback
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +28,11 @@ def _store(settings, tmp_path):
 def _version(obj, *, version=1, kind=ModelKind.FORECASTER, status=ModelVersion.Status.CANDIDATE):
     path, sha, mac = artifact_save(obj, kind=kind, version=version)
     return ModelVersion.objects.create(
-        kind=kind, version=version, status=status, artifact_path=path, artifact_sha256=sha,
+        kind=kind,
+        version=version,
+        status=status,
+        artifact_path=path,
+        artifact_sha256=sha,
         artifact_hmac=mac,
     )
 
@@ -39,7 +48,7 @@ def test_a_tampered_artifact_is_refused_before_unpickling(settings):
     data = bytearray(path.read_bytes())
     data[-1] ^= 0xFF
     path.write_bytes(bytes(data))
-    with pytest.raises(ArtifactRefused, match="digest"):
+    with pytest.raises(ArtifactRefusedError, match="digest"):
         artifact_load(version)
 
 
@@ -56,14 +65,14 @@ def test_a_file_swapped_in_with_a_matching_sha256_but_no_key_is_refused(settings
     # Someone who can write the database too records the new file's sha256 — without the key
     # they cannot forge the HMAC.
     version.artifact_sha256 = hashlib.sha256(evil.getvalue()).hexdigest()
-    with pytest.raises(ArtifactRefused):
+    with pytest.raises(ArtifactRefusedError):
         artifact_load(version)
 
 
 def test_a_path_outside_the_store_is_refused(settings, tmp_path):
     version = _version({"w": 1})
     version.artifact_path = "../../etc/passwd"
-    with pytest.raises(ArtifactRefused, match="store"):
+    with pytest.raises(ArtifactRefusedError, match="store"):
         artifact_load(version)
 
 
@@ -85,7 +94,9 @@ def test_promotion_archives_the_previous_version_and_serving_notices(steward):
     assert production_models.get(ModelKind.FORECASTER)[1] == {"w": 2}
     event = ModelEvent.objects.filter(model_version=v2).first()
     assert (event.action, event.user, event.reason) == (
-        ModelEvent.Action.PROMOTED, steward, "beats v1 on held-out months"
+        ModelEvent.Action.PROMOTED,
+        steward,
+        "beats v1 on held-out months",
     )
 
 

@@ -16,9 +16,7 @@ from tests.workers import start_worker, stop_worker, wait_for, worker_env
 def test_a_task_crosses_to_a_worker_process_through_the_embedded_broker(tmp_path):
     assert settings.CELERY_BROKER_URL == "filesystem://"
     token = uuid.uuid4().hex
-    worker = start_worker(
-        worker_env(connection.settings_dict["NAME"]), log=tmp_path / "worker.log"
-    )
+    worker = start_worker(worker_env(connection.settings_dict["NAME"]), log=tmp_path / "worker.log")
     try:
         heartbeat.delay(token)
         seen = wait_for(lambda: WorkerHeartbeat.objects.filter(token=token).first(), timeout=60)

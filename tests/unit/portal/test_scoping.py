@@ -57,8 +57,9 @@ def test_there_are_business_urls_to_check():
 
 
 @pytest.mark.parametrize(("name", "kwarg"), _business_urls())
-def test_another_advisor_gets_404_on_every_business_url(client, business, other_advisor, name,
-                                                        kwarg):
+def test_another_advisor_gets_404_on_every_business_url(
+    client, business, other_advisor, name, kwarg
+):
     url = reverse(name, kwargs={kwarg: business.pk})
     client.force_login(business.advisor)
     assert client.get(url).status_code == 200
@@ -76,8 +77,9 @@ def test_caseload_lists_only_my_businesses(client, advisor, other_advisor):
     assert b"Bodega Ajena" not in response.content
 
 
-def test_caseload_query_count_does_not_grow_with_rows(client, advisor,
-                                                      django_assert_max_num_queries):
+def test_caseload_query_count_does_not_grow_with_rows(
+    client, advisor, django_assert_max_num_queries
+):
     BusinessFactory.create_batch(3, advisor=advisor)
     client.force_login(advisor)
     with django_assert_max_num_queries(8) as few:
