@@ -1,9 +1,22 @@
 """Admin pages for the registry. At 100,000 businesses and millions of records every list page
 selects its related rows in the same query, skips the full count and uses raw id widgets."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
+from .imports import ImportRefusedError, data_import_run
+from .imports.forms import DataImportConfirmForm, DataImportUploadForm
+from .imports.importers import IMPORTERS
+from .imports.report import data_import_rejections_csv
+from .imports.uploads import upload_discard, upload_path, upload_store
 from .models import (
     Business,
     DataImport,
@@ -126,12 +139,129 @@ class DataImportAdmin(FastListAdmin):
         "rows_read",
         "rows_created",
         "rows_updated",
+        "rows_unchanged",
         "rows_rejected",
     ]
     list_select_related = ["uploaded_by"]
     list_filter = ["kind", "status"]
     search_fields = ["file_name", "sha256"]
     readonly_fields = [f.name for f in DataImport._meta.fields]
+    change_list_template = "admin/businesses/dataimport/change_list.html"
+    change_form_template = "admin/businesses/dataimport/change_form.html"
+    # The preview lists this many problems; the stored report and its CSV keep them all.
+    preview_problems = 1000
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("import/", view(self.import_view), name="businesses_dataimport_import"),
+            path(
+                "import/confirm/",
+                view(self.import_confirm_view),
+                name="businesses_dataimport_import_confirm",
+            ),
+            path(
+                "<path:object_id>/rejected.csv",
+                view(self.rejected_csv_view),
+                name="businesses_dataimport_rejected_csv",
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # A data import is made by importing a file, never typed in.
+        return redirect("admin:businesses_dataimport_import")
+
+    def _context(self, request, **extra) -> dict:
+        return {**self.admin_site.each_context(request), "opts": self.model._meta, **extra}
+
+    def import_view(self, request):
+        """Upload a file, then show its dry run: the counts and every rejected row."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = DataImportUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            uploaded = form.cleaned_data["file"]
+            kind = form.cleaned_data["kind"]
+            sha256 = None
+            try:
+                sha256 = upload_store(uploaded=uploaded)
+                report = data_import_run(
+                    kind=kind, path=upload_path(sha256=sha256), file_name=uploaded.name,
+                    dry_run=True,
+                )  # fmt: skip
+            except ImportRefusedError as refused:
+                if sha256:
+                    upload_discard(sha256=sha256)
+                form.add_error("file", str(refused))
+            else:
+                confirm = DataImportConfirmForm(
+                    initial={"kind": kind, "sha256": sha256, "file_name": uploaded.name}
+                )
+                return TemplateResponse(
+                    request,
+                    "admin/businesses/dataimport/import_preview.html",
+                    self._context(
+                        request,
+                        title=_("Preview of the import"),
+                        report=report,
+                        problems=report.problems[: self.preview_problems],
+                        confirm_form=confirm,
+                    ),
+                )
+        kinds = [
+            (label, [c.names() for c in IMPORTERS[value].columns if c.required],
+             [c.names() for c in IMPORTERS[value].columns if not c.required])
+            for value, label in DataImport.Kind.choices
+            if value in IMPORTERS
+        ]  # fmt: skip
+        return TemplateResponse(
+            request,
+            "admin/businesses/dataimport/import_form.html",
+            self._context(request, title=_("Import data"), form=form, kinds=kinds),
+        )
+
+    @method_decorator(require_POST)
+    def import_confirm_view(self, request):
+        """Run the previewed import for real, then show its report."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = DataImportConfirmForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("The import could not be confirmed: upload the file again."))
+            return redirect("admin:businesses_dataimport_import")
+        sha256 = form.cleaned_data["sha256"]
+        try:
+            report = data_import_run(
+                kind=form.cleaned_data["kind"],
+                path=upload_path(sha256=sha256),
+                file_name=form.cleaned_data["file_name"],
+                user=request.user,
+                expected_sha256=sha256,
+            )
+        except ImportRefusedError as refused:
+            messages.error(request, str(refused))
+            return redirect("admin:businesses_dataimport_import")
+        upload_discard(sha256=sha256)
+        level = messages.WARNING if report.rows_rejected else messages.SUCCESS
+        messages.add_message(request, level, report.summary())
+        return redirect(reverse("admin:businesses_dataimport_change", args=[report.data_import.pk]))
+
+    def rejected_csv_view(self, request, object_id):
+        """The rejected rows of one import as CSV (formula-safe)."""
+        data_import = self.get_object(request, unquote(object_id))
+        if data_import is None:
+            raise Http404
+        if not self.has_view_permission(request, data_import):
+            raise PermissionDenied
+        response = StreamingHttpResponse(
+            data_import_rejections_csv(data_import=data_import),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="import-{data_import.pk}-rejected-rows.csv"'
+        )
+        return response
 
 
 @admin.register(SupervisedRegion)

@@ -3,7 +3,7 @@
 satisfaction in Spanish or English, headers with accents and spaces.
 
 Every parser takes what the reader gives (a string from a CSV, or a str/int/float/date from an
-xlsx cell) and returns a Python value, or raises :class:`ValueProblem` with a message, in the
+xlsx cell) and returns a Python value, or raises :class:`CellValueError` with a message, in the
 active language, that names the offending value.
 """
 
@@ -14,13 +14,14 @@ import math
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
 Cell = str | int | float | dt.date | dt.datetime | None
 
 
-class ValueProblem(ValueError):
+class CellValueError(ValueError):
     """A cell that cannot be read; ``str(problem)`` is the translated reason."""
 
 
@@ -34,6 +35,8 @@ def normalise_header(text: object) -> str:
 
 def cell_text(value: Cell) -> str:
     """A cell as the text a person would read in it (an integral float loses its ``.0``)."""
+    if type(value) is str:  # the common case (every CSV cell), first
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -52,6 +55,9 @@ _COMMA_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 _COMMA_DECIMAL = re.compile(r"^(\d+,?\d*|,\d+)$")
 _DOT_DECIMAL = re.compile(r"^(\d+\.?\d*|\.\d+)$")
 _ONE_GROUP = re.compile(r"^\d{1,3}[.,]\d{3}$")
+# Unambiguous whatever the convention: no separator, or one separator followed by 1, 2 or 4+
+# digits.
+_PLAIN = re.compile(r"^\d+([.,](\d{1,2}|\d{4,}))?$")
 
 
 def parse_number(value: Cell, *, decimal_comma: bool) -> Decimal:
@@ -62,15 +68,17 @@ def parse_number(value: Cell, *, decimal_comma: bool) -> Decimal:
     file, the Peruvian Excel default) reads them as 1234 and 1.234; False reads 1.234 and 1234.
     """
     if isinstance(value, bool):
-        raise ValueProblem(_("“%(value)s” is not a number.") % {"value": value})
+        raise CellValueError(_("“%(value)s” is not a number.") % {"value": value})
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueProblem(_("“%(value)s” is not a number.") % {"value": value})
+            raise CellValueError(_("“%(value)s” is not a number.") % {"value": value})
         return Decimal(repr(value))
-    text = _SPACES.sub("", cell_text(value))
     original = cell_text(value)
+    if _PLAIN.match(original):  # fast path: 1234, 1234.5, 1234,50
+        return Decimal(original.replace(",", "."))
+    text = _SPACES.sub("", original)
     sign = ""
     if text[:1] in "+-":
         sign, text = text[0], text[1:]
@@ -101,18 +109,18 @@ def parse_number(value: Cell, *, decimal_comma: bool) -> Decimal:
     else:
         ok, normal = text.isdigit(), text
     if not ok or not normal.strip("."):
-        raise ValueProblem(_("“%(value)s” is not a number.") % {"value": original})
+        raise CellValueError(_("“%(value)s” is not a number.") % {"value": original})
     try:
         return Decimal(sign + normal)
     except InvalidOperation:
-        raise ValueProblem(_("“%(value)s” is not a number.") % {"value": original}) from None
+        raise CellValueError(_("“%(value)s” is not a number.") % {"value": original}) from None
 
 
 def parse_count(value: Cell, *, decimal_comma: bool) -> int:
     """A whole number of people or things, not negative (``3``, ``3,0`` or ``1.200``)."""
     number = parse_number(value, decimal_comma=decimal_comma)
     if number != number.to_integral_value() or number < 0:
-        raise ValueProblem(
+        raise CellValueError(
             _("“%(value)s” is not a whole number of zero or more.") % {"value": cell_text(value)}
         )
     return int(number)
@@ -148,13 +156,14 @@ def parse_date(value: Cell) -> dt.date:
     elif match := _YMD.match(text):
         date = _date(*match.groups())
     if date is None:
-        raise ValueProblem(
+        raise CellValueError(
             _("“%(value)s” is not a date: use dd/mm/yyyy or yyyy-mm-dd.")
             % {"value": cell_text(value)}
         )
     return date
 
 
+@lru_cache(maxsize=4096)  # a file has few distinct periods and many rows
 def parse_period(value: Cell) -> dt.date:
     """A month written yyyy-mm, mm/yyyy, yyyymm, or any day in it (dd/mm/yyyy, yyyy-mm-dd, a
     date cell); returns its first day."""
@@ -174,10 +183,10 @@ def parse_period(value: Cell) -> dt.date:
     elif _DMY.match(text) or _YMD.match(text):
         try:
             date = parse_date(text).replace(day=1)
-        except ValueProblem:
+        except CellValueError:
             date = None
     if date is None:
-        raise ValueProblem(
+        raise CellValueError(
             _("“%(value)s” is not a month: use yyyy-mm, mm/yyyy or dd/mm/yyyy.")
             % {"value": cell_text(value)}
         )
@@ -193,12 +202,14 @@ _SATISFACTION = {
 
 def parse_satisfaction(value: Cell) -> str:
     """Customer satisfaction: low/medium/high, baja/media/alta or 1–3; empty is unknown ("")."""
+    if type(value) is str and (known := _SATISFACTION.get(value.strip().lower())):
+        return known
     text = normalise_header(cell_text(value))
     if not text:
         return ""
     if text not in _SATISFACTION:
-        raise ValueProblem(
-            _("“%(value)s” is not a satisfaction level: use baja/media/alta, low/medium/high or 1–3.")
+        raise CellValueError(
+            _("“%(value)s” is not a satisfaction level (baja/media/alta, low/medium/high, 1–3).")
             % {"value": cell_text(value)}
         )
     return _SATISFACTION[text]
@@ -219,4 +230,4 @@ def parse_flag(value: Cell) -> bool | None:
         return True
     if text in _FALSE:
         return False
-    raise ValueProblem(_("“%(value)s” is not yes or no (sí/no).") % {"value": cell_text(value)})
+    raise CellValueError(_("“%(value)s” is not yes or no (sí/no).") % {"value": cell_text(value)})

@@ -1,0 +1,119 @@
+"""Importing businesses: upserts on RUC, CIIU divisions, ubigeo → region."""
+
+import datetime as dt
+
+import pytest
+from django.utils import translation
+
+from businesses.imports import ImportRefusedError, data_import_run
+from businesses.models import Business, Source
+from tests.factories import BusinessFactory, valid_ruc
+from tests.unit.businesses.files import write_csv, write_xlsx
+
+HEADER = ["RUC", "Razón social", "CIIU", "Ubigeo", "Fecha inicio", "Empleados",
+          "Nombre comercial", "Liderada por mujer", "Vende en línea"]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+def run(path, **kwargs):
+    return data_import_run(kind="businesses", path=path, **kwargs)
+
+
+def test_new_businesses_land_with_their_region(tmp_path, db):
+    ruc1, ruc2 = valid_ruc(1, "20"), valid_ruc(2, "10")
+    path = write_csv(
+        tmp_path,
+        [
+            HEADER,
+            [ruc1, "Panificadora Sol S.A.C.", "1071", "40101", "05/04/2018", "4", "Pan Sol",
+             "sí", "no"],
+            [ruc2, "Textiles Ana", "13", "150101", "2015-01-20", "", "", "", "x"],
+        ],
+        encoding="cp1252",
+    )  # fmt: skip
+    report = run(path)
+    assert (report.rows_created, report.rows_rejected) == (2, 0), report.problems
+    bakery = Business.objects.get(ruc=ruc1)
+    assert (bakery.sector_id, bakery.ubigeo, bakery.region_id) == ("10", "040101", "04")
+    assert (bakery.founded, bakery.employees, bakery.trade_name) == (
+        dt.date(2018, 4, 5),
+        4,
+        "Pan Sol",
+    )
+    assert (bakery.women_led, bakery.sells_online) == (True, False)
+    assert (bakery.source, bakery.source_import_id) == (Source.IMPORT, report.data_import.pk)
+    textiles = Business.objects.get(ruc=ruc2)
+    assert (textiles.employees, textiles.women_led, textiles.sells_online) == (None, False, True)
+
+
+def test_reimport_is_unchanged_and_a_change_updates(tmp_path, db):
+    ruc = valid_ruc(3)
+    rows = [["ruc", "name", "sector_code", "ubigeo"], [ruc, "Bodega Uno", "47", "150101"]]
+    assert run(write_csv(tmp_path, rows, delimiter=",")).rows_created == 1
+    assert run(write_csv(tmp_path, rows, delimiter=",")).rows_unchanged == 1
+    rows[1][3] = "080101"
+    report = run(write_csv(tmp_path, rows, delimiter=","))
+    assert report.rows_updated == 1
+    business = Business.objects.get(ruc=ruc)
+    assert (business.ubigeo, business.region_id) == ("080101", "08")
+
+
+def test_empty_optional_cells_keep_what_is_stored(tmp_path, db):
+    stored = BusinessFactory(employees=7, founded=dt.date(2010, 1, 1), women_led=True)
+    rows = [HEADER, [stored.ruc, stored.legal_name, "47", stored.ubigeo, "", "", "", "", ""]]
+    report = run(write_csv(tmp_path, rows))
+    assert report.rows_unchanged == 1
+    stored.refresh_from_db()
+    assert (stored.employees, stored.founded, stored.women_led) == (7, dt.date(2010, 1, 1), True)
+
+
+def test_bad_rows_are_rejected_with_their_reasons(tmp_path, db):
+    good = valid_ruc(4)
+    path = write_csv(
+        tmp_path,
+        [
+            ["ruc", "razon_social", "ciiu", "ubigeo", "fecha_inicio"],
+            [good, "Buena", "47", "150101", ""],
+            ["20000000000", "Mal RUC", "47", "150101", ""],
+            [valid_ruc(5), "Sección", "G", "150101", ""],
+            [valid_ruc(6), "Ubigeo", "47", "990101", ""],
+            [valid_ruc(7), "", "47", "150101", ""],
+            [valid_ruc(8), "Futuro", "47", "150101", "01/01/2999"],
+            [good, "Repetida", "47", "150101", ""],
+        ],
+    )
+    report = run(path)
+    assert (report.rows_created, report.rows_rejected) == (1, 6)
+    by_line = {p["line"]: (p["field"], p["value"]) for p in report.problems}
+    assert by_line == {
+        3: ("ruc", "20000000000"),
+        4: ("ciiu", "G"),
+        5: ("ubigeo", "990101"),
+        6: ("razon_social", ""),
+        7: ("fecha_inicio", "01/01/2999"),
+        8: ("ruc", good),
+    }
+    assert report.problems[-1]["reason"] == "Duplicate of line 2 (same RUC)."
+
+
+def test_xlsx_businesses(tmp_path, db):
+    ruc = valid_ruc(9)
+    path = write_xlsx(
+        tmp_path,
+        [["ruc", "name", "sector_code", "ubigeo", "founded_on"],
+         [int(ruc), "Ferretería Norte", 47, 130101, dt.datetime(2012, 6, 1)]],
+    )  # fmt: skip
+    report = run(path)
+    assert report.rows_created == 1, report.problems
+    assert Business.objects.get(ruc=ruc).founded == dt.date(2012, 6, 1)
+
+
+def test_two_columns_with_the_same_meaning_are_refused(tmp_path, db):
+    path = write_csv(tmp_path, [["ruc", "name", "razon_social", "ciiu", "ubigeo"]])
+    with pytest.raises(ImportRefusedError, match="both mean"):
+        run(path)
