@@ -40,7 +40,10 @@ beat: $(STAMP)
 	$(PY) -m celery -A portal beat -l info
 
 # Unit tier (SQLite, the embedded broker), then the integration tier (PostgreSQL, Redis and a
-# real Celery worker); each prints its own count.
+# real Celery worker); each prints its own count. The unit tier includes the API fuzzing:
+# schemathesis in-process against /api/v1/schema/ (tests/unit/api/test_schemathesis.py, 25
+# derandomised cases per operation and mode, with a partner key and an advisor session; it
+# prints the number of cases run).
 test: $(STAMP)
 	bash scripts/test-services.sh
 	$(UNIT_ENV) $(PY) -m pytest tests/unit -q

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q, QuerySet
 
 from portal.roles import visible_businesses
 
-from .models import Business, MonthlyRecord
+from .models import Business, MarketIndicator, MonthlyRecord
 
 
-def business_list(*, user, search: str = "") -> QuerySet[Business]:
-    """The user's caseload, with what the list shows selected in the same query."""
+def business_list(
+    *,
+    user,
+    search: str = "",
+    sector: str = "",
+    region: str = "",
+    size_class: str = "",
+) -> QuerySet[Business]:
+    """The user's caseload, with what the list shows selected in the same query.
+
+    ``search`` is a RUC prefix or part of a name; ``sector`` a CIIU division (``47``) or section
+    (``G``); ``region`` a region code (``15``); ``size_class`` one of :class:`SizeClass`.
+    """
     qs = visible_businesses(user).select_related("sector", "region", "advisor")
+    if sector:
+        qs = qs.filter(Q(sector_id=sector) | Q(sector__section_id=sector))
+    if region:
+        qs = qs.filter(region_id=region)
+    if size_class:
+        qs = qs.filter(size_class=size_class)
     search = search.strip()
     if search:
         if search.isdigit():
@@ -25,3 +44,40 @@ def business_records(*, business: Business, months: int = 24) -> list[MonthlyRec
     """The business's latest ``months`` records, oldest first."""
     latest = list(business.records.order_by("-period")[:months])
     return latest[::-1]
+
+
+def monthly_record_list(
+    *, business: Business, period_from: dt.date | None = None, period_to: dt.date | None = None
+) -> QuerySet[MonthlyRecord]:
+    """A business's monthly records, oldest first, optionally between two months (inclusive).
+    The caller has already loaded ``business`` through the scope."""
+    qs = MonthlyRecord.objects.filter(business=business)
+    if period_from:
+        qs = qs.filter(period__gte=period_from)
+    if period_to:
+        qs = qs.filter(period__lte=period_to)
+    return qs.order_by("period", "pk")
+
+
+def market_indicator_list(
+    *,
+    sector: str = "",
+    region: str = "",
+    name: str = "",
+    period_from: dt.date | None = None,
+    period_to: dt.date | None = None,
+) -> QuerySet[MarketIndicator]:
+    """Market indicator values (public market data, not scoped), by series then month.
+    ``sector`` and ``region`` match the series' own codes (a blank one covers all)."""
+    qs = MarketIndicator.objects.all()
+    if sector:
+        qs = qs.filter(sector_id=sector)
+    if region:
+        qs = qs.filter(region_id=region)
+    if name:
+        qs = qs.filter(name=name)
+    if period_from:
+        qs = qs.filter(period__gte=period_from)
+    if period_to:
+        qs = qs.filter(period__lte=period_to)
+    return qs.order_by("name", "sector_id", "region_id", "period", "pk")

@@ -6,10 +6,12 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Sum
+from django.utils.translation import gettext_lazy as _
 
-from .models import Business, MonthlyRecord, SizeClass, UITValue
+from .models import Business, MonthlyRecord, Sector, SizeClass, Source, UITValue
 
 # Ley 30056 thresholds in UIT of annual sales.
 MICRO_MAX_UIT = 150
@@ -98,3 +100,103 @@ def business_refresh_size_classes(*, business_ids: Iterable[int] | None = None) 
 def _months_before(period: dt.date, months: int) -> dt.date:
     index = period.year * 12 + period.month - 1 - months
     return dt.date(index // 12, index % 12 + 1, 1)
+
+
+# Fields a caller may set on a business (the size class is derived, the RUC fixed at creation).
+BUSINESS_EDITABLE_FIELDS = (
+    "legal_name", "trade_name", "sector", "ubigeo", "founded", "employees", "women_led",
+    "sells_online",
+)  # fmt: skip
+
+
+def _ruc_taken_error(ruc: str) -> ValidationError:
+    # One answer whether or not the existing business is in the caller's scope.
+    return ValidationError(
+        {
+            "ruc": ValidationError(
+                _(
+                    "A business with RUC %(ruc)s is already registered. Update it if it is in "
+                    "your scope; otherwise ask PRODUCE's data stewards to grant it to you."
+                ),
+                code="ruc_taken",
+                params={"ruc": ruc},
+            )
+        }
+    )
+
+
+@transaction.atomic
+def business_create(
+    *,
+    user,
+    ruc: str,
+    legal_name: str,
+    sector: Sector,
+    ubigeo: str,
+    trade_name: str = "",
+    founded: dt.date | None = None,
+    employees: int | None = None,
+    women_led: bool = False,
+    sells_online: bool = False,
+    source: str = Source.API,
+) -> Business:
+    """Register a business (its region is the ubigeo's department). A partner that creates a
+    business gets it in its scope (a "submitted" grant)."""
+    from portal.models import Partner, PartnerGrant
+    from portal.roles import PARTNER, has_role
+
+    if Business.objects.filter(ruc=ruc).exists():
+        raise _ruc_taken_error(ruc)
+    business = Business(
+        ruc=ruc,
+        legal_name=legal_name,
+        trade_name=trade_name,
+        sector=sector,
+        ubigeo=ubigeo,
+        region_id=ubigeo[:2],
+        founded=founded,
+        employees=employees,
+        women_led=women_led,
+        sells_online=sells_online,
+        source=source,
+    )
+    business.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            business.save()
+    except IntegrityError:  # created meanwhile by another request
+        raise _ruc_taken_error(ruc) from None
+    if has_role(user, PARTNER):
+        partner = Partner.objects.get(user=user)
+        PartnerGrant.objects.create(
+            partner=partner, business=business, reason=PartnerGrant.Reason.SUBMITTED
+        )
+    return business
+
+
+@transaction.atomic
+def business_update(*, business: Business, user, **changes) -> Business:
+    """Change the editable fields of ``business`` (loaded through ``user``'s scope). A change
+    that would move the business out of the user's own scope (a supervisor moving it to
+    another region) is refused."""
+    from portal.roles import visible_businesses
+
+    unknown = set(changes) - set(BUSINESS_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    for name, value in changes.items():
+        setattr(business, name, value)
+    if "ubigeo" in changes:
+        business.region_id = business.ubigeo[:2]
+    business.full_clean(validate_unique=False)
+    business.save()
+    if not visible_businesses(user).filter(pk=business.pk).exists():
+        raise ValidationError(
+            {
+                "ubigeo": ValidationError(
+                    _("This change would take the business out of your scope."),
+                    code="out_of_scope",
+                )
+            }
+        )
+    return business

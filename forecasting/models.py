@@ -78,13 +78,19 @@ class ModelEvent(models.Model):
         KEPT_AS_CANDIDATE = "kept", _("Kept as candidate")
 
     model_version = models.ForeignKey(
-        ModelVersion, verbose_name=_("model version"), on_delete=models.CASCADE,
+        ModelVersion,
+        verbose_name=_("model version"),
+        on_delete=models.CASCADE,
         related_name="events",
     )
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     reason = models.TextField(_("reason"), blank=True)
     at = models.DateTimeField(_("when"), auto_now_add=True)
@@ -118,13 +124,18 @@ class TrainingRun(models.Model):
     log = models.TextField(_("log"), blank=True)
     error = models.TextField(_("error"), blank=True)
     promote = models.BooleanField(
-        _("promote when done"), default=False,
+        _("promote when done"),
+        default=False,
         help_text=_("Promote the new versions even if they do not beat production."),
     )
     parameters = models.JSONField(_("parameters"), default=dict, blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)

@@ -109,7 +109,8 @@ def visible_businesses(user) -> QuerySet[Business]:
     - superuser and steward: all businesses;
     - supervisor: the businesses of the regions they coordinate;
     - advisor: the businesses assigned to them;
-    - partner: the businesses it submitted or was granted (the API issue adds grants);
+    - partner: the businesses it submitted or was granted (portal.models.PartnerGrant),
+      while the partner is active;
     - anyone else, or an inactive or anonymous user: none.
     A user with several roles sees the union.
     """
@@ -125,6 +126,15 @@ def visible_businesses(user) -> QuerySet[Business]:
         scope |= Q(region__in=user.supervised_regions.values("region"))
     if ADVISOR in roles or SUPERVISOR in roles:
         scope |= Q(advisor=user)
+    if PARTNER in roles:
+        from .models import PartnerGrant
+
+        # A subquery, not a join: still one query, and no duplicate rows in a union of roles.
+        scope |= Q(
+            pk__in=PartnerGrant.objects.filter(partner__user=user, partner__active=True).values(
+                "business_id"
+            )
+        )
     if scope == Q(pk__in=[]):
         return Business.objects.none()
     return Business.objects.filter(scope)

@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework_api_key",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "portal",
     "businesses",
@@ -208,10 +211,66 @@ MODEL_STORE_DIR = Path(env("ASESOR_MODEL_STORE", default=str(DATA_DIR / "models"
 MODEL_SIGNING_KEY = env("ASESOR_MODEL_SIGNING_KEY", default=None) or SECRET_KEY
 
 # --- REST framework -------------------------------------------------------------------------
+# Partner systems send `Authorization: Api-Key <prefix>.<secret>` (hashed at rest, revocable,
+# expiring: portal.models.PartnerAPIKey); portal users use their session. The API key comes first
+# so that a request without credentials gets 401 with a WWW-Authenticate header, not 403.
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.api_auth.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "portal.api_auth.ApiKeyRateThrottle",
+        "portal.api_auth.SessionUserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_key": env("API_THROTTLE_KEY", default="600/min"),
+        "user": env("API_THROTTLE_USER", default="300/min"),
+        "bulk": env("API_THROTTLE_BULK", default="30/min"),
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["portal.api_parsers.LimitedJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "portal.api_pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "portal.api_errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "portal.api_errors.ErrorDocumentingAutoSchema",
 }
+# Failed API-key attempts per client IP (django-axes does not see API keys): past the limit,
+# every API-key request from that IP gets 429 until the window has passed.
+API_KEY_FAILURE_LIMIT = env.int("API_KEY_FAILURE_LIMIT", default=20)
+API_KEY_FAILURE_WINDOW = env.int("API_KEY_FAILURE_WINDOW_SECONDS", default=15 * 60)
+API_KEY_DEFAULT_LIFETIME_DAYS = env.int("API_KEY_DEFAULT_LIFETIME_DAYS", default=365)
+API_BULK_MAX_ROWS = env.int("API_BULK_MAX_ROWS", default=5000)
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Asesor MYPE API",
+    "DESCRIPTION": (
+        "The partner REST API of Asesor MYPE (PRODUCE). Authenticate with "
+        "`Authorization: Api-Key <key>`; every answer is scoped to the businesses your key may "
+        "see, and a business outside that scope is answered with 404. Errors share one shape: "
+        '`{"error": {"code", "message", "details": [{"path", "row", "field", "message"}]}}`, '
+        "in the language of the Accept-Language header (es, en)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "SatisfactionEnum": "businesses.models.Satisfaction",
+        "SizeClassEnum": "businesses.models.SizeClass",
+    },
+}
+
+# Throttle counters and the failed-key counter live in the cache: Redis when configured (shared
+# by every web worker), else this process's memory (one-machine runs).
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 
 LOGGING = {
     "version": 1,

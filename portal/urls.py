@@ -15,5 +15,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", views.health, name="health"),
     path("businesses/", include("businesses.urls")),
+    path("api/v1/", include("portal.api_urls")),
     path("admin/", admin.site.urls),
 ]
+
+# JSON errors under /api/ (the portal's own pages elsewhere): see portal.api_errors.
+handler400 = "portal.api_errors.bad_request"
+handler404 = "portal.api_errors.page_not_found"
+handler500 = "portal.api_errors.server_error"

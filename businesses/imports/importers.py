@@ -261,24 +261,31 @@ class MonthlyImporter(RowImporter):
     def read_customer_satisfaction(self, cell: Cell) -> str:
         return parse_satisfaction(cell)
 
+    # The businesses a RUC may name; the API narrows it to the caller's scope.
+    businesses = None
+
+    def unknown_ruc_reason(self, ruc: str) -> str:
+        return _("No business with RUC %(ruc)s: import the business first.") % {"ruc": ruc}
+
+    def duplicate_reason(self, first: int) -> str:
+        return _("Duplicate of line %(line)d (same RUC and period).") % {"line": first}
+
     def flush(self, rows: list[ParsedRow]) -> None:
         unknown = sorted({r.values["ruc"] for r in rows} - self.business_ids.keys())
+        businesses = Business.objects.all() if self.businesses is None else self.businesses
         for part in _chunks(unknown):
             self.business_ids.update(dict.fromkeys(part))
-            self.business_ids.update(Business.objects.filter(ruc__in=part).values_list("ruc", "pk"))
+            self.business_ids.update(businesses.filter(ruc__in=part).values_list("ruc", "pk"))
         fresh: list[tuple[ParsedRow, tuple[int, dt.date]]] = []
         for row in rows:
             ruc, period = row.values["ruc"], row.values["period"]
             business_id = self.business_ids[ruc]
             if business_id is None:
-                reason = _("No business with RUC %(ruc)s: import the business first.")
-                self.reject(row.line, [("ruc", ruc, reason % {"ruc": ruc})])
+                self.reject(row.line, [("ruc", ruc, self.unknown_ruc_reason(ruc))])
                 continue
             key = (business_id, period)
             if key in self.seen:
-                reason = _("Duplicate of line %(line)d (same RUC and period).") % {
-                    "line": self.seen[key]
-                }
+                reason = self.duplicate_reason(self.seen[key])
                 self.reject(row.line, [("period", f"{period:%Y-%m}", reason)])
                 continue
             self.seen[key] = row.line

@@ -55,7 +55,10 @@ def _label(past: np.ndarray, future: np.ndarray, *, rate: float, min_months: int
 
 
 def growth_labels_from_windows(
-    past: np.ndarray, future: np.ndarray, *, rate: float = schema.DEFAULT_GROWTH_RATE,
+    past: np.ndarray,
+    future: np.ndarray,
+    *,
+    rate: float = schema.DEFAULT_GROWTH_RATE,
     min_months: int = MIN_MONTHS,
 ) -> np.ndarray:
     """Label from explicit windows: ``past`` and ``future`` are (..., 12) arrays with NaN for

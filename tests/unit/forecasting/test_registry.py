@@ -2,6 +2,7 @@
 promotion and rollback are recorded and picked up without a restart."""
 
 import pytest
+from django.utils import translation
 from django.db import IntegrityError, transaction
 
 from forecasting.models import ModelEvent, ModelKind, ModelVersion
@@ -48,7 +49,7 @@ def test_a_tampered_artifact_is_refused_before_unpickling(settings):
     data = bytearray(path.read_bytes())
     data[-1] ^= 0xFF
     path.write_bytes(bytes(data))
-    with pytest.raises(ArtifactRefusedError, match="digest"):
+    with translation.override("en"), pytest.raises(ArtifactRefusedError, match="digest"):
         artifact_load(version)
 
 
@@ -72,7 +73,7 @@ def test_a_file_swapped_in_with_a_matching_sha256_but_no_key_is_refused(settings
 def test_a_path_outside_the_store_is_refused(settings, tmp_path):
     version = _version({"w": 1})
     version.artifact_path = "../../etc/passwd"
-    with pytest.raises(ArtifactRefusedError, match="store"):
+    with translation.override("en"), pytest.raises(ArtifactRefusedError, match="store"):
         artifact_load(version)
 
 
@@ -114,5 +115,5 @@ def test_rollback_restores_the_previous_production_version(steward):
 
 
 def test_rollback_without_history_says_why():
-    with pytest.raises(PromotionError, match="earlier"):
+    with translation.override("es"), pytest.raises(PromotionError, match="anterior"):
         model_version_rollback(kind=ModelKind.GROWTH)

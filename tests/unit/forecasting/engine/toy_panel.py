@@ -35,9 +35,7 @@ def make_toy_panel(n: int = 400, months: int = 48, seed: int = 0) -> ToyPanel:
     div = rng.choice(divisions, n)
     reg = rng.choice(regions, n)
     month = np.arange(months) % 12
-    season = {
-        d: 0.3 * np.sin(2 * np.pi * (month + i) / 12) for i, d in enumerate(divisions)
-    }
+    season = {d: 0.3 * np.sin(2 * np.pi * (month + i) / 12) for i, d in enumerate(divisions)}
     market = {d: np.cumsum(rng.normal(0, 0.02, months)) for d in divisions}
     level = rng.normal(8.5, 1.0, n)
     satisfaction_base = rng.integers(0, 3, n).astype(float)

@@ -1,0 +1,255 @@
+"""API serializers of the registry: they validate input and shape output, and cause no side
+effects (the services write, the selectors read)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .models import Business, MarketIndicator, MonthlyRecord, Satisfaction, Sector, SizeClass
+from .validators import ruc_problem, validate_ubigeo
+
+PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+_PERIOD = re.compile(r"^(\d{4})-(\d{2})(-01)?$")
+_PERIOD_SCHEMA = {"type": "string", "pattern": PERIOD_PATTERN, "example": "2024-03"}
+
+
+@extend_schema_field(_PERIOD_SCHEMA)
+class PeriodField(serializers.Field):
+    """A month as ``yyyy-mm`` (``yyyy-mm-01`` is accepted on input); a date (its first day)
+    inside."""
+
+    default_error_messages = {"invalid": _("“%(value)s” is not a month: use yyyy-mm.")}
+
+    def to_internal_value(self, data) -> dt.date:
+        match = _PERIOD.match(data) if isinstance(data, str) else None
+        try:
+            return dt.date(int(match.group(1)), int(match.group(2)), 1)
+        except (AttributeError, ValueError):
+            raise serializers.ValidationError(
+                self.error_messages["invalid"] % {"value": str(data)[:40]}, code="invalid"
+            ) from None
+
+    def to_representation(self, value: dt.date) -> str:
+        return f"{value:%Y-%m}"
+
+
+@extend_schema_field({"type": "string", "enum": [*Satisfaction.values, None], "nullable": True})
+class SatisfactionField(serializers.Field):
+    """Customer satisfaction (low/medium/high); unknown is null."""
+
+    def to_representation(self, value: str) -> str | None:
+        return value or None
+
+
+def _validate_ruc(value: str) -> str:
+    problem = ruc_problem(value)
+    if problem:
+        raise serializers.ValidationError(problem, code="invalid_ruc")
+    return value
+
+
+def _validate_founded(value: dt.date | None) -> dt.date | None:
+    if value and value > timezone.localdate():
+        raise serializers.ValidationError(_("The date is in the future."), code="future")
+    return value
+
+
+# --- Businesses --------------------------------------------------------------------------------
+
+
+class BusinessFilterSerializer(serializers.Serializer):
+    search = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text=_("A RUC prefix, or part of the legal or trade name."),
+    )
+    sector = serializers.RegexField(
+        r"^(\d{2}|[A-U])$",
+        required=False,
+        help_text=_("A CIIU Rev.4 division (47) or section (G)."),
+    )
+    region = serializers.RegexField(
+        r"^\d{2}$", required=False, help_text=_("A region (department) code, 01–25.")
+    )
+    size_class = serializers.ChoiceField(choices=SizeClass.choices, required=False)
+
+
+class BusinessOutputSerializer(serializers.ModelSerializer):
+    sector = serializers.CharField(source="sector_id", read_only=True)
+    sector_name = serializers.CharField(source="sector.name", read_only=True)
+    region = serializers.CharField(source="region_id", read_only=True)
+    region_name = serializers.CharField(source="region.name", read_only=True)
+
+    class Meta:
+        model = Business
+        fields = [
+            "ruc",
+            "legal_name",
+            "trade_name",
+            "sector",
+            "sector_name",
+            "region",
+            "region_name",
+            "ubigeo",
+            "founded",
+            "employees",
+            "size_class",
+            "women_led",
+            "sells_online",
+            "source",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class BusinessUpdateSerializer(serializers.Serializer):
+    """The editable fields of a business. The region follows the ubigeo's department."""
+
+    legal_name = serializers.CharField(max_length=200)
+    trade_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    sector = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Sector.objects.filter(section__isnull=False),
+        help_text=_("A CIIU Rev.4 division, two digits (47)."),
+    )
+    ubigeo = serializers.CharField(
+        min_length=6, max_length=6, validators=[validate_ubigeo], help_text=_("Six digits.")
+    )
+    founded = serializers.DateField(required=False, allow_null=True, validators=[_validate_founded])
+    employees = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=2_147_483_647
+    )
+    women_led = serializers.BooleanField(required=False)
+    sells_online = serializers.BooleanField(required=False)
+
+
+class BusinessCreateSerializer(BusinessUpdateSerializer):
+    ruc = serializers.CharField(
+        min_length=11, max_length=11, validators=[_validate_ruc], help_text=_("11 digits.")
+    )
+
+
+# --- Monthly records ---------------------------------------------------------------------------
+
+
+class MonthlyRecordFilterSerializer(serializers.Serializer):
+    period_from = PeriodField(required=False, help_text=_("First month, yyyy-mm."))
+    period_to = PeriodField(required=False, help_text=_("Last month, yyyy-mm."))
+
+
+class MonthlyRecordOutputSerializer(serializers.ModelSerializer):
+    period = PeriodField()
+    sales = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False)
+    costs = serializers.DecimalField(
+        max_digits=14, decimal_places=2, coerce_to_string=False, allow_null=True
+    )
+    customer_satisfaction = SatisfactionField(source="satisfaction")
+    data_version = serializers.IntegerField(source="source_import_id", allow_null=True)
+
+    class Meta:
+        model = MonthlyRecord
+        fields = ["period", "sales", "costs", "employees", "customer_satisfaction", "data_version"]
+        read_only_fields = fields
+
+
+class MonthlyRecordRowSerializer(serializers.Serializer):
+    """One month of one business in a bulk request (documentation: the rows are read by the
+    file import's parser, which also takes ``1.234,50`` strings, ``mm/yyyy`` periods and
+    Spanish satisfaction words)."""
+
+    ruc = serializers.CharField(min_length=11, max_length=11)
+    period = PeriodField()
+    sales = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, coerce_to_string=False
+    )
+    costs = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        coerce_to_string=False,
+        required=False,
+        allow_null=True,
+    )
+    employees = serializers.IntegerField(
+        min_value=0, max_value=2_147_483_647, required=False, allow_null=True
+    )
+    customer_satisfaction = serializers.ChoiceField(
+        choices=Satisfaction.choices, required=False, allow_null=True
+    )
+
+
+class MonthlyRecordBulkRequestSerializer(serializers.Serializer):
+    rows = MonthlyRecordRowSerializer(
+        many=True,
+        allow_empty=False,
+        max_length=settings.API_BULK_MAX_ROWS,
+    )
+
+
+class MonthlyRecordBulkInputSerializer(serializers.Serializer):
+    """What the view checks before the import reads each row: a non-empty list."""
+
+    rows = serializers.ListField(child=serializers.JSONField(), allow_empty=False)
+
+
+class MonthlyRecordBulkQuerySerializer(serializers.Serializer):
+    partial = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "true: save the valid rows even if others are rejected. Otherwise one rejected row "
+            "means nothing is saved."
+        ),
+    )
+
+
+class RejectedRowSerializer(serializers.Serializer):
+    path = serializers.CharField()
+    row = serializers.IntegerField()
+    field = serializers.CharField(allow_null=True)
+    value = serializers.CharField(allow_null=True, allow_blank=True)
+    message = serializers.CharField()
+
+
+class MonthlyRecordBulkResultSerializer(serializers.Serializer):
+    data_version = serializers.IntegerField(
+        help_text=_("The DataImport that recorded this request.")
+    )
+    partial = serializers.BooleanField()
+    rows_received = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    rejected_rows = RejectedRowSerializer(many=True)
+
+
+# --- Market indicators -------------------------------------------------------------------------
+
+
+class MarketIndicatorFilterSerializer(serializers.Serializer):
+    sector = serializers.RegexField(r"^(\d{2}|[A-U])$", required=False)
+    region = serializers.RegexField(r"^\d{2}$", required=False)
+    name = serializers.CharField(required=False, max_length=80)
+    period_from = PeriodField(required=False)
+    period_to = PeriodField(required=False)
+
+
+class MarketIndicatorOutputSerializer(serializers.ModelSerializer):
+    sector = serializers.CharField(source="sector_id", allow_null=True)
+    region = serializers.CharField(source="region_id", allow_null=True)
+    period = PeriodField()
+
+    class Meta:
+        model = MarketIndicator
+        fields = ["name", "sector", "region", "period", "value"]
+        read_only_fields = fields

@@ -1,0 +1,1027 @@
+"""Feature builders: pure, vectorised functions from the schema's long frames to one row per
+(business, cut-off).
+
+Everything a row holds is known at its cut-off: the cut-off is the last month whose records
+are known, and no value from a later month enters any column (a property test checks this).
+Work happens on a dense (business x month) matrix built once (:func:`build_panel`); each
+cut-off reads a fixed window of past columns from it, so the cost is one pass over
+``n_businesses x window`` per cut-off, never a Python loop per business.
+
+Conventions
+-----------
+* ``log_sales`` is ``log1p(sales)`` in soles. Missing months stay NaN, never zero; a month
+  recorded with zero sales is a real zero.
+* ``log_sales_lag_k`` is the value ``k - 1`` months before the cut-off: ``lag_1`` is the
+  cut-off month itself (the latest known month), ``lag_12`` the same calendar month as the
+  cut-off one year earlier.
+* Horizon-specific columns end in ``_h{h}``: for a target ``h`` months after the cut-off,
+  ``log_sales_same_month_ly_h{h}`` is the target's calendar month one year earlier (the
+  seasonal reference: 11 months before the cut-off for ``h = 1``). :func:`horizon_view` picks
+  one horizon and drops the suffix.
+* Outliers: a recorded rule (:data:`OUTLIER_RULE`) caps positive log sales of each business at
+  ``[q1 - k * IQR, q3 + k * IQR]``, quartiles computed from that business's own positive months
+  inside the window ending at the cut-off (so from known data only). Zero months are kept:
+  they are intermittency, not outliers. Targets are never capped for evaluation.
+* Every output column is described in :func:`feature_catalogue` (plain Spanish and English
+  names) which the explanations use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import schema
+
+LAGS = (1, 2, 3, 6, 12)
+ROLLING_WINDOWS = (3, 6, 12)
+WINDOW = 36  # months of history read per cut-off (enough for 24-month seasonal references)
+GROUP_SHRINK = 5.0  # pseudo-count pulling small sector/region groups towards the national mean
+INTERMITTENT_SHARE = 0.2  # share of zero months (among observed, last 24) that flags a series
+SHORT_HISTORY_MONTHS = 12
+KALMAN_LEVEL_VAR = 0.0025  # monthly variance of a business's underlying level (sd 5 %)
+
+OUTLIER_RULE: dict = {
+    "name": "per_business_iqr_cap_on_log_sales",
+    "description": (
+        "Positive log1p(sales) values of each business are capped at [q1 - k*IQR, q3 + k*IQR], "
+        "quartiles from the business's own positive months in the window ending at the cut-off "
+        "(known data only); the IQR is floored at min_iqr; series with fewer than "
+        "min_positive_months positive months are left as they are; zero months are kept."
+    ),
+    "k": 3.0,
+    "min_iqr": 0.5,
+    "min_positive_months": 6,
+    "window_months": WINDOW,
+    "applies_to": "features only (evaluation targets are never capped)",
+}
+
+CATEGORICAL_COLUMNS = (schema.SECTOR_SECTION, schema.SECTOR_DIVISION, schema.REGION_CODE)
+GROUPS = ("sector", "region", "sector_region")
+KEY_COLUMNS = (schema.BUSINESS_ID, "cutoff")
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Dense monthly matrices of one set of records (rows: businesses, columns: months).
+
+    ``periods`` is contiguous (every month between the first and the last record); a month
+    without a record is NaN in every matrix.
+    """
+
+    business_ids: np.ndarray
+    periods: pd.DatetimeIndex
+    sales: np.ndarray
+    costs: np.ndarray
+    employees: np.ndarray
+    satisfaction: np.ndarray
+    observed_cum: np.ndarray = field(repr=False)
+    zero_cum: np.ndarray = field(repr=False)
+    first_index: np.ndarray = field(repr=False)
+
+    @property
+    def log_sales(self) -> np.ndarray:
+        """``log1p(sales)`` with NaN for unknown months (computed on demand)."""
+        return np.log1p(self.sales)
+
+    def period_index(self, cutoffs: list | pd.DatetimeIndex) -> np.ndarray:
+        """Column index of each cut-off month (may fall outside ``0..T-1``)."""
+        return _month_number(pd.DatetimeIndex(cutoffs)) - _month_number(self.periods[:1])[0]
+
+
+def _month_number(values: pd.DatetimeIndex | pd.Series | np.ndarray) -> np.ndarray:
+    arr = np.asarray(values, dtype="datetime64[ns]").astype("datetime64[M]")
+    return arr.astype(np.int64)
+
+
+def build_panel(records: pd.DataFrame, *, periods: pd.DatetimeIndex | None = None) -> Panel:
+    """Pivot long ``records`` into dense (business x month) matrices, once.
+
+    ``periods`` fixes the month axis (default: first to last recorded month). Records outside
+    it are dropped. Duplicated (business, month) rows keep the last one.
+    """
+    months = _month_number(records[schema.PERIOD].to_numpy())
+    if periods is None:
+        if len(months) == 0:
+            raise ValueError("no records")
+        start = np.datetime64(int(months.min()), "M")
+        end = np.datetime64(int(months.max()), "M")
+        periods = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="MS")
+    periods = pd.DatetimeIndex(periods)
+    col = months - _month_number(periods[:1])[0]
+    keep = (col >= 0) & (col < len(periods))
+    ids, row = np.unique(records[schema.BUSINESS_ID].to_numpy()[keep], return_inverse=True)
+    col = col[keep]
+    shape = (len(ids), len(periods))
+
+    def dense(name: str) -> np.ndarray:
+        out = np.full(shape, np.nan)
+        if name in records.columns:
+            out[row, col] = records[name].to_numpy(dtype=float, na_value=np.nan)[keep]
+        return out
+
+    sales = dense(schema.SALES)
+    observed = ~np.isnan(sales)
+    observed_cum = np.cumsum(observed, axis=1, dtype=np.int32)
+    zero_cum = np.cumsum(sales == 0, axis=1, dtype=np.int32)
+    first_index = np.where(observed.any(axis=1), observed.argmax(axis=1), shape[1])
+    return Panel(
+        business_ids=ids,
+        periods=periods,
+        sales=sales,
+        costs=dense(schema.COSTS),
+        employees=dense(schema.EMPLOYEES),
+        satisfaction=dense(schema.SATISFACTION),
+        observed_cum=observed_cum,
+        zero_cum=zero_cum,
+        first_index=first_index,
+    )
+
+
+# --------------------------------------------------------------------------- numeric kernels
+
+
+def _window(matrix: np.ndarray, c: int, width: int) -> np.ndarray:
+    """Columns ``c - width + 1 .. c`` of ``matrix`` (NaN where before the first column)."""
+    out = np.full((matrix.shape[0], width), np.nan)
+    lo = c - width + 1
+    src = matrix[:, max(lo, 0) : c + 1]
+    if src.shape[1]:
+        out[:, width - src.shape[1] :] = src
+    return out
+
+
+def _count(x: np.ndarray) -> np.ndarray:
+    return np.sum(~np.isnan(x), axis=1)
+
+
+def _nanmean(x: np.ndarray) -> np.ndarray:
+    n = _count(x)
+    s = np.nansum(x, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, s / np.maximum(n, 1), np.nan)
+
+
+def _nanstd(x: np.ndarray) -> np.ndarray:
+    n = _count(x)
+    mean = _nanmean(x)
+    dev = np.where(np.isnan(x), 0.0, x - mean[:, None])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 1, np.sqrt(np.sum(dev**2, axis=1) / np.maximum(n - 1, 1)), np.nan)
+
+
+def _last_valid(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Latest non-NaN value of each row and how many columns before the end it sits."""
+    valid = ~np.isnan(x)
+    back = valid[:, ::-1].argmax(axis=1)
+    has = valid.any(axis=1)
+    value = x[np.arange(x.shape[0]), x.shape[1] - 1 - back]
+    return np.where(has, value, np.nan), np.where(has, back, np.nan)
+
+
+def row_quantiles(x: np.ndarray, qs: tuple[float, ...]) -> list[np.ndarray]:
+    """Linear-interpolated quantiles of each row ignoring NaN (fast ``nanquantile``)."""
+    s = np.sort(x, axis=1)  # NaN sort last
+    n = _count(x)
+    rows = np.arange(x.shape[0])
+    out = []
+    for q in qs:
+        pos = q * np.maximum(n - 1, 0)
+        lo = np.floor(pos).astype(int)
+        hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
+        frac = pos - lo
+        v = s[rows, lo] * (1 - frac) + s[rows, hi] * frac
+        out.append(np.where(n > 0, v, np.nan))
+    return out
+
+
+def _slope(y: np.ndarray) -> np.ndarray:
+    """Least-squares slope per row over the observed points (NaN with fewer than 3)."""
+    x = np.broadcast_to(np.arange(y.shape[1], dtype=float), y.shape)
+    m = ~np.isnan(y)
+    n = m.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        xm = np.where(m, x, 0).sum(axis=1) / np.maximum(n, 1)
+        ym = np.where(m, y, 0).sum(axis=1) / np.maximum(n, 1)
+        dx = np.where(m, x - xm[:, None], 0)
+        dy = np.where(m, y - ym[:, None], 0)
+        slope = (dx * dy).sum(axis=1) / (dx**2).sum(axis=1)
+    return np.where(n >= 3, slope, np.nan)
+
+
+def _local_level(y: np.ndarray, noise_var: np.ndarray, level_var: float) -> tuple:
+    """Kalman filter of a local-level model run along each row (NaN months skipped).
+
+    Returns the filtered level at the last column and its variance (NaN when a row has no
+    observation). Vectorised over rows; the loop is over the window's months only.
+    """
+    n, t = y.shape
+    level = np.full(n, np.nan)
+    var = np.full(n, np.nan)
+    for j in range(t):
+        obs = y[:, j]
+        seen = ~np.isnan(obs)
+        new = seen & np.isnan(level)
+        level[new] = obs[new]
+        var[new] = noise_var[new]
+        upd = seen & ~new
+        var = var + level_var
+        gain = var[upd] / (var[upd] + noise_var[upd])
+        level[upd] = level[upd] + gain * (obs[upd] - level[upd])
+        var[upd] = (1.0 - gain) * var[upd]
+    return level, var
+
+
+def _group_mean(
+    codes: np.ndarray, values: np.ndarray, n_groups: int, *, prior: np.ndarray | None = None
+) -> np.ndarray:
+    """Group mean of ``values`` (NaN ignored) mapped back to each row, shrunk towards the
+    overall mean (or towards each row's ``prior``, e.g. a coarser group's mean)."""
+    ok = (codes >= 0) & ~np.isnan(values)
+    if not ok.any():
+        return np.full(len(values), np.nan) if prior is None else prior
+    overall = values[ok].mean()
+    sums = np.bincount(codes[ok], weights=values[ok], minlength=n_groups)
+    counts = np.bincount(codes[ok], minlength=n_groups).astype(float)
+    safe = np.maximum(codes, 0)
+    if prior is None:
+        means = (sums + GROUP_SHRINK * overall) / (counts + GROUP_SHRINK)
+        return np.where(codes >= 0, means[safe], overall)
+    prior = np.where(np.isnan(prior), overall, prior)
+    out = (sums[safe] + GROUP_SHRINK * prior) / (counts[safe] + GROUP_SHRINK)
+    return np.where(codes >= 0, out, prior)
+
+
+# --------------------------------------------------------------------------- static attributes
+
+
+def _business_frame(panel: Panel, businesses: pd.DataFrame | None) -> pd.DataFrame:
+    frame = pd.DataFrame({schema.BUSINESS_ID: panel.business_ids})
+    if businesses is not None and len(businesses):
+        keep = [c for c in schema.BUSINESS_COLUMNS if c in businesses.columns]
+        attrs = businesses[keep].drop_duplicates(schema.BUSINESS_ID, keep="last")
+        frame = frame.merge(attrs, on=schema.BUSINESS_ID, how="left")
+    for col in schema.BUSINESS_COLUMNS[1:]:
+        if col not in frame.columns:
+            frame[col] = pd.NaT if col == schema.FOUNDED else np.nan
+    return frame
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes.astype(np.int64), max(len(uniques), 1)
+
+
+# --------------------------------------------------------------------------- market indicators
+
+
+def _indicator_blocks(
+    indicators: pd.DataFrame | None, panel: Panel, static: pd.DataFrame
+) -> dict[str, np.ndarray]:
+    """For each indicator name, the (business x month) matrix of the best-matching series.
+
+    Matching goes from the most specific series to the least: (sector, region), (sector, any
+    region), (any sector, region), national.
+    """
+    if indicators is None or not len(indicators):
+        return {}
+    ind = indicators.copy()
+    ind["_col"] = _month_number(ind[schema.PERIOD].to_numpy()) - _month_number(panel.periods[:1])[0]
+    ind = ind[(ind["_col"] >= 0) & (ind["_col"] < len(panel.periods))]
+    sec = ind[schema.SECTOR_DIVISION].astype(object).where(ind[schema.SECTOR_DIVISION].notna(), "*")
+    reg = ind[schema.REGION_CODE].astype(object).where(ind[schema.REGION_CODE].notna(), "*")
+    ind["_key"] = sec.astype(str) + "|" + reg.astype(str)
+    b_sec = (
+        static[schema.SECTOR_DIVISION]
+        .astype(object)
+        .where(static[schema.SECTOR_DIVISION].notna(), "?")
+        .astype(str)
+    )
+    b_reg = (
+        static[schema.REGION_CODE]
+        .astype(object)
+        .where(static[schema.REGION_CODE].notna(), "?")
+        .astype(str)
+    )
+    candidates = [
+        b_sec + "|" + b_reg,
+        b_sec + "|*",
+        "*|" + b_reg,
+        pd.Series("*|*", index=b_sec.index),
+    ]
+    blocks = {}
+    for name, sub in ind.groupby(schema.INDICATOR_NAME, sort=True):
+        keys, key_row = np.unique(sub["_key"].to_numpy(), return_inverse=True)
+        series = np.full((len(keys), len(panel.periods)), np.nan)
+        series[key_row, sub["_col"].to_numpy()] = sub[schema.INDICATOR_VALUE].to_numpy(float)
+        lookup = pd.Series(np.arange(len(keys)), index=keys)
+        chosen = np.full(len(static), -1)
+        for cand in candidates:
+            hit = cand.map(lookup).to_numpy(dtype=float, na_value=np.nan)
+            fill = (chosen < 0) & ~np.isnan(hit)
+            chosen[fill] = hit[fill].astype(int)
+        block = np.full((len(static), len(panel.periods)), np.nan)
+        ok = chosen >= 0
+        block[ok] = series[chosen[ok]]
+        blocks[str(name)] = block
+    return blocks
+
+
+# --------------------------------------------------------------------------- the builder
+
+
+def build_features(
+    records: pd.DataFrame,
+    businesses: pd.DataFrame | None,
+    indicators: pd.DataFrame | None,
+    cutoffs: list | pd.DatetimeIndex,
+    *,
+    horizons: tuple[int, ...] = schema.HORIZONS,
+    panel: Panel | None = None,
+) -> pd.DataFrame:
+    """The feature matrix: one row per (business, cut-off) with at least one month <= cut-off.
+
+    ``cutoffs`` are month starts; each must lie inside the records' month range (the panel's),
+    or it yields no rows. ``horizons`` decides which ``*_h{h}`` columns are built. Pass a
+    prebuilt ``panel`` to reuse the dense matrices. Key columns are ``business_id`` and
+    ``cutoff``; every other column is described in :func:`feature_catalogue`. The outlier rule's
+    parameters and counts are in ``frame.attrs["preprocessing"]``.
+    """
+    if panel is None:
+        panel = build_panel(records)
+    static = _business_frame(panel, businesses)
+    blocks = _indicator_blocks(indicators, panel, static)
+    codes = {
+        "sector": _codes(static[schema.SECTOR_DIVISION]),
+        "region": _codes(static[schema.REGION_CODE]),
+        "sector_region": _codes(
+            static[schema.SECTOR_DIVISION].astype(str)
+            + "|"
+            + static[schema.REGION_CODE].astype(str)
+        ),
+    }
+    founded = _month_number(static[schema.FOUNDED].to_numpy()).astype(float)
+    founded[static[schema.FOUNDED].isna().to_numpy()] = np.nan
+    cutoffs = pd.DatetimeIndex(cutoffs)
+    frames = []
+    capped_total = 0
+    for cutoff, c in zip(cutoffs, panel.period_index(cutoffs), strict=True):
+        if c < 0 or c >= len(panel.periods):
+            continue
+        rows = panel.first_index <= c
+        if not rows.any():
+            continue
+        frame, capped = _features_at(panel, static, codes, blocks, founded, int(c), horizons)
+        frame.insert(1, "cutoff", cutoff)
+        frames.append(frame[rows].reset_index(drop=True))
+        capped_total += capped
+    if frames:
+        out = pd.concat(frames, ignore_index=True)
+    else:
+        out = pd.DataFrame(columns=[*KEY_COLUMNS, *base_feature_names(horizons=horizons)])
+    for col in CATEGORICAL_COLUMNS:
+        out[col] = out[col].astype("category")
+    out.attrs["preprocessing"] = preprocessing_record(capped_values=capped_total)
+    return out
+
+
+def _features_at(
+    panel: Panel,
+    static: pd.DataFrame,
+    codes: dict[str, tuple[np.ndarray, int]],
+    blocks: dict[str, np.ndarray],
+    founded: np.ndarray,
+    c: int,
+    horizons: tuple[int, ...],
+) -> tuple[pd.DataFrame, int]:
+    rule = OUTLIER_RULE
+    raw = np.log1p(_window(panel.sales, c, WINDOW))
+    positive = np.where(raw > 0, raw, np.nan)
+    q1, q3 = row_quantiles(positive, (0.25, 0.75))
+    iqr = np.maximum(q3 - q1, rule["min_iqr"])
+    enough = _count(positive) >= rule["min_positive_months"]
+    lo = np.where(enough, q1 - rule["k"] * iqr, -np.inf)
+    hi = np.where(enough, q3 + rule["k"] * iqr, np.inf)
+    log = np.where(raw > 0, np.clip(raw, lo[:, None], hi[:, None]), raw)
+    capped = int(np.sum((log != raw) & ~np.isnan(raw)))
+
+    f: dict[str, np.ndarray] = {schema.BUSINESS_ID: panel.business_ids}
+    w = WINDOW
+    for k in LAGS:
+        f[f"log_sales_lag_{k}"] = log[:, w - k]
+    for k in ROLLING_WINDOWS:
+        f[f"log_sales_mean_{k}"] = _nanmean(log[:, w - k :])
+        f[f"log_sales_std_{k}"] = _nanstd(log[:, w - k :])
+    f["log_sales_q1"] = q1
+    f["log_sales_q3"] = q3
+    last, since_last = _last_valid(log)
+    f["log_sales_last"] = last
+    f["growth_mom"] = log[:, w - 1] - log[:, w - 2]
+    f["growth_3m"] = f["log_sales_mean_3"] - _nanmean(log[:, w - 6 : w - 3])
+    f["growth_yoy"] = f["log_sales_mean_3"] - _nanmean(log[:, w - 15 : w - 12])
+    soles = np.expm1(log)
+    f["growth_12m"] = np.log1p(_nanmean(soles[:, w - 12 :])) - np.log1p(
+        _nanmean(soles[:, w - 24 : w - 12])
+    )
+    f["trend_slope_12"] = _slope(log[:, w - 12 :])
+    # The growth label compares raw soles means, typos included: expose that reference and how
+    # far the robust recent level sits from it.
+    raw_mean_12 = np.log1p(_nanmean(np.expm1(raw[:, w - 12 :])))
+    f["sales_mean_12_raw"] = raw_mean_12
+    f["outlier_effect_12"] = raw_mean_12 - np.log1p(_nanmean(soles[:, w - 12 :]))
+    f["level_vs_mean_12"] = np.log1p(_nanmean(soles[:, w - 3 :])) - raw_mean_12
+    f["last_vs_mean_12"] = log[:, w - 1] - raw_mean_12
+    weights = 0.5 ** (np.arange(12)[::-1] / 3.0)  # half-life of 3 months
+    recent12 = log[:, w - 12 :]
+    wsum = np.where(np.isnan(recent12), 0.0, weights).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ewm = np.where(np.isnan(recent12), 0.0, recent12 * weights).sum(axis=1) / wsum
+    f["ewm_level_vs_mean_12"] = np.where(wsum > 0, ewm, np.nan) - _nanmean(recent12)
+    f["months_observed"] = panel.observed_cum[:, c].astype(float)
+    f["months_observed_12"] = _count(log[:, w - 12 :]).astype(float)
+    f["months_since_first"] = (c - panel.first_index).astype(float)
+    f["months_since_last"] = since_last
+    zeros = panel.zero_cum[:, c]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f["share_zero"] = np.where(f["months_observed"] > 0, zeros / f["months_observed"], np.nan)
+        recent = log[:, w - 24 :]
+        f["share_zero_24"] = np.sum(recent == 0, axis=1) / np.maximum(_count(recent), 1)
+
+    sales_w = _window(panel.sales, c, 12)
+    costs_w = _window(panel.costs, c, 12)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        margin = np.where(sales_w > 0, np.clip(1.0 - costs_w / sales_w, -2.0, 1.0), np.nan)
+    f["margin_last"] = _last_valid(margin)[0]
+    f["margin_mean_3"] = _nanmean(margin[:, -3:])
+    f["margin_mean_12"] = _nanmean(margin)
+    f["reports_costs"] = _count(costs_w) / 12.0
+    sat_w = _window(panel.satisfaction, c, 12)
+    f["satisfaction_last"] = _last_valid(sat_w)[0]
+    f["satisfaction_mean_12"] = _nanmean(sat_w)
+    emp_w = np.log(np.maximum(_window(panel.employees, c, 24), 1.0))
+    f["employees_last"] = _last_valid(_window(panel.employees, c, 12))[0]
+    # Headcount follows the business's underlying level without the sales noise or seasonality.
+    f["employees_growth"] = _nanmean(emp_w[:, -3:]) - _nanmean(emp_w[:, -12:])
+    f["employees_growth_yoy"] = _nanmean(emp_w[:, -12:]) - _nanmean(emp_w[:, :12])
+    f["employees_trend_12"] = _slope(emp_w[:, -12:])
+
+    cutoff_month = _month_number(panel.periods[:1])[0] + c
+    f["age_months"] = cutoff_month - founded
+    f["women_led"] = static[schema.WOMEN_LED].to_numpy(dtype=float, na_value=np.nan)
+    f["sells_online"] = static[schema.SELLS_ONLINE].to_numpy(dtype=float, na_value=np.nan)
+    f["cutoff_month"] = np.full(len(log), cutoff_month % 12 + 1, dtype=float)
+
+    # Seasonal adjustment: a sector-region seasonal profile (shrunk to the sector's) estimated
+    # from the last two complete years up to the cut-off, scaled per business by a shrunken
+    # amplitude; the adjusted series gives a cleaner level and trend than raw lags.
+    last24 = log[:, w - 24 :]
+    dev = np.full_like(last24, np.nan)
+    for lo_col in (0, 12):
+        block = last24[:, lo_col : lo_col + 12]
+        ok = _count(block) >= 8
+        dev[:, lo_col : lo_col + 12] = np.where(
+            ok[:, None], block - _nanmean(block)[:, None], np.nan
+        )
+    stacked = np.concatenate([dev[:, :12], dev[:, 12:]], axis=0)
+    sec_code, n_sec = codes["sector"]
+    sr_code, n_sr = codes["sector_region"]
+    sec2 = np.concatenate([sec_code, sec_code])
+    sr2 = np.concatenate([sr_code, sr_code])
+    profile = np.zeros((len(log), 12))
+    for p in range(12):
+        prior = _group_mean(sec2, stacked[:, p], n_sec)
+        profile[:, p] = _group_mean(sr2, stacked[:, p], n_sr, prior=prior)[: len(log)]
+    profile = np.nan_to_num(profile - profile.mean(axis=1, keepdims=True))
+    prof24 = np.concatenate([profile, profile], axis=1)
+    num = np.nansum(np.where(np.isnan(dev), 0.0, dev * prof24), axis=1)
+    den = np.sum(np.where(np.isnan(dev), 0.0, prof24**2), axis=1)
+    amp = np.clip((num + 0.5) / (den + 0.5), 0.0, 3.0)
+    adjusted = last24 - amp[:, None] * prof24
+    recent_sa = adjusted[:, 12:]
+    wsum = np.where(np.isnan(recent_sa), 0.0, weights).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        level_sa = np.where(np.isnan(recent_sa), 0.0, recent_sa * weights).sum(axis=1) / wsum
+    level_sa = np.where(wsum > 0, level_sa, np.nan)
+    # A local-level Kalman filter over the seasonally adjusted positive months of the window:
+    # the current level with the month-to-month noise filtered out (zeros are intermittency,
+    # handled by share_zero, not level).
+    prof36 = amp[:, None] * np.tile(profile, (1, WINDOW // 12))
+    adj36 = np.where(log > 0, log - prof36, np.nan)
+    diffs = np.diff(adj36, axis=1)
+    noise_var = np.clip(0.5 * _nanstd(diffs) ** 2, 0.005, 1.0)
+    noise_var = np.where(np.isnan(noise_var), 0.06, noise_var)
+    kf_level, kf_var = _local_level(adj36, noise_var, KALMAN_LEVEL_VAR)
+    zero_12 = np.sum(log[:, w - 12 :] == 0, axis=1) / np.maximum(_count(log[:, w - 12 :]), 1)
+    future_season = amp[:, None] * profile  # months cut-off + 1 .. + 12, in calendar order
+    # expected mean monthly sales over the next 12 months (level + seasonality + noise), as a
+    # log ratio to the last 12 months' recorded mean: what the growth label asks about
+    steps = np.arange(1, 13)
+    spread = kf_var[:, None] + steps[None, :] * KALMAN_LEVEL_VAR + noise_var[:, None]
+    future_mean = np.log(
+        np.mean(np.exp(kf_level[:, None] + future_season + 0.5 * spread), axis=1)
+    ) + np.log(np.clip(1.0 - zero_12, 0.05, 1.0))
+    f["kf_level"] = kf_level
+    f["kf_level_sd"] = np.sqrt(kf_var)
+    f["noise_sd"] = np.sqrt(noise_var)
+    f["kf_level_vs_mean_12"] = kf_level - raw_mean_12
+    f["expected_growth_12"] = future_mean - raw_mean_12
+    f["seasonal_amplitude"] = amp
+    f["level_sa"] = level_sa
+    f["level_sa_gap_12"] = level_sa - _nanmean(recent_sa)
+    f["level_sa_vs_mean_12"] = level_sa - raw_mean_12
+    f["trend_sa_12"] = _slope(recent_sa)
+    f["trend_sa_24"] = _slope(adjusted)
+    f["growth_sa_yoy"] = _nanmean(adjusted[:, 18:]) - _nanmean(adjusted[:, 6:12])
+
+    yoy = f["growth_yoy"]
+    moms = [log[:, w - k] - log[:, w - k - 1] for k in (1, 2, 3)]
+    for name, (code, n_groups) in codes.items():
+        f[f"{name}_growth_yoy"] = _group_mean(code, yoy, n_groups)
+        f[f"{name}_growth_12m"] = _group_mean(code, f["growth_12m"], n_groups)
+        for k, mom in zip((1, 2, 3), moms, strict=True):
+            f[f"{name}_growth_mom_lag_{k}"] = _group_mean(code, mom, n_groups)
+        level = _group_mean(code, f["log_sales_mean_3"], n_groups)
+        f[f"{name}_log_sales_mean"] = level
+        f[f"log_sales_vs_{name}"] = f["log_sales_mean_3"] - level
+
+    for name, block in blocks.items():
+        series = _window(block, c, 13)
+        now = series[:, -1]
+        f[f"mkt_{name}_level"] = now
+        for k in (1, 3, 12):
+            before = series[:, -1 - k]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ratio = np.log(np.where((now > 0) & (before > 0), now / before, np.nan))
+            f[f"mkt_{name}_chg_{k}"] = ratio
+        # The market's persistent growth shows in its longer trend, not in a noisy 12-month change.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            log_index = np.log(np.where(_window(block, c, 36) > 0, _window(block, c, 36), np.nan))
+        f[f"mkt_{name}_trend_12"] = _slope(log_index[:, -12:])
+        f[f"mkt_{name}_trend_36"] = _slope(log_index)
+        f[f"mkt_{name}_chg_12_ma"] = _nanmean(log_index[:, -12:]) - _nanmean(log_index[:, -24:-12])
+
+    for h in horizons:
+        # column 23 of ``last24`` is the cut-off month, so the target sits at 23 + h
+        season_h = amp * profile[:, (23 + h) % 12]
+        f[f"seasonal_profile_h{h}"] = season_h
+        f[f"level_sa_forecast_h{h}"] = level_sa + season_h
+        ly = log[:, w - 1 + h - 12]
+        f[f"target_month_h{h}"] = np.full(len(log), (cutoff_month + h) % 12 + 1, dtype=float)
+        f[f"log_sales_same_month_ly_h{h}"] = ly
+        f[f"log_sales_same_month_2y_h{h}"] = log[:, w - 1 + h - 24]
+        own = ly - log[:, w - 1 - 12]
+        f[f"own_seasonal_change_h{h}"] = own
+        for name in ("sector", "sector_region"):
+            code, n_groups = codes[name]
+            f[f"{name}_seasonal_change_h{h}"] = _group_mean(code, own, n_groups)
+
+    frame = pd.DataFrame(f)
+    for col in CATEGORICAL_COLUMNS:
+        frame[col] = static[col].to_numpy()
+    return frame, capped
+
+
+def preprocessing_record(**stats: object) -> dict:
+    """The preprocessing record stored with a model: the outlier rule, missing-value policy,
+    categorical handling and any data-dependent counts passed in ``stats``."""
+    return {
+        "outlier_rule": dict(OUTLIER_RULE),
+        "missing_months": "kept as NaN (unknown), never zero; tree models route NaN natively",
+        "log_transform": "log1p(sales) in soles",
+        "categoricals": list(CATEGORICAL_COLUMNS),
+        "group_mean_shrinkage": GROUP_SHRINK,
+        "window_months": WINDOW,
+        **stats,
+    }
+
+
+def horizon_view(features: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """Base columns plus horizon ``h``'s ``*_h{h}`` columns renamed without the suffix."""
+    suffix = f"_h{horizon}"
+    keep = {}
+    for col in features.columns:
+        if _horizon_of(col) is None:
+            keep[col] = col
+        elif col.endswith(suffix):
+            keep[col] = col[: -len(suffix)]
+    return features[list(keep)].rename(columns=keep)
+
+
+def _horizon_of(col: str) -> int | None:
+    head, sep, tail = col.rpartition("_h")
+    return int(tail) if sep and tail.isdigit() and head else None
+
+
+def base_feature_names(*, horizons: tuple[int, ...] = ()) -> list[str]:
+    """Names of the columns :func:`build_features` makes without market indicators."""
+    names = [f"log_sales_lag_{k}" for k in LAGS]
+    for k in ROLLING_WINDOWS:
+        names += [f"log_sales_mean_{k}", f"log_sales_std_{k}"]
+    names += [
+        "log_sales_q1", "log_sales_q3", "log_sales_last", "growth_mom", "growth_3m",
+        "growth_yoy", "growth_12m", "trend_slope_12", "sales_mean_12_raw", "outlier_effect_12",
+        "level_vs_mean_12", "last_vs_mean_12", "ewm_level_vs_mean_12", "seasonal_amplitude",
+        "kf_level", "kf_level_sd", "noise_sd", "kf_level_vs_mean_12", "expected_growth_12",
+        "level_sa", "level_sa_gap_12", "level_sa_vs_mean_12", "trend_sa_12", "trend_sa_24",
+        "growth_sa_yoy", "months_observed", "months_observed_12",
+        "months_since_first", "months_since_last", "share_zero", "share_zero_24", "margin_last",
+        "margin_mean_3", "margin_mean_12", "reports_costs", "satisfaction_last",
+        "satisfaction_mean_12", "employees_last", "employees_growth",
+        "employees_growth_yoy", "employees_trend_12", "age_months", "women_led", "sells_online",
+        "cutoff_month",
+    ]  # fmt: skip
+    for g in GROUPS:
+        names += [f"{g}_growth_yoy", f"{g}_growth_12m"]
+        names += [f"{g}_growth_mom_lag_{k}" for k in (1, 2, 3)]
+        names += [f"{g}_log_sales_mean", f"log_sales_vs_{g}"]
+    for h in horizons:
+        names += [
+            f"target_month_h{h}", f"log_sales_same_month_ly_h{h}",
+            f"log_sales_same_month_2y_h{h}", f"own_seasonal_change_h{h}",
+            f"sector_seasonal_change_h{h}", f"sector_region_seasonal_change_h{h}",
+            f"seasonal_profile_h{h}", f"level_sa_forecast_h{h}",
+        ]  # fmt: skip
+    return names + list(CATEGORICAL_COLUMNS)
+
+
+def category_levels(features: pd.DataFrame) -> dict[str, list]:
+    """The categories of each categorical column, to freeze a model's encoding at fit time."""
+    return {
+        col: [str(v) for v in pd.Series(features[col].dropna().unique()).astype(str).sort_values()]
+        for col in CATEGORICAL_COLUMNS
+        if col in features.columns
+    }
+
+
+def encode_categoricals(frame: pd.DataFrame, levels: dict[str, list]) -> pd.DataFrame:
+    """Replace categorical columns by float codes of the frozen ``levels`` (NaN when missing or
+    unseen). Trees split these codes directly; it is several times faster than XGBoost's native
+    categorical splits at no measured cost, since sector and region also enter as group means."""
+    out = frame.copy()
+    for col, cats in levels.items():
+        if col in out.columns:
+            codes = pd.Categorical(out[col].astype(object).astype(str), categories=cats).codes
+            out[col] = np.where(codes >= 0, codes, np.nan).astype(float)
+    return out
+
+
+def model_columns(features: pd.DataFrame) -> list[str]:
+    """The columns a model reads: everything but the keys."""
+    return [c for c in features.columns if c not in KEY_COLUMNS]
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+_GROUP_WORDS = {
+    "sector": ("su sector (división CIIU)", "its sector (ISIC division)"),
+    "region": ("su región", "its region"),
+    "sector_region": ("su sector en su región", "its sector in its region"),
+}
+
+_CATALOGUE: dict[str, tuple[str, str, str]] = {
+    "log_sales_q1": (
+        "Nivel bajo habitual de ventas", "Usual low level of sales",
+        "First quartile of the business's positive log sales in the last 36 months.",
+    ),
+    "log_sales_q3": (
+        "Nivel alto habitual de ventas", "Usual high level of sales",
+        "Third quartile of the business's positive log sales in the last 36 months.",
+    ),
+    "log_sales_last": (
+        "Ventas del último mes reportado", "Sales in the latest reported month",
+        "log1p(sales) of the latest month with a record, however old.",
+    ),
+    "growth_mom": (
+        "Variación de ventas respecto al mes anterior", "Sales change from the previous month",
+        "Log change of sales between the cut-off month and the month before.",
+    ),
+    "growth_3m": (
+        "Variación de ventas del último trimestre", "Sales change over the last quarter",
+        "Mean log sales of the last 3 months minus that of the 3 months before.",
+    ),
+    "growth_yoy": (
+        "Crecimiento de ventas frente al año anterior", "Sales growth on the same months last year",
+        "Mean log sales of the last 3 months minus that of the same 3 months a year earlier.",
+    ),
+    "growth_12m": (
+        "Crecimiento de ventas en los últimos 12 meses", "Sales growth over the last 12 months",
+        "Log ratio of mean monthly sales in the last 12 months to the 12 months before.",
+    ),
+    "trend_slope_12": (
+        "Tendencia de ventas del último año", "Sales trend over the last year",
+        "Least-squares slope of log sales per month over the last 12 months.",
+    ),
+    "sales_mean_12_raw": (
+        "Venta mensual promedio del último año", "Average monthly sales over the last year",
+        "log1p of the mean recorded monthly sales (soles, uncapped) over the last 12 months: "
+        "the reference the growth label compares the next 12 months with.",
+    ),
+    "outlier_effect_12": (
+        "Efecto de meses atípicos en el último año", "Effect of unusual months in the last year",
+        "How much capped outliers raise (or lower) the last 12 months' mean sales (log ratio).",
+    ),
+    "level_vs_mean_12": (
+        "Ventas recientes frente al promedio anual", "Recent sales against the yearly average",
+        "Log ratio of the last 3 months' mean sales to the last 12 months' mean sales.",
+    ),
+    "last_vs_mean_12": (
+        "Último mes frente al promedio anual", "Latest month against the yearly average",
+        "Log sales of the cut-off month minus log of the last 12 months' mean sales.",
+    ),
+    "ewm_level_vs_mean_12": (
+        "Impulso reciente de ventas", "Recent sales momentum",
+        "Exponentially weighted (half-life 3 months) mean log sales minus the plain 12-month "
+        "mean log sales.",
+    ),
+    "seasonal_amplitude": (
+        "Intensidad de la estacionalidad propia", "Strength of its own seasonality",
+        "How strongly the business follows its sector-region seasonal profile (1 = as the "
+        "group, 0 = not seasonal), shrunk towards 1.",
+    ),
+    "kf_level": (
+        "Nivel actual de ventas (filtrado)", "Current sales level (filtered)",
+        "Local-level Kalman filter estimate of the business's current seasonally adjusted log "
+        "sales, month-to-month noise removed.",
+    ),
+    "kf_level_sd": (
+        "Incertidumbre del nivel actual", "Uncertainty of the current level",
+        "Standard deviation of the filtered level (larger with few or noisy months).",
+    ),
+    "noise_sd": (
+        "Variabilidad mensual de ventas", "Month-to-month sales volatility",
+        "Estimated standard deviation of monthly noise around the business's level (log).",
+    ),
+    "kf_level_vs_mean_12": (
+        "Nivel actual frente a la venta promedio del año",
+        "Current level against the year's mean sales",
+        "Filtered current level minus log of the mean recorded monthly sales of the last 12 "
+        "months.",
+    ),
+    "expected_growth_12": (
+        "Crecimiento esperado para los próximos 12 meses",
+        "Expected growth over the next 12 months",
+        "Log ratio of the expected mean monthly sales of the next 12 months (filtered level, "
+        "seasonality, share of months without sales) to the last 12 months' recorded mean.",
+    ),
+    "level_sa": (
+        "Nivel actual de ventas sin estacionalidad", "Current seasonally adjusted sales level",
+        "Exponentially weighted (half-life 3 months) mean of seasonally adjusted log sales "
+        "over the last 12 months.",
+    ),
+    "level_sa_gap_12": (
+        "Nivel actual frente al promedio del año", "Current level against the year's average",
+        "Seasonally adjusted current level minus the mean adjusted log sales of the last 12 "
+        "months.",
+    ),
+    "level_sa_vs_mean_12": (
+        "Nivel actual frente a la venta promedio del año",
+        "Current level against the year's mean sales",
+        "Seasonally adjusted current level minus log of the mean recorded monthly sales of the "
+        "last 12 months.",
+    ),
+    "trend_sa_12": (
+        "Tendencia del último año (sin estacionalidad)",
+        "Trend over the last year (seasonally adjusted)",
+        "Least-squares slope per month of seasonally adjusted log sales, last 12 months.",
+    ),
+    "trend_sa_24": (
+        "Tendencia de los últimos 2 años (sin estacionalidad)",
+        "Trend over the last 2 years (seasonally adjusted)",
+        "Least-squares slope per month of seasonally adjusted log sales, last 24 months.",
+    ),
+    "growth_sa_yoy": (
+        "Crecimiento interanual sin estacionalidad", "Seasonally adjusted year-on-year growth",
+        "Mean adjusted log sales of the last 6 months minus that of the same months a year "
+        "earlier.",
+    ),
+    "seasonal_profile": (
+        "Efecto estacional del mes pronosticado", "Seasonal effect of the forecast month",
+        "The business's seasonal deviation (log) expected for the target's calendar month.",
+    ),
+    "level_sa_forecast": (
+        "Pronóstico base (nivel + estacionalidad)", "Base forecast (level + seasonality)",
+        "Seasonally adjusted current level plus the seasonal effect of the target month.",
+    ),
+    "months_observed": (
+        "Meses con ventas reportadas", "Months with reported sales",
+        "Number of months with a record up to the cut-off.",
+    ),
+    "months_observed_12": (
+        "Meses reportados en el último año", "Months reported in the last year",
+        "Number of months with a record among the last 12.",
+    ),
+    "months_since_first": (
+        "Antigüedad del historial", "Length of the history",
+        "Months from the first record to the cut-off.",
+    ),
+    "months_since_last": (
+        "Meses desde el último reporte", "Months since the latest report",
+        "Months between the latest record and the cut-off (0: the cut-off month is reported).",
+    ),
+    "share_zero": (
+        "Proporción de meses sin ventas", "Share of months without sales",
+        "Share of recorded months with zero sales, whole history up to the cut-off.",
+    ),
+    "share_zero_24": (
+        "Meses sin ventas en los últimos 2 años", "Months without sales in the last 2 years",
+        "Share of recorded months with zero sales among the last 24 months.",
+    ),
+    "margin_last": (
+        "Margen del último mes", "Latest monthly margin",
+        "1 - costs / sales of the latest month reporting both (capped to [-2, 1]).",
+    ),
+    "margin_mean_3": (
+        "Margen promedio del último trimestre", "Average margin over the last quarter",
+        "Mean of 1 - costs / sales over the last 3 months.",
+    ),
+    "margin_mean_12": (
+        "Margen promedio del último año", "Average margin over the last year",
+        "Mean of 1 - costs / sales over the last 12 months.",
+    ),
+    "reports_costs": (
+        "Reporta costos", "Reports costs",
+        "Share of the last 12 months with costs reported.",
+    ),
+    "satisfaction_last": (
+        "Satisfacción de clientes más reciente", "Latest customer satisfaction",
+        "Latest reported customer satisfaction (0 low, 1 medium, 2 high).",
+    ),
+    "satisfaction_mean_12": (
+        "Satisfacción de clientes del último año", "Customer satisfaction over the last year",
+        "Mean reported customer satisfaction over the last 12 months (0 to 2).",
+    ),
+    "employees_last": (
+        "Número de trabajadores", "Number of employees",
+        "Latest reported number of employees (last 12 months).",
+    ),
+    "employees_growth": (
+        "Variación reciente del personal", "Recent change in staff",
+        "Mean log employees of the last 3 months minus that of the last 12 months.",
+    ),
+    "employees_growth_yoy": (
+        "Variación anual del personal", "Yearly change in staff",
+        "Mean log employees of the last 12 months minus that of the 12 months before.",
+    ),
+    "employees_trend_12": (
+        "Tendencia del personal", "Staff trend",
+        "Least-squares slope per month of log employees over the last 12 months.",
+    ),
+    "age_months": (
+        "Antigüedad de la empresa (meses)", "Age of the business (months)",
+        "Months from the founding date to the cut-off.",
+    ),
+    "women_led": (
+        "Empresa liderada por mujeres", "Women-led business", "1 if women-led, 0 if not.",
+    ),
+    "sells_online": (
+        "Vende por internet", "Sells online", "1 if the business sells online, 0 if not.",
+    ),
+    "cutoff_month": (
+        "Mes del último dato", "Month of the latest data", "Calendar month of the cut-off (1-12).",
+    ),
+    "target_month": (
+        "Mes pronosticado", "Forecast month", "Calendar month of the forecast target (1-12).",
+    ),
+    "log_sales_same_month_ly": (
+        "Ventas del mismo mes el año pasado", "Sales in the same month last year",
+        "log1p(sales) of the target's calendar month one year earlier (seasonal reference).",
+    ),
+    "log_sales_same_month_2y": (
+        "Ventas del mismo mes hace dos años", "Sales in the same month two years ago",
+        "log1p(sales) of the target's calendar month two years earlier.",
+    ),
+    "own_seasonal_change": (
+        "Estacionalidad propia del año pasado", "Own seasonal change last year",
+        "Last year's log change from the cut-off's month to the target's month, this business.",
+    ),
+    "sector_seasonal_change": (
+        "Estacionalidad de su sector", "Seasonality of its sector",
+        "Mean (over the sector) of last year's log change from the cut-off's month to the "
+        "target's month.",
+    ),
+    "sector_region_seasonal_change": (
+        "Estacionalidad de su sector en su región", "Seasonality of its sector in its region",
+        "Same as the sector seasonality, over the businesses of its sector and region.",
+    ),
+    schema.SECTOR_SECTION: (
+        "Sección CIIU (actividad)", "ISIC section (activity)", "CIIU Rev.4 section letter.",
+    ),
+    schema.SECTOR_DIVISION: (
+        "División CIIU (actividad)", "ISIC division (activity)", "CIIU Rev.4 two-digit division.",
+    ),
+    schema.REGION_CODE: ("Región", "Region", "First-level ubigeo (department) code."),
+    "horizon": ("Meses de anticipación", "Months ahead", "Forecast horizon in months."),
+}  # fmt: skip
+
+
+def _catalogue_entry(name: str) -> tuple[str, str, str] | None:
+    base = name
+    h = _horizon_of(name)
+    if h is not None:
+        base = name.rpartition("_h")[0]
+    if base in _CATALOGUE:
+        return _CATALOGUE[base]
+    if base.startswith("log_sales_lag_"):
+        k = int(base.rsplit("_", 1)[1])
+        if k == 1:
+            return (
+                "Ventas del último mes", "Sales in the latest month",
+                "log1p(sales) of the cut-off month (NaN if not reported).",
+            )  # fmt: skip
+        return (
+            f"Ventas de hace {k - 1} meses", f"Sales {k - 1} months earlier",
+            f"log1p(sales) {k - 1} months before the cut-off month.",
+        )  # fmt: skip
+    for kind, es, en in (("mean", "promedio", "average"), ("std", "variabilidad", "volatility")):
+        prefix = f"log_sales_{kind}_"
+        if base.startswith(prefix):
+            k = base[len(prefix) :]
+            return (
+                f"Ventas: {es} de los últimos {k} meses", f"Sales {en} over the last {k} months",
+                f"{'Mean' if kind == 'mean' else 'Standard deviation'} of log1p(sales) over the "
+                f"last {k} months (observed months only).",
+            )  # fmt: skip
+    for g, (g_es, g_en) in _GROUP_WORDS.items():
+        if base == f"log_sales_vs_{g}":
+            return (
+                f"Ventas frente al promedio de {g_es}", f"Sales against the average of {g_en}",
+                f"Own 3-month mean log sales minus the mean over {g_en}.",
+            )  # fmt: skip
+        if not base.startswith(f"{g}_"):
+            continue
+        rest = base[len(g) + 1 :]
+        if rest.startswith("region_") and g == "sector":
+            continue
+        words = {
+            "growth_yoy": ("Crecimiento interanual de", "Year-on-year growth of"),
+            "growth_12m": ("Crecimiento en 12 meses de", "12-month growth of"),
+            "log_sales_mean": ("Nivel de ventas promedio de", "Average sales level of"),
+            "growth_mom_lag_1": ("Variación mensual reciente de", "Latest monthly change of"),
+            "growth_mom_lag_2": (
+                "Variación mensual de hace 1 mes de",
+                "Monthly change 1 month ago of",
+            ),
+            "growth_mom_lag_3": (
+                "Variación mensual de hace 2 meses de",
+                "Monthly change 2 months ago of",
+            ),
+        }
+        if rest in words:
+            es, en = words[rest]
+            return (
+                f"{es} {g_es}",
+                f"{en} {g_en}",
+                f"Mean over the businesses of {g_en} of the matching own feature "
+                f"(shrunk towards the national mean), at the cut-off.",
+            )
+    if base.startswith("mkt_"):
+        if base.endswith("_chg_12_ma"):
+            ind = base[4 : -len("_chg_12_ma")]
+            return (
+                f"Crecimiento anual promedio del indicador «{ind}»",
+                f"Average yearly growth of indicator «{ind}»",
+                f"Mean log {ind} of the last 12 months minus that of the 12 months before.",
+            )
+        name_part, _, kind = base[4:].rpartition("_")
+        if name_part.endswith("_trend"):
+            ind = name_part[: -len("_trend")]
+            return (
+                f"Tendencia del indicador «{ind}» ({kind} meses)",
+                f"Trend of indicator «{ind}» ({kind} months)",
+                f"Least-squares slope per month of log {ind} over the last {kind} months.",
+            )
+        if kind == "level":
+            ind = name_part
+            return (
+                f"Indicador de mercado «{ind}»", f"Market indicator «{ind}»",
+                f"Latest value of the market indicator {ind} for its sector/region.",
+            )  # fmt: skip
+        ind, _, _ = name_part.rpartition("_chg")
+        if ind:
+            return (
+                f"Variación del indicador «{ind}» en {kind} meses",
+                f"Change of indicator «{ind}» over {kind} months",
+                f"Log change of the market indicator {ind} over {kind} months (NaN unless both "
+                "values are positive).",
+            )
+    return None
+
+
+def feature_catalogue(columns: list[str] | pd.Index) -> dict[str, dict[str, str]]:
+    """Plain names for each column: ``{name: {"label_es", "label_en", "description"}}``.
+
+    Unknown columns get their own name as label (and the description says so), so an
+    explanation never fails on a new column.
+    """
+    out = {}
+    for col in columns:
+        if col in KEY_COLUMNS:
+            continue
+        entry = _catalogue_entry(str(col))
+        if entry is None:
+            entry = (str(col), str(col), "Undocumented column.")
+        es, en, desc = entry
+        out[str(col)] = {"label_es": es, "label_en": en, "description": desc}
+    return out

@@ -1,0 +1,193 @@
+"""Partner API keys: hashed at rest, revocable, expiring; throttled per key; bad keys limited
+per IP; managed by stewards in the admin."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from portal.models import Partner, PartnerAPIKey
+from portal.partners import partner_api_key_issue, partner_api_key_revoke
+from tests.unit.api.conftest import key_client
+
+
+def test_the_raw_key_is_nowhere_in_the_database(partner_a):
+    prefix, _dot, secret = partner_a.key.partition(".")
+    assert len(prefix) == 8 and len(secret) == 32
+    with connection.cursor() as cursor:
+        for table in ("portal_partnerapikey",):
+            cursor.execute(f"SELECT * FROM {table}")
+            for row in cursor.fetchall():
+                for value in row:
+                    assert secret not in str(value)
+    stored = PartnerAPIKey.objects.get(prefix=prefix)
+    assert stored.hashed_key.startswith("sha512$$")
+
+
+def test_a_valid_key_authenticates_as_its_partner(client_a, partner_a):
+    response = client_a.get("/api/v1/businesses/")
+    assert response.status_code == 200
+
+
+def test_revoked_key_is_401(partner_a):
+    api_key = PartnerAPIKey.objects.get(partner=partner_a.partner)
+    partner_api_key_revoke(api_key=api_key)
+    response = key_client(partner_a.key).get("/api/v1/businesses/")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "authentication_failed"
+
+
+def test_expired_key_is_401(partner_a):
+    api_key = PartnerAPIKey.objects.get(partner=partner_a.partner)
+    api_key.expiry_date = timezone.now() - dt.timedelta(seconds=1)
+    api_key.save()
+    assert key_client(partner_a.key).get("/api/v1/businesses/").status_code == 401
+
+
+def test_keys_expire_by_default(partner_a):
+    api_key, _key = partner_api_key_issue(partner=partner_a.partner, name="otra")
+    assert api_key.expiry_date is not None
+    assert api_key.expiry_date > timezone.now() + dt.timedelta(days=300)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Api-Key nonsense",
+        "Api-Key abcdefgh.wrongsecretwrongsecretwrongsecr",
+        "Api-Key",
+        "Api-Key a b",
+    ],
+)
+def test_bad_keys_are_401(header, db):
+    client = Client()
+    response = client.get("/api/v1/businesses/", HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+
+
+def test_wrong_secret_with_a_real_prefix_is_401(partner_a):
+    prefix = partner_a.key.split(".")[0]
+    response = key_client(f"{prefix}.{'x' * 32}").get("/api/v1/businesses/")
+    assert response.status_code == 401
+
+
+def test_throttled_per_key_with_retry_after(partner_a, partner_b, settings):
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import SimpleRateThrottle
+
+    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "api_key": "3/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    SimpleRateThrottle.THROTTLE_RATES = rates
+    try:
+        client = key_client(partner_a.key)
+        codes = [client.get("/api/v1/businesses/").status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        response = client.get("/api/v1/businesses/")
+        assert response.status_code == 429
+        assert 0 < int(response["Retry-After"]) <= 60
+        assert response.json()["error"]["code"] == "throttled"
+        # another key is counted on its own
+        assert key_client(partner_b.key).get("/api/v1/businesses/").status_code == 200
+    finally:
+        SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+
+
+def test_bad_keys_from_one_ip_are_locked_out(partner_a, settings):
+    settings.API_KEY_FAILURE_LIMIT = 3
+    client = key_client("abcdefgh." + "y" * 32)
+    codes = [client.get("/api/v1/businesses/").status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    # even a good key is refused from that address until the window has passed
+    response = key_client(partner_a.key).get("/api/v1/businesses/")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    # another address is not affected
+    other = key_client(partner_a.key)
+    assert other.get("/api/v1/businesses/", REMOTE_ADDR="10.0.0.9").status_code == 200
+
+
+def test_session_users_are_throttled_too(advisor, settings):
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import SimpleRateThrottle
+
+    from tests.unit.api.conftest import session_client
+
+    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "user": "2/min"}
+    SimpleRateThrottle.THROTTLE_RATES = rates
+    try:
+        client = session_client(advisor)
+        codes = [client.get("/api/v1/businesses/").status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
+    finally:
+        SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+
+
+# --- The admin -------------------------------------------------------------------------------
+
+
+def test_steward_creates_a_partner_and_a_key_shown_once(steward):
+    client = Client()
+    client.force_login(steward)
+    response = client.post(
+        "/admin/portal/partner/add/",
+        {
+            "name": "CDE Cusco",
+            "active": "on",
+            "contact_email": "",
+            "notes": "",
+            "api_keys-TOTAL_FORMS": "0",
+            "api_keys-INITIAL_FORMS": "0",
+            "grants-TOTAL_FORMS": "0",
+            "grants-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    partner = Partner.objects.get(name="CDE Cusco")
+    assert partner.user.groups.filter(name="partner").exists()
+    assert not partner.user.has_usable_password()
+
+    expiry = timezone.localtime() + dt.timedelta(days=90)
+    response = client.post(
+        "/admin/portal/partnerapikey/add/",
+        {
+            "partner": partner.pk,
+            "name": "sistema regional",
+            "expiry_date_0": expiry.strftime("%d/%m/%Y"),
+            "expiry_date_1": expiry.strftime("%H:%M:%S"),
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    api_key = PartnerAPIKey.objects.get(partner=partner)
+    shown = [str(m) for m in response.context["messages"]]
+    assert any(api_key.prefix + "." in m for m in shown)
+    raw = next(m for m in shown if api_key.prefix + "." in m).split("<code>")[1].split("</code>")[0]
+    assert key_client(raw).get("/api/v1/businesses/").status_code == 200
+    # the change page never shows it again
+    page = client.get(f"/admin/portal/partnerapikey/{api_key.pk}/change/")
+    assert raw.split(".")[1] not in page.content.decode()
+
+
+def test_steward_revokes_keys_in_the_admin(steward, partner_a):
+    client = Client()
+    client.force_login(steward)
+    api_key = PartnerAPIKey.objects.get(partner=partner_a.partner)
+    response = client.post(
+        "/admin/portal/partnerapikey/",
+        {"action": "revoke_keys", "_selected_action": [api_key.pk]},
+    )
+    assert response.status_code == 302
+    api_key.refresh_from_db()
+    assert api_key.revoked
+    assert key_client(partner_a.key).get("/api/v1/businesses/").status_code == 401
+
+
+def test_advisors_do_not_see_partners_in_the_admin(advisor):
+    advisor.is_staff = True
+    advisor.save()
+    client = Client()
+    client.force_login(advisor)
+    assert client.get("/admin/portal/partner/").status_code == 403
+    assert client.get("/admin/portal/partnerapikey/").status_code == 403

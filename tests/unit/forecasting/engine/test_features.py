@@ -1,0 +1,130 @@
+"""Feature builders: shapes, missing months, the outlier rule, speed-free vectorisation and the
+no-look-ahead property."""
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from forecasting.engine import features, schema
+
+
+def _cutoff(toy, i):
+    return toy.periods[i]
+
+
+def test_one_row_per_business_with_history_at_cutoff(toy):
+    cutoff = _cutoff(toy, 30)
+    frame = features.build_features(toy.records, toy.businesses, toy.indicators, [cutoff])
+    known = toy.records[toy.records[schema.PERIOD] <= cutoff][schema.BUSINESS_ID].unique()
+    assert sorted(frame[schema.BUSINESS_ID]) == sorted(known)
+    assert frame[[schema.BUSINESS_ID, "cutoff"]].duplicated().sum() == 0
+
+
+def test_several_cutoffs_stack(toy):
+    cutoffs = [_cutoff(toy, 20), _cutoff(toy, 30)]
+    frame = features.build_features(toy.records, toy.businesses, toy.indicators, cutoffs)
+    assert set(frame["cutoff"]) == set(cutoffs)
+
+
+def test_missing_months_stay_missing_not_zero():
+    periods = pd.date_range("2022-01-01", periods=14, freq="MS")
+    records = pd.DataFrame(
+        {
+            schema.BUSINESS_ID: 1,
+            schema.PERIOD: periods.delete([12]),  # the month before the cut-off is missing
+            schema.SALES: 1000.0,
+        }
+    )
+    frame = features.build_features(records, None, None, [periods[-1]])
+    row = frame.iloc[0]
+    assert np.isnan(row["log_sales_lag_2"])
+    assert row["log_sales_lag_1"] == np.log1p(1000.0)
+    assert row["share_zero"] == 0.0
+    assert np.isnan(row["margin_last"])  # sales alone: no costs
+
+
+def test_sales_only_input_builds_every_column():
+    periods = pd.date_range("2022-01-01", periods=6, freq="MS")
+    records = pd.DataFrame({schema.BUSINESS_ID: 7, schema.PERIOD: periods, schema.SALES: 50.0})
+    frame = features.build_features(records, None, None, [periods[-1]])
+    assert len(frame) == 1
+    assert set(features.base_feature_names(horizons=schema.HORIZONS)) <= set(frame.columns)
+
+
+def test_outlier_is_capped_in_features_and_recorded():
+    periods = pd.date_range("2022-01-01", periods=24, freq="MS")
+    sales = np.full(24, 1000.0)
+    sales[-1] = 1_000_000.0  # an entry error (x1000)
+    records = pd.DataFrame({schema.BUSINESS_ID: 1, schema.PERIOD: periods, schema.SALES: sales})
+    frame = features.build_features(records, None, None, [periods[-1]])
+    rule = features.OUTLIER_RULE
+    cap = np.log1p(1000.0) + rule["k"] * rule["min_iqr"]
+    assert frame["log_sales_lag_1"].iloc[0] <= cap + 1e-9
+    assert frame.attrs["preprocessing"]["capped_values"] == 1
+    assert frame.attrs["preprocessing"]["outlier_rule"]["k"] == rule["k"]
+
+
+def test_zero_months_are_kept():
+    periods = pd.date_range("2022-01-01", periods=12, freq="MS")
+    sales = np.where(np.arange(12) % 3 == 0, 0.0, 500.0)
+    records = pd.DataFrame({schema.BUSINESS_ID: 1, schema.PERIOD: periods, schema.SALES: sales})
+    frame = features.build_features(records, None, None, [periods[-1]])
+    assert frame["share_zero"].iloc[0] == 4 / 12
+    assert frame["log_sales_lag_3"].iloc[0] == 0.0
+
+
+def test_seasonal_reference_is_the_target_month_last_year(toy):
+    cutoff = _cutoff(toy, 30)
+    frame = features.build_features(toy.records, None, None, [cutoff], horizons=(1, 6))
+    one = frame.iloc[0]
+    rec = toy.records[toy.records[schema.BUSINESS_ID] == one[schema.BUSINESS_ID]]
+    by_period = rec.set_index(schema.PERIOD)[schema.SALES]
+    for h in (1, 6):
+        ref = cutoff + pd.DateOffset(months=h - 12)
+        expected = np.log1p(by_period.get(ref, np.nan))
+        got = one[f"log_sales_same_month_ly_h{h}"]
+        assert (np.isnan(expected) and np.isnan(got)) or abs(got - expected) < 1.5
+    view = features.horizon_view(frame, 6)
+    assert "log_sales_same_month_ly" in view.columns
+    assert not any(c.endswith("_h1") for c in view.columns)
+
+
+def test_every_column_is_in_the_catalogue(toy):
+    frame = features.build_features(toy.records, toy.businesses, toy.indicators, [toy.periods[-1]])
+    catalogue = features.feature_catalogue(frame.columns)
+    undocumented = [c for c, v in catalogue.items() if v["description"] == "Undocumented column."]
+    assert undocumented == []
+    assert catalogue["growth_12m"]["label_es"] == "Crecimiento de ventas en los últimos 12 meses"
+    assert catalogue["growth_12m"]["label_en"] == "Sales growth over the last 12 months"
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    cut=st.integers(min_value=3, max_value=36),
+    factor=st.floats(min_value=0.0, max_value=50.0),
+    share=st.floats(min_value=0.05, max_value=1.0),
+    seed=st.integers(min_value=0, max_value=10_000),
+    drop=st.booleans(),
+)
+def test_no_look_ahead(toy, cut, factor, share, seed, drop):
+    """Changing (or deleting) any record after the cut-off changes no feature at the cut-off."""
+    cutoff = toy.periods[cut]
+    before = features.build_features(toy.records, toy.businesses, toy.indicators, [cutoff])
+    rng = np.random.default_rng(seed)
+    records = toy.records.copy()
+    later = np.flatnonzero((records[schema.PERIOD] > cutoff).to_numpy())
+    chosen = later[rng.random(len(later)) < share]
+    if drop:
+        records = records.drop(records.index[chosen])
+    else:
+        for col in (schema.SALES, schema.COSTS, schema.EMPLOYEES):
+            records.iloc[chosen, records.columns.get_loc(col)] *= factor
+        records.iloc[chosen, records.columns.get_loc(schema.SATISFACTION)] = 0.0
+    indicators = toy.indicators.copy()
+    late = indicators[schema.PERIOD] > cutoff
+    indicators.loc[late, schema.INDICATOR_VALUE] *= 1.0 + factor
+    after = features.build_features(records, toy.businesses, indicators, [cutoff])
+    pd.testing.assert_frame_equal(before, after)

@@ -1,0 +1,118 @@
+"""SalesForecaster: the estimator contract, outputs, accuracy against the seasonal naive, wider
+intervals for short histories, and sales-only input."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecasting.engine import metrics, schema
+from forecasting.engine.baselines import baseline_forecasts
+from forecasting.engine.forecaster import OUTPUT_COLUMNS, SalesForecaster
+
+SMALL = {"n_estimators": 60, "max_depth": 4, "max_cutoffs": 14, "n_jobs": 1}
+
+
+@pytest.fixture(scope="module")
+def fitted(toy):
+    train = toy.records[toy.records[schema.PERIOD] <= toy.periods[33]]
+    return SalesForecaster(**SMALL).fit(train, toy.businesses, toy.indicators)
+
+
+def test_estimator_contract():
+    model = SalesForecaster(n_estimators=7, random_state=3, n_jobs=1)
+    params = model.get_params()
+    assert params["n_estimators"] == 7 and params["random_state"] == 3 and params["n_jobs"] == 1
+    assert SalesForecaster(**params).get_params() == params
+    assert not [k for k in vars(model) if k.endswith("_")]
+
+
+def test_fit_returns_self_with_learned_attributes(toy, fitted):
+    assert isinstance(fitted, SalesForecaster)
+    assert set(fitted.models_) == set(schema.HORIZONS)
+    assert fitted.training_end_ == toy.periods[33]
+    assert "outlier_rule" in fitted.preprocessing_
+
+
+def test_predict_output(toy, fitted):
+    known = toy.records[toy.records[schema.PERIOD] <= toy.periods[33]]
+    out = fitted.predict(known, toy.businesses, toy.indicators)
+    assert list(out.columns) == OUTPUT_COLUMNS
+    assert set(out["horizon"]) == set(schema.HORIZONS)
+    assert (out["cutoff"] == toy.periods[33]).all()
+    assert (out["p10"] <= out["p50"]).all() and (out["p50"] <= out["p90"]).all()
+    assert (out["mean"] >= 0).all()
+    assert out[schema.PERIOD].iloc[0] == toy.periods[34]
+
+
+def test_beats_seasonal_naive_on_held_out_months(toy, fitted):
+    origin = toy.periods[33]
+    pred = fitted.predict(toy.records, toy.businesses, toy.indicators, cutoffs=[origin])
+    base = baseline_forecasts(toy.records, [origin])
+    actual = toy.records[[schema.BUSINESS_ID, schema.PERIOD, schema.SALES]]
+    df = pred.merge(base, on=[schema.BUSINESS_ID, "cutoff", "horizon", schema.PERIOD])
+    df = df.merge(actual, on=[schema.BUSINESS_ID, schema.PERIOD])
+    h1 = df[df["horizon"] == 1]
+    y = np.log1p(h1[schema.SALES])
+    assert metrics.rmse(y, h1["log_mean"]) < metrics.rmse(y, h1["seasonal_naive"])
+    assert 0.6 <= metrics.coverage(y, h1["log_p10"], h1["log_p90"]) <= 0.95
+
+
+def test_intervals_are_wider_for_short_histories(toy, fitted):
+    known = toy.records[toy.records[schema.PERIOD] <= toy.periods[33]]
+    out = fitted.predict(known, toy.businesses, toy.indicators)
+    out = out[(out["horizon"] == 1) & ~out["intermittent"]]
+    width = out["log_p90"] - out["log_p10"]
+    assert out["short_history"].any()
+    assert width[out["short_history"]].mean() > width[~out["short_history"]].mean()
+    assert set(out.loc[out["short_history"], "reason"]) <= {
+        "history_lt_6_months",
+        "history_lt_12_months",
+    }
+
+
+def test_works_on_sales_alone(toy):
+    sales_only = toy.records[[schema.BUSINESS_ID, schema.PERIOD, schema.SALES]]
+    model = SalesForecaster(**SMALL, horizons=(1, 2)).fit(sales_only)
+    out = model.predict(sales_only)
+    assert len(out) == 2 * sales_only[schema.BUSINESS_ID].nunique()
+    assert out["mean"].notna().all()
+
+
+def test_contributions_add_up_to_the_prediction(toy, fitted):
+    from forecasting.engine.features import build_features
+
+    known = toy.records[toy.records[schema.PERIOD] <= toy.periods[33]]
+    feats = build_features(known, toy.businesses, toy.indicators, [toy.periods[33]]).head(5)
+    contrib = fitted.contributions(feats, horizon=1)
+    pred = fitted.predict(known, features=feats)
+    np.testing.assert_allclose(
+        contrib.sum(axis=1).to_numpy(), pred.loc[pred["horizon"] == 1, "log_mean"], rtol=1e-4
+    )
+
+
+def test_pooled_strategy_runs(toy):
+    model = SalesForecaster(**SMALL, strategy="pooled", horizons=(1, 2)).fit(toy.records)
+    assert set(model.models_) == {0}
+    assert len(model.predict(toy.records)) > 0
+    with pytest.raises(ValueError):
+        SalesForecaster(strategy="recursive").fit(toy.records)
+
+
+def test_unknown_category_at_predict_time_does_not_fail(toy, fitted):
+    businesses = toy.businesses.copy()
+    businesses[schema.SECTOR_DIVISION] = "99"
+    known = toy.records[toy.records[schema.PERIOD] <= toy.periods[33]]
+    out = fitted.predict(known, businesses, toy.indicators)
+    assert out["log_mean"].notna().all()
+    assert isinstance(out, pd.DataFrame)
+
+
+def test_explain_names_the_drivers(toy, fitted):
+    from forecasting.engine.features import build_features
+
+    known = toy.records[toy.records[schema.PERIOD] <= toy.periods[33]]
+    feats = build_features(known, toy.businesses, toy.indicators, [toy.periods[33]]).head(2)
+    explained = fitted.explain(feats, horizon=2, top=3)
+    assert len(explained) == 2 and explained[0]["horizon"] == 2
+    assert len(explained[0]["drivers"]) == 3
+    assert explained[0]["drivers"][0]["label_es"]
