@@ -209,6 +209,13 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="asesor")
 MODEL_STORE_DIR = Path(env("ASESOR_MODEL_STORE", default=str(DATA_DIR / "models")))
 # Keys the HMAC of every stored artifact; defaults to SECRET_KEY-derived material.
 MODEL_SIGNING_KEY = env("ASESOR_MODEL_SIGNING_KEY", default=None) or SECRET_KEY
+# Estimator parameters by kind over the engine's defaults, e.g. '{"forecaster": {"n_jobs": 1}}'.
+MODEL_PARAMETERS = env.json("ASESOR_MODEL_PARAMETERS", default={})
+# A candidate is promoted automatically when its primary held-out score beats production's by
+# this much (forecaster: skill over seasonal naive at h=1; growth: ROC-AUC).
+PROMOTION_MARGIN = env.float("ASESOR_PROMOTION_MARGIN", default=0.01)
+# How often serving code asks which version is in production (a promotion is seen this fast).
+MODEL_REFRESH_SECONDS = env.float("ASESOR_MODEL_REFRESH_SECONDS", default=5)
 
 # --- REST framework -------------------------------------------------------------------------
 # Partner systems send `Authorization: Api-Key <prefix>.<secret>` (hashed at rest, revocable,

@@ -29,6 +29,7 @@ def worker_env(database_name: str, **extra: str) -> dict[str, str]:
     env["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL
     env["CELERY_QUEUE"] = settings.CELERY_TASK_DEFAULT_QUEUE
     env["DJANGO_SECRET_KEY"] = settings.SECRET_KEY
+    env["ASESOR_MODEL_STORE"] = str(settings.MODEL_STORE_DIR)
     env.update(extra)
     return env
 

@@ -86,10 +86,10 @@ class SalesForecaster:
         max_depth: int = 6,
         min_child_weight: float = 20.0,
         subsample: float = 0.8,
-        colsample_bytree: float = 0.7,
+        colsample_bytree: float = 0.5,
         reg_lambda: float = 5.0,
         max_cutoffs: int = 24,
-        max_rows_per_horizon: int = 150_000,
+        max_rows_per_horizon: int = 60_000,
         calibration_months: int = 3,
         interval: tuple[float, float] = (0.1, 0.9),
         min_bucket_rows: int = 100,
@@ -151,9 +151,14 @@ class SalesForecaster:
         indicators: pd.DataFrame | None = None,
         *,
         panel: Panel | None = None,
+        rng: np.random.Generator | None = None,
     ) -> pd.DataFrame:
         """Stacked training rows for every horizon: features (horizon view), ``horizon``,
-        ``target_index`` (the target month's column in the panel) and ``target`` (log1p)."""
+        ``target_index`` (the target month's column in the panel) and ``target`` (log1p).
+
+        With ``rng``, each horizon keeps at most ``max_rows_per_horizon`` rows before the
+        calibration months and as many calibration rows (a random sample, drawn before the
+        horizon views are assembled, which is where the time goes on large panels)."""
         panel = build_panel(records) if panel is None else panel
         n_t = len(panel.periods)
         last_c = n_t - 1 - min(self.horizons)
@@ -172,11 +177,22 @@ class SalesForecaster:
             target = np.full(len(feats), np.nan)
             target[ok] = log[row_idx[ok], t_idx[ok]]
             keep = ~np.isnan(target)
+            if rng is not None:
+                keep = self._sample(keep, t_idx >= n_t - self.calibration_months, rng)
             view = horizon_view(feats.loc[keep], h)
             view = view.assign(horizon=float(h), target_index=t_idx[keep], target=target[keep])
             frames.append(view)
         out = pd.concat(frames, ignore_index=True)
         out.attrs["preprocessing"] = feats.attrs.get("preprocessing", {})
+        return out
+
+    def _sample(self, keep: np.ndarray, calib: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        out = np.zeros_like(keep)
+        for part in (keep & ~calib, keep & calib):
+            idx = np.flatnonzero(part)
+            if len(idx) > self.max_rows_per_horizon:
+                idx = rng.choice(idx, self.max_rows_per_horizon, replace=False)
+            out[idx] = True
         return out
 
     def fit(
@@ -192,7 +208,7 @@ class SalesForecaster:
         started = time.perf_counter()
         panel = build_panel(records)
         n_t = len(panel.periods)
-        data = self.training_frame(records, businesses, indicators, panel=panel)
+        data = self.training_frame(records, businesses, indicators, panel=panel, rng=rng)
         self.timings_ = {"features": time.perf_counter() - started}
         if data.empty:
             raise ValueError("no training rows: the records need at least two months")

@@ -5,6 +5,7 @@ TEST_REDIS_URL). Where they cannot be reached the tier is skipped on a developer
 fails under CI (CI=true), so a green CI always means the tier ran.
 """
 
+import json
 import os
 import socket
 import uuid
@@ -65,7 +66,19 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock():
         name = connection.settings_dict["NAME"]
     log = tmp_path_factory.mktemp("worker") / "worker.log"
-    process = start_worker(worker_env(name, CELERY_QUEUE=queue), concurrency=2, log=log)
+    small_models = json.dumps(
+        {
+            "forecaster": {
+                "n_estimators": 15,
+                "max_cutoffs": 8,
+                "calibration_months": 2,
+                "min_bucket_rows": 20,
+                "n_jobs": 1,
+            }
+        }
+    )
+    env = worker_env(name, CELERY_QUEUE=queue, ASESOR_MODEL_PARAMETERS=small_models)
+    process = start_worker(env, concurrency=2, log=log)
     process.log_path = log
     yield process
     stop_worker(process)

@@ -1,0 +1,57 @@
+"""Data entering through a file import and through the partner API on PostgreSQL: atomic,
+idempotent, scoped."""
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from businesses.models import MonthlyRecord
+from portal.partners import (
+    partner_api_key_issue,
+    partner_create,
+    partner_grant_business,
+)
+from tests.factories import BusinessFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_monthly_file_imports_once_on_postgres(tmp_path):
+    business = BusinessFactory()
+    path = tmp_path / "ventas.csv"
+    path.write_bytes(
+        (
+            "ruc;periodo;ventas;costos;empleados;satisfaccion_cliente\n"
+            f"{business.ruc};2019-01;1.234,50;800,00;3;alta\n"
+            f"{business.ruc};02/2019;2.000,00;;;\n"
+            "12345678901;2019-01;10,00;;;\n"
+        ).encode("cp1252")
+    )
+    call_command("import_data", "monthly", str(path), verbosity=0)
+    assert MonthlyRecord.objects.filter(business=business).count() == 2
+    call_command("import_data", "monthly", str(path), verbosity=0)
+    assert MonthlyRecord.objects.filter(business=business).count() == 2
+    january = MonthlyRecord.objects.get(business=business, period__month=1)
+    assert str(january.sales) == "1234.50" and january.satisfaction == "high"
+
+
+def test_the_partner_bulk_upsert_is_atomic_and_scoped_on_postgres():
+    cache.clear()
+    partner = partner_create(name="GORE Piura", contact_email="ti@example.pe")
+    _key, raw = partner_api_key_issue(partner=partner, name="test")
+    mine, foreign = BusinessFactory(), BusinessFactory()
+    partner_grant_business(partner=partner, business=mine)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    rows = [
+        {"ruc": mine.ruc, "period": "2024-01", "sales": "100.00"},
+        {"ruc": foreign.ruc, "period": "2024-01", "sales": "5.00"},
+    ]
+    response = client.post("/api/v1/monthly-records/bulk/", rows, format="json")
+    assert response.status_code == 400
+    assert MonthlyRecord.objects.count() == 0  # nothing half-written
+    response = client.post("/api/v1/monthly-records/bulk/?partial=true", rows, format="json")
+    assert response.status_code == 200, response.content
+    assert MonthlyRecord.objects.filter(business=mine).count() == 1
+    assert not MonthlyRecord.objects.filter(business=foreign).exists()
