@@ -41,7 +41,7 @@ WINDOW = 36  # months of history read per cut-off (enough for 24-month seasonal 
 GROUP_SHRINK = 5.0  # pseudo-count pulling small sector/region groups towards the national mean
 INTERMITTENT_SHARE = 0.2  # share of zero months (among observed, last 24) that flags a series
 SHORT_HISTORY_MONTHS = 12
-KALMAN_LEVEL_VAR = 0.0025  # monthly variance of a business's underlying level (sd 5 %)
+KALMAN_LEVEL_VAR = 0.01  # monthly variance of the underlying level (sd 10 %), chosen by measurement
 
 OUTLIER_RULE: dict = {
     "name": "per_business_iqr_cap_on_log_sales",

@@ -162,7 +162,7 @@ class GrowthClassifier:
         purge_months: int = 1,
         calibration_cutoffs: int = 3,
         calibration_groups: int = 5,
-        max_cutoffs: int = 24,
+        max_cutoffs: int = 36,
         max_search_rows: int = 30_000,
         max_fit_rows: int = 80_000,
         importance_rows: int = 2_000,
@@ -305,6 +305,8 @@ class GrowthClassifier:
         held = _business_group(ids, self.calibration_groups) == 0
         cal = (months >= cal_start) & held
         fit_mask = (months <= cal_start - max(self.purge_months, 1)) & ~held
+        # advisors' corrections always train the model, whatever their cut-off
+        fit_mask |= (data["label_source"] == "override").to_numpy() & ~cal
         if fit_mask.sum() == 0 or len(np.unique(y_all[fit_mask])) < 2:
             raise ValueError("not enough labelled history before the calibration block")
         fit_idx = np.flatnonzero(fit_mask)

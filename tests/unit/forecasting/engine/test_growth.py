@@ -120,3 +120,12 @@ def test_forest_explanations_fall_back_to_local_deltas(toy):
     contrib, kind = model.contributions(feats)
     assert kind == "median_replacement_delta"
     assert contrib.shape == (2, len(model.feature_names_))
+
+
+def test_overrides_enter_the_fit(toy):
+    model = GrowthClassifier(**SMALL)
+    base = model.training_frame(toy.records, toy.businesses, toy.indicators)
+    late = base[base["cutoff"] == base["cutoff"].max()].head(40)
+    overrides = late[[schema.BUSINESS_ID, "cutoff"]].assign(label=1.0)
+    model.fit(toy.records, toy.businesses, toy.indicators, label_overrides=overrides)
+    assert model.n_overrides_ == 40
