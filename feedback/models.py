@@ -1,1 +1,154 @@
-# Advisor annotations on advice, outcomes and label overrides arrive with the portal issue.
+"""Advisor annotations on advice: verdicts on recommendations, ratings, growth-label
+overrides (handed to training) and outcomes recorded later. Every row keeps who and when."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Annotation(models.Model):
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class RecommendationFeedback(Annotation):
+    """An advisor's verdict on one recommendation; the latest one counts, earlier ones stay."""
+
+    class Action(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        EDITED = "edited", _("Edited")
+
+    recommendation = models.ForeignKey(
+        "forecasting.Recommendation",
+        verbose_name=_("recommendation"),
+        on_delete=models.CASCADE,
+        related_name="feedback",
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    edited_title = models.CharField(_("edited title"), max_length=200, blank=True)
+    edited_rationale = models.TextField(_("edited rationale"), blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("recommendation feedback")
+        verbose_name_plural = _("recommendation feedback")
+        indexes = [models.Index(fields=["recommendation", "-created_at"], name="feedback_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.recommendation_id} {self.action}"
+
+
+class AdviceRating(Annotation):
+    """A 1–5 rating of a whole advice by one advisor (rating again replaces it)."""
+
+    advice = models.ForeignKey(
+        "forecasting.Advice",
+        verbose_name=_("advice"),
+        on_delete=models.CASCADE,
+        related_name="ratings",
+    )
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("advice rating")
+        verbose_name_plural = _("advice ratings")
+        constraints = [
+            models.UniqueConstraint(fields=["advice", "created_by"], name="one_rating_per_user"),
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1, rating__lte=5), name="rating_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.advice_id}: {self.rating}"
+
+
+class LabelOverride(Annotation):
+    """The advisor says whether the business will grow, against or beside the model's score.
+    Training reads the latest override per (business, cut-off) as the true label."""
+
+    class Label(models.TextChoices):
+        GROWS = "grows", _("Grows")
+        DOES_NOT_GROW = "no_growth", _("Does not grow")
+
+    advice = models.ForeignKey(
+        "forecasting.Advice",
+        verbose_name=_("advice"),
+        on_delete=models.CASCADE,
+        related_name="label_overrides",
+    )
+    business = models.ForeignKey(
+        "businesses.Business",
+        verbose_name=_("business"),
+        on_delete=models.CASCADE,
+        related_name="label_overrides",
+    )
+    cutoff = models.DateField(_("last month of data"))
+    label = models.CharField(_("label"), max_length=10, choices=Label.choices)
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("growth label override")
+        verbose_name_plural = _("growth label overrides")
+        indexes = [models.Index(fields=["business", "cutoff"], name="override_business_cutoff")]
+
+    def __str__(self) -> str:
+        return f"{self.business_id} {self.cutoff:%Y-%m} {self.label}"
+
+
+class Outcome(Annotation):
+    """What the business did and what came of it, recorded after the advice."""
+
+    business = models.ForeignKey(
+        "businesses.Business",
+        verbose_name=_("business"),
+        on_delete=models.CASCADE,
+        related_name="outcomes",
+    )
+    advice = models.ForeignKey(
+        "forecasting.Advice",
+        verbose_name=_("advice"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outcomes",
+    )
+    recommendation = models.ForeignKey(
+        "forecasting.Recommendation",
+        verbose_name=_("recommendation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outcomes",
+    )
+    action_taken = models.CharField(_("action taken"), max_length=300)
+    date = models.DateField(_("date"))
+    result = models.TextField(_("result"), blank=True)
+    sales_change = models.DecimalField(
+        _("sales change (%)"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("outcome")
+        verbose_name_plural = _("outcomes")
+
+    def __str__(self) -> str:
+        return f"{self.business_id} {self.date}: {self.action_taken[:40]}"

@@ -152,3 +152,126 @@ class TrainingRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+class Advice(models.Model):
+    """Machine-learning advice on one business: forecast, growth score and its drivers, peer
+    benchmarks, market trend, and the recommendations drawn from them (see forecasting.advice).
+
+    Requested by an advisor, computed by a worker (``queued`` → ``ready`` or ``failed``).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    business = models.ForeignKey(
+        "businesses.Business",
+        verbose_name=_("business"),
+        on_delete=models.CASCADE,
+        related_name="advices",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    computed_at = models.DateTimeField(_("computed"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    error = models.TextField(_("error"), blank=True)
+    forecaster_version = models.ForeignKey(
+        ModelVersion,
+        verbose_name=_("forecaster version"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    growth_version = models.ForeignKey(
+        ModelVersion,
+        verbose_name=_("growth classifier version"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cutoff = models.DateField(_("last month of data"), null=True, blank=True)
+    forecast = models.JSONField(_("forecast"), default=list, blank=True)
+    growth_probability = models.FloatField(_("growth probability"), null=True, blank=True)
+    drivers = models.JSONField(_("growth drivers"), default=list, blank=True)
+    benchmarks = models.JSONField(_("peer benchmarks"), default=dict, blank=True)
+    market_trend = models.JSONField(_("market trend"), default=dict, blank=True)
+    profile = models.JSONField(
+        _("business figures"),
+        default=dict,
+        blank=True,
+        help_text=_("The business's own figures the rules read (recent sales, margin, …)."),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("advice")
+        verbose_name_plural = _("advice")
+        indexes = [
+            models.Index(fields=["business", "-created_at"], name="advice_business_latest"),
+            models.Index(fields=["status", "created_at"], name="advice_status_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.business_id} {self.get_status_display()}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.READY, self.Status.FAILED)
+
+
+class Recommendation(models.Model):
+    """One thing to do, with the numbers behind it; may point to a support programme.
+
+    ``title`` and ``rationale`` are stored in the product's default language when computed;
+    ``params`` keeps the numbers so pages can say them again in the reader's language.
+    """
+
+    class Priority(models.IntegerChoices):
+        HIGH = 1, _("High")
+        MEDIUM = 2, _("Medium")
+        LOW = 3, _("Low")
+
+    advice = models.ForeignKey(
+        Advice,
+        verbose_name=_("advice"),
+        on_delete=models.CASCADE,
+        related_name="recommendations",
+    )
+    code = models.CharField(_("code"), max_length=40)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.MEDIUM
+    )
+    title = models.CharField(_("title"), max_length=200)
+    rationale = models.TextField(_("rationale"))
+    params = models.JSONField(_("numbers behind it"), default=dict, blank=True)
+    programme = models.ForeignKey(
+        "businesses.SupportProgramme",
+        verbose_name=_("support programme"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recommendations",
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["advice", "position", "pk"]
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
+        indexes = [models.Index(fields=["code"], name="recommendation_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.advice_id})"

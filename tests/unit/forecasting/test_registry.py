@@ -2,8 +2,8 @@
 promotion and rollback are recorded and picked up without a restart."""
 
 import pytest
-from django.utils import translation
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from forecasting.models import ModelEvent, ModelKind, ModelVersion
 from forecasting.registry import (
