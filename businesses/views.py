@@ -2,9 +2,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from feedback.forms import OutcomeForm
+from forecasting.views import advice_section_context
 from portal.roles import get_visible_business_or_404
 
-from .selectors import business_list, business_records
+from .selectors import business_list
 
 
 @login_required
@@ -19,5 +21,6 @@ def caseload(request):
 @login_required
 def business_detail(request, pk: int):
     business = get_visible_business_or_404(request.user, pk)
-    records = business_records(business=business)
-    return render(request, "businesses/detail.html", {"business": business, "records": records})
+    context = advice_section_context(request, business)
+    context["outcome_form"] = OutcomeForm()
+    return render(request, "businesses/detail.html", context)

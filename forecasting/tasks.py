@@ -8,3 +8,11 @@ def training_run_task(run_id: int) -> str:
     from .training import training_run_execute
 
     return training_run_execute(run_id).status
+
+
+@shared_task(name="forecasting.advice_compute", acks_late=True)
+def advice_compute_task(advice_id: int) -> str:
+    """Compute one Advice (idempotent: ready advice is left as it is)."""
+    from .advice_services import advice_compute
+
+    return advice_compute(advice_id).status
