@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from feedback.selectors import label_overrides_frame
 from forecasting.engine import evaluation
 from forecasting.engine.features import feature_catalogue
 from forecasting.engine.forecaster import SalesForecaster
@@ -106,17 +107,22 @@ def fit_and_measure(
         )
         metrics = report["forecaster"]
     else:
+        overrides = label_overrides_frame()  # advisors' judgements replace computed labels
         report = evaluation.evaluate(
             data.records,
             data.businesses,
             data.indicators,
             classifier=template,
             run_forecaster=False,
+            label_overrides=overrides,
         )
         metrics = report["growth"]
     progress(_("fitting on all months"), 55)
     model = estimator_for(kind, parameters)
-    model.fit(data.records, data.businesses, data.indicators)
+    if kind == ModelKind.GROWTH:
+        model.fit(data.records, data.businesses, data.indicators, label_overrides=overrides)
+    else:
+        model.fit(data.records, data.businesses, data.indicators)
     return FitOutcome(
         model=model,
         metrics=metrics,

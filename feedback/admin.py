@@ -1,0 +1,43 @@
+from django.contrib import admin
+
+from .models import AdviceRating, LabelOverride, Outcome, RecommendationFeedback
+
+
+class ReadOnlyAnnotationAdmin(admin.ModelAdmin):
+    """Annotations are the advisors' record: stewards read them, nobody rewrites them here."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(RecommendationFeedback)
+class RecommendationFeedbackAdmin(ReadOnlyAnnotationAdmin):
+    list_display = ("recommendation", "action", "created_by", "created_at")
+    list_filter = ("action", "recommendation__code")
+    list_select_related = ("recommendation", "created_by")
+    search_fields = ("comment", "edited_title")
+
+
+@admin.register(AdviceRating)
+class AdviceRatingAdmin(ReadOnlyAnnotationAdmin):
+    list_display = ("advice", "rating", "created_by", "created_at")
+    list_filter = ("rating",)
+    list_select_related = ("advice", "created_by")
+
+
+@admin.register(LabelOverride)
+class LabelOverrideAdmin(ReadOnlyAnnotationAdmin):
+    list_display = ("business", "cutoff", "label", "created_by", "created_at")
+    list_filter = ("label",)
+    list_select_related = ("business", "created_by")
+    search_fields = ("business__ruc", "reason")
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(ReadOnlyAnnotationAdmin):
+    list_display = ("business", "date", "action_taken", "sales_change", "created_by")
+    list_select_related = ("business", "created_by")
+    search_fields = ("business__ruc", "action_taken", "result")

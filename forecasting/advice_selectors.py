@@ -1,0 +1,147 @@
+"""Reading advice for pages: the business page's advice section in a fixed number of queries,
+whatever the number of recommendations, feedback rows, records or past advice."""
+
+from __future__ import annotations
+
+import math
+
+from django.db.models import Prefetch
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+
+from businesses.models import Business
+from feedback.models import AdviceRating, LabelOverride, Outcome, RecommendationFeedback
+from portal.templatetags.asesor_format import percent, soles
+
+from .advice import recommendation_text
+from .models import Advice
+
+ADVICE_HISTORY = 20  # past advice listed on the business page
+
+
+def advice_history(*, business: Business, limit: int = ADVICE_HISTORY) -> list[Advice]:
+    """The business's latest advice, newest first, with the model versions that produced it."""
+    return list(
+        Advice.objects.filter(business=business)
+        .select_related("forecaster_version", "growth_version", "requested_by")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def advice_latest(*, business: Business) -> Advice | None:
+    """The newest advice of a business whatever its state (for the status endpoint)."""
+    return Advice.objects.filter(business=business).order_by("-created_at", "-pk").first()
+
+
+# Features whose value is a difference of log sales (engine.features): shown as a percentage
+# change. Only names whose scale is known are given a value in words; others show the label.
+_LOG_CHANGES = {
+    "growth_mom", "growth_3m", "growth_yoy", "growth_12m", "level_vs_mean_12", "last_vs_mean_12",
+    "kf_level_vs_mean_12", "expected_growth_12", "level_sa_vs_mean_12",
+    "sector_growth_yoy", "sector_growth_12m", "region_growth_yoy", "region_growth_12m",
+    "sector_region_growth_yoy", "sector_region_growth_12m",
+}  # fmt: skip
+_LOG_LEVELS = {
+    "log_sales_mean_3", "log_sales_mean_6", "log_sales_mean_12", "log_sales_last",
+    "log_sales_q1", "log_sales_q3", "log_sales_lag_1",
+}  # fmt: skip
+
+
+def driver_value_text(feature: str, value) -> str:
+    """A driver's value in words an advisor reads (``8.0 %``, ``S/ 12,345.67``, ``36 months``),
+    or an empty string when its scale is not a plain one."""
+    if value is None or isinstance(value, str):
+        return ""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return ""
+    if math.isnan(value):
+        return ""
+    if feature.startswith("margin_"):
+        return percent(value)
+    if feature in _LOG_CHANGES:
+        return percent(math.expm1(value))
+    if feature in _LOG_LEVELS:
+        return soles(math.expm1(value))
+    if feature.startswith("satisfaction_"):
+        return {0: _("low"), 1: _("medium"), 2: _("high")}.get(round(value), "")
+    if feature in ("age_months", "months_observed", "months_since_first"):
+        months = round(value)
+        return ngettext("%(n)d month", "%(n)d months", months) % {"n": months}
+    if feature in ("sells_online", "women_led"):
+        return _("yes") if value >= 0.5 else _("no")
+    return ""
+
+
+def _english() -> bool:
+    return (get_language() or "es").startswith("en")
+
+
+def _recommendations(advice: Advice) -> list:
+    feedback = RecommendationFeedback.objects.select_related("created_by").order_by(
+        "-created_at", "-pk"
+    )
+    recs = list(
+        advice.recommendations.select_related("programme").prefetch_related(
+            Prefetch("feedback", queryset=feedback, to_attr="feedback_rows")
+        )
+    )
+    for rec in recs:
+        title, rationale = recommendation_text(rec.code, rec.params) if rec.params else ("", "")
+        rec.original_title = title or rec.title
+        rec.original_rationale = rationale or rec.rationale
+        rec.latest_feedback = rec.feedback_rows[0] if rec.feedback_rows else None
+        edits = [f for f in rec.feedback_rows if f.action == RecommendationFeedback.Action.EDITED]
+        latest_edit = edits[0] if edits else None
+        rec.display_title = (latest_edit and latest_edit.edited_title) or rec.original_title
+        rec.display_rationale = (
+            latest_edit and latest_edit.edited_rationale
+        ) or rec.original_rationale
+        rec.is_edited = latest_edit is not None
+    return recs
+
+
+def business_advice_context(*, business: Business, user) -> dict:
+    """What the advice section of the business page shows: the advice on display (latest
+    ready), a newer request still waiting or failed, recommendations with their latest
+    verdict, the user's rating, the latest label override, outcomes and past advice."""
+    history = advice_history(business=business)
+    newest = history[0] if history else None
+    shown = next((a for a in history if a.status == Advice.Status.READY), None)
+    pending = newest if newest and newest.status == Advice.Status.QUEUED else None
+    failed = newest if newest and newest.status == Advice.Status.FAILED else None
+    context = {
+        "advice": shown,
+        "pending": pending,
+        "failed": failed,
+        "history": history,
+        "recommendations": [],
+        "my_rating": None,
+        "override": None,
+        "drivers": [],
+    }
+    if shown is not None:
+        context["recommendations"] = _recommendations(shown)
+        context["my_rating"] = AdviceRating.objects.filter(advice=shown, created_by=user).first()
+        context["override"] = (
+            LabelOverride.objects.filter(advice=shown)
+            .select_related("created_by")
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        english = _english()
+        context["drivers"] = [
+            {
+                **d,
+                "label": d.get("label_en") if english else d.get("label_es"),
+                "value_text": driver_value_text(d.get("feature", ""), d.get("value")),
+            }
+            for d in shown.drivers
+        ]
+    context["outcomes"] = list(
+        Outcome.objects.filter(business=business)
+        .select_related("created_by", "recommendation")
+        .order_by("-date", "-pk")[:20]
+    )
+    return context

@@ -1,0 +1,160 @@
+"""Advice rules, one by one: each fires on its condition, stays quiet otherwise, and its
+rationale quotes the numbers behind it."""
+
+import pytest
+from django.utils import translation
+
+from forecasting import advice
+from forecasting.scoring import BusinessScore
+
+
+def forecast(*means, short=False):
+    return [
+        {"horizon": h, "period": f"2025-{h:02d}-01", "mean": m, "p10": m * 0.7, "p50": m,
+         "p90": m * 1.4, "short_history": short, "reason": "", "intermittent": False}
+        for h, m in enumerate(means, start=1)
+    ]  # fmt: skip
+
+
+def score(**kwargs) -> BusinessScore:
+    """A calm business: no rule fires."""
+    base = {
+        "business_id": 1,
+        "forecast": forecast(10_000, 10_000, 10_000, 10_000, 10_000, 10_000),
+        "growth_probability": 0.4,
+        "benchmarks": {
+            "peers": 20,
+            "margin": {"value": 0.25, "p25": 0.18, "p50": 0.25, "n": 20},
+            "online_share": 0.1,
+        },
+        "market_trend": {"yoy_growth": 0.05},
+        "profile": {
+            "last_3_mean": 10_000.0,
+            "last_12_mean": 10_000.0,
+            "yoy_growth": 0.04,
+            "satisfaction_last": 2.0,
+            "satisfaction_mean_12": 1.6,
+            "sells_online": False,
+            "months_observed": 36,
+        },
+    }
+    for key, value in kwargs.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = {**base[key], **value}
+        else:
+            base[key] = value
+    return BusinessScore(**base)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+def test_a_calm_business_gets_no_recommendation():
+    assert advice.recommendations_for(score()) == []
+
+
+def test_falling_forecast():
+    falling = score(forecast=forecast(8_500, 8_700, 8_800, 9_000, 9_000, 9_000))
+    draft = advice.rule_falling_forecast(falling)
+    assert draft.code == "falling_forecast" and draft.priority == 1
+    assert "S/ 8,666.67" in draft.rationale and "S/ 10,000.00" in draft.rationale
+    assert "13.3 %" in draft.rationale
+    assert draft.programme_code == "compras-a-myperu"
+    # a 10 % drop is not "more than 10 %"
+    assert advice.rule_falling_forecast(score(forecast=forecast(9_000, 9_000, 9_000))) is None
+
+
+def test_growth_opportunity():
+    drivers = [{"label_es": "ventas en alza", "label_en": "rising sales", "direction": "up"}]
+    draft = advice.rule_growth_opportunity(score(growth_probability=0.74, drivers=drivers))
+    assert draft.code == "growth_opportunity" and draft.priority == 1
+    assert "74 %" in draft.rationale and "rising sales" in draft.rationale
+    assert draft.programme_code == "tu-empresa-financiamiento"
+    with translation.override("es"):
+        assert "ventas en alza" in draft.rationale
+    assert advice.rule_growth_opportunity(score(growth_probability=0.69)) is None
+    assert advice.rule_growth_opportunity(score(growth_probability=None)) is None
+
+
+def test_margin_below_peers():
+    low = score(benchmarks={"margin": {"value": 0.08, "p25": 0.18, "p50": 0.25, "n": 20}})
+    draft = advice.rule_margin_below_peers(low)
+    assert draft.code == "margin_below_peers"
+    assert "8.0 %" in draft.rationale and "18.0 %" in draft.rationale
+    assert advice.rule_margin_below_peers(score()) is None
+    no_costs = score(benchmarks={"margin": {"value": None, "p25": 0.18, "n": 20}})
+    assert advice.rule_margin_below_peers(no_costs) is None
+
+
+def test_low_satisfaction():
+    latest_low = advice.rule_low_satisfaction(score(profile={"satisfaction_last": 0.0}))
+    assert latest_low.code == "low_satisfaction" and "low" in latest_low.rationale
+    mean_low = advice.rule_low_satisfaction(
+        score(profile={"satisfaction_last": 1.0, "satisfaction_mean_12": 0.8})
+    )
+    assert mean_low is not None and "0.8" in mean_low.rationale
+    assert advice.rule_low_satisfaction(score()) is None
+    unknown = score(profile={"satisfaction_last": None, "satisfaction_mean_12": None})
+    assert advice.rule_low_satisfaction(unknown) is None
+
+
+def test_slower_than_sector():
+    slow = score(profile={"yoy_growth": -0.02}, market_trend={"yoy_growth": 0.12})
+    draft = advice.rule_slower_than_sector(slow)
+    assert draft.code == "slower_than_sector"
+    assert "-2.0 %" in draft.rationale and "12.0 %" in draft.rationale and "14.0" in draft.rationale
+    close = score(profile={"yoy_growth": 0.03}, market_trend={"yoy_growth": 0.12})
+    assert advice.rule_slower_than_sector(close) is None
+    assert advice.rule_slower_than_sector(score(market_trend={"yoy_growth": None})) is None
+
+
+def test_seasonal_peak():
+    peak = score(forecast=forecast(10_000, 10_000, 10_000, 12_500, 10_000, 10_000))
+    draft = advice.rule_seasonal_peak(peak)
+    assert draft.code == "seasonal_peak" and draft.params["period"] == "2025-04-01"
+    assert "S/ 12,500.00" in draft.rationale and "04/2025" in draft.rationale
+    assert "25.0 %" in draft.rationale
+    just_below = score(forecast=forecast(10_000, 11_900))
+    assert advice.rule_seasonal_peak(just_below) is None
+
+
+def test_go_online():
+    draft = advice.rule_go_online(score(benchmarks={"online_share": 0.45}))
+    assert draft.code == "go_online" and "45 %" in draft.rationale
+    assert draft.programme_code == "tu-empresa"
+    assert advice.rule_go_online(score(benchmarks={"online_share": 0.29})) is None
+    already = score(benchmarks={"online_share": 0.6}, profile={"sells_online": True})
+    assert advice.rule_go_online(already) is None
+
+
+def test_short_history():
+    short = score(forecast=forecast(100, 100, 100, short=True), profile={"months_observed": 5})
+    draft = advice.rule_short_history(short)
+    assert draft.code == "short_history" and draft.priority == 3
+    assert "Only 5 months" in draft.rationale
+    one = advice.rule_short_history(score(profile={"months_observed": 1}))
+    assert "Only 1 month of" in one.rationale
+    none = advice.rule_short_history(BusinessScore(business_id=1, has_records=False))
+    assert none.priority == 1 and "Only 0 months" in none.rationale
+    assert advice.rule_short_history(score()) is None
+
+
+def test_recommendations_are_ordered_by_priority_and_spoken_in_spanish():
+    busy = score(
+        growth_probability=0.8,
+        benchmarks={"online_share": 0.5},
+        profile={"satisfaction_last": 0.0},
+        forecast=forecast(8_000, 8_000, 8_000),
+    )
+    drafts = advice.recommendations_for(busy)
+    assert [d.code for d in drafts] == [
+        "falling_forecast",
+        "growth_opportunity",
+        "low_satisfaction",
+        "go_online",
+    ]
+    with translation.override("es"):
+        assert "S/ 8,000.00" in drafts[0].rationale
