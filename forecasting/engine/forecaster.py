@@ -33,13 +33,13 @@ How it works
 
 from __future__ import annotations
 
-import inspect
 import time
 
 import numpy as np
 import pandas as pd
 import xgboost as xgb
 from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator
 
 from . import schema
 from .explanations import top_drivers
@@ -69,7 +69,7 @@ def history_bucket(months_observed: np.ndarray, share_zero: np.ndarray) -> np.nd
     return (2 * hist + inter).astype(int)
 
 
-class SalesForecaster:
+class SalesForecaster(BaseEstimator):
     """Global gradient-boosted forecaster of monthly sales, h = 1..6 months ahead.
 
     Parameters are stored unchanged (scikit-learn's estimator contract); everything learned ends
@@ -115,19 +115,6 @@ class SalesForecaster:
         self.smearing = smearing
         self.random_state = random_state
         self.n_jobs = n_jobs
-
-    # ------------------------------------------------------------------ scikit-learn plumbing
-
-    def get_params(self, deep: bool = True) -> dict:
-        """The constructor parameters (scikit-learn convention)."""
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {name: getattr(self, name) for name in names}
-
-    def set_params(self, **params: object) -> SalesForecaster:
-        """Set constructor parameters (scikit-learn convention)."""
-        for key, value in params.items():
-            setattr(self, key, value)
-        return self
 
     # ------------------------------------------------------------------ fit
 

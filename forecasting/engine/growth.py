@@ -30,13 +30,13 @@ How it is trained
 
 from __future__ import annotations
 
-import inspect
 import time
 
 import numpy as np
 import pandas as pd
 import xgboost as xgb
 from scipy.stats import rankdata
+from sklearn.base import BaseEstimator
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestClassifier
@@ -142,7 +142,7 @@ def _json(value: object) -> object:
     return value
 
 
-class GrowthClassifier:
+class GrowthClassifier(BaseEstimator):
     """Calibrated probability that a business grows at least ``rate`` over the next 12 months.
 
     Follows scikit-learn's estimator contract (parameters stored unchanged, learned attributes
@@ -185,17 +185,6 @@ class GrowthClassifier:
         self.importance_rows = importance_rows
         self.random_state = random_state
         self.n_jobs = n_jobs
-
-    def get_params(self, deep: bool = True) -> dict:
-        """The constructor parameters (scikit-learn convention)."""
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {name: getattr(self, name) for name in names}
-
-    def set_params(self, **params: object) -> GrowthClassifier:
-        """Set constructor parameters (scikit-learn convention)."""
-        for key, value in params.items():
-            setattr(self, key, value)
-        return self
 
     # ------------------------------------------------------------------ data
 
