@@ -30,17 +30,35 @@ def _errors(request, form_or_error) -> None:
             messages.error(request, f"{label}: {error}" if label else error)
 
 
-@login_required
-@require_POST
-def recommendation_feedback(request, pk: int):
+def _submit(request, pk: int, form_class, *, act, success: str, anchor=None):
+    """The shape of every feedback POST: load the business through the scope (404 outside
+    it), validate the form, act through a service, and go back to the page with a message.
+
+    ``act(business, data)`` calls the service; ``anchor(data)`` names where to land.
+    """
     business = get_visible_business_or_404(request.user, pk)
-    form = RecommendationFeedbackForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
         _errors(request, form)
         return _back(business)
     data = form.cleaned_data
     try:
-        services.recommendation_feedback_create(
+        act(business, data)
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, success)
+    return _back(business, anchor(data) if anchor else "advice")
+
+
+@login_required
+@require_POST
+def recommendation_feedback(request, pk: int):
+    return _submit(
+        request,
+        pk,
+        RecommendationFeedbackForm,
+        act=lambda business, data: services.recommendation_feedback_create(
             user=request.user,
             business=business,
             recommendation_id=data["recommendation"],
@@ -48,71 +66,58 @@ def recommendation_feedback(request, pk: int):
             edited_title=data["edited_title"],
             edited_rationale=data["edited_rationale"],
             comment=data["comment"],
-        )
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, _("Your verdict on the recommendation was saved."))
-    return _back(business, f"rec-{data['recommendation']}")
+        ),
+        success=_("Your verdict on the recommendation was saved."),
+        anchor=lambda data: f"rec-{data['recommendation']}",
+    )
 
 
 @login_required
 @require_POST
 def advice_rating(request, pk: int):
-    business = get_visible_business_or_404(request.user, pk)
-    form = AdviceRatingForm(request.POST)
-    if not form.is_valid():
-        _errors(request, form)
-        return _back(business)
-    try:
-        services.advice_rate(
+    return _submit(
+        request,
+        pk,
+        AdviceRatingForm,
+        act=lambda business, data: services.advice_rate(
             user=request.user,
             business=business,
-            advice_id=form.cleaned_data["advice"],
-            rating=form.cleaned_data["rating"],
-            comment=form.cleaned_data["comment"],
-        )
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, _("Thank you: your rating was saved."))
-    return _back(business, "rating")
+            advice_id=data["advice"],
+            rating=data["rating"],
+            comment=data["comment"],
+        ),
+        success=_("Thank you: your rating was saved."),
+        anchor=lambda data: "rating",
+    )
 
 
 @login_required
 @require_POST
 def label_override(request, pk: int):
-    business = get_visible_business_or_404(request.user, pk)
-    form = LabelOverrideForm(request.POST)
-    if not form.is_valid():
-        _errors(request, form)
-        return _back(business)
-    try:
-        services.label_override_create(
+    return _submit(
+        request,
+        pk,
+        LabelOverrideForm,
+        act=lambda business, data: services.label_override_create(
             user=request.user,
             business=business,
-            advice_id=form.cleaned_data["advice"],
-            label=form.cleaned_data["label"],
-            reason=form.cleaned_data["reason"],
-        )
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, _("Your judgement on growth was saved for the next training."))
-    return _back(business, "growth")
+            advice_id=data["advice"],
+            label=data["label"],
+            reason=data["reason"],
+        ),
+        success=_("Your judgement on growth was saved for the next training."),
+        anchor=lambda data: "growth",
+    )
 
 
 @login_required
 @require_POST
 def outcome_record(request, pk: int):
-    business = get_visible_business_or_404(request.user, pk)
-    form = OutcomeForm(request.POST)
-    if not form.is_valid():
-        _errors(request, form)
-        return _back(business, "outcomes")
-    data = form.cleaned_data
-    try:
-        services.outcome_record(
+    return _submit(
+        request,
+        pk,
+        OutcomeForm,
+        act=lambda business, data: services.outcome_record(
             user=request.user,
             business_id=business.pk,
             action_taken=data["action_taken"],
@@ -120,9 +125,7 @@ def outcome_record(request, pk: int):
             result=data["result"],
             sales_change=data["sales_change"],
             recommendation_id=data["recommendation"],
-        )
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, _("The outcome was recorded."))
-    return _back(business, "outcomes")
+        ),
+        success=_("The outcome was recorded."),
+        anchor=lambda data: "outcomes",
+    )
