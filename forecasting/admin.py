@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from .models import ModelEvent, ModelVersion, TrainingRun
+from .models import Advice, ModelEvent, ModelVersion, Recommendation, TrainingRun
 from .services import PromotionError, model_version_promote
 
 
@@ -71,3 +71,41 @@ class TrainingRunAdmin(admin.ModelAdmin):
         "started_at",
         "finished_at",
     ]
+
+
+class RecommendationInline(admin.TabularInline):
+    model = Recommendation
+    extra = 0
+    can_delete = False
+    fields = ["position", "priority", "code", "title", "programme"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Advice)
+class AdviceAdmin(admin.ModelAdmin):
+    """Advice is computed, never typed in: read-only, to trace what an advisor saw."""
+
+    list_display = [
+        "id",
+        "business",
+        "status",
+        "growth_probability",
+        "cutoff",
+        "created_at",
+        "requested_by",
+    ]
+    list_select_related = ["business", "requested_by"]
+    list_filter = ["status"]
+    search_fields = ["=business__ruc", "business__legal_name"]
+    raw_id_fields = ["business"]
+    show_full_result_count = False
+    inlines = [RecommendationInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Advice._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

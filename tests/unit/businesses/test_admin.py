@@ -15,6 +15,8 @@ PAGES = [
     "admin:businesses_marketindicator_changelist",
     "admin:businesses_dataimport_changelist",
     "admin:businesses_sector_changelist",
+    "admin:forecasting_advice_changelist",
+    "admin:forecasting_modelversion_changelist",
 ]
 
 
