@@ -24,12 +24,10 @@ from businesses.models import DataImport
 
 from .importers import MonthlyImporter
 from .rows import ParsedRow
-from .values import Cell, CellValueError, cell_text, parse_count
+from .values import cell_text
 
 JSON_FIELDS = ("ruc", "period", "sales", "costs", "employees", "customer_satisfaction")
 _SCALARS = (str, int, float)
-# PositiveIntegerField's range on every database.
-_MAX_COUNT = 2_147_483_647
 
 
 @dataclass
@@ -67,12 +65,6 @@ class MonthlyJsonImporter(MonthlyImporter):
 
     def duplicate_reason(self, first: int) -> str:
         return _("Duplicate of row %(row)d (same RUC and period).") % {"row": first}
-
-    def read_employees(self, cell: Cell) -> int:
-        count = parse_count(cell, decimal_comma=self.decimal_comma)
-        if count > _MAX_COUNT:
-            raise CellValueError(_("%(value)s is too large a number.") % {"value": cell_text(cell)})
-        return count
 
     def _shape_problems(self, row: object) -> list[tuple[str, str, str]]:
         if not isinstance(row, dict):

@@ -116,13 +116,20 @@ def parse_number(value: Cell, *, decimal_comma: bool) -> Decimal:
         raise CellValueError(_("“%(value)s” is not a number.") % {"value": original}) from None
 
 
+# The largest count a PositiveIntegerField holds on every database we run on.
+MAX_COUNT = 2_147_483_647
+
+
 def parse_count(value: Cell, *, decimal_comma: bool) -> int:
-    """A whole number of people or things, not negative (``3``, ``3,0`` or ``1.200``)."""
+    """A whole number of people or things, not negative (``3``, ``3,0`` or ``1.200``), and
+    small enough to store."""
     number = parse_number(value, decimal_comma=decimal_comma)
     if number != number.to_integral_value() or number < 0:
         raise CellValueError(
             _("“%(value)s” is not a whole number of zero or more.") % {"value": cell_text(value)}
         )
+    if number > MAX_COUNT:
+        raise CellValueError(_("%(value)s is too large a number.") % {"value": cell_text(value)})
     return int(number)
 
 

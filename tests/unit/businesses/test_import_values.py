@@ -101,3 +101,9 @@ def test_headers_ignore_case_accents_and_spaces():
     assert normalise_header("\ufeff Satisfacción  Cliente ") == "satisfaccion_cliente"
     assert normalise_header("Razón Social") == "razon_social"
     assert normalise_header("PERIODO") == "periodo"
+
+
+def test_a_count_too_large_to_store_is_refused():
+    assert parse_count("2147483647", decimal_comma=False) == 2_147_483_647
+    with translation.override("en"), pytest.raises(CellValueError, match="too large"):
+        parse_count("2147483648", decimal_comma=False)
