@@ -85,14 +85,14 @@ def sales_chart(records, forecast) -> str:
         if history and history[-1][0] == future[0][0] - 1:
             line.insert(0, history[-1])
         points = " ".join(f"{x(m):.1f},{y(v):.1f}" for m, v in line)
-        parts.append(f'<polyline class="forecast" points="{points}"/>')
+        parts.append(f'<polyline class="forecast" fill="none" points="{points}"/>')
     if history:
         path, previous = [], None
         for m, v in history:
             command = "L" if previous is not None and m == previous + 1 else "M"
             path.append(f"{command}{x(m):.1f},{y(v):.1f}")
             previous = m
-        parts.append(f'<path class="history" d="{" ".join(path)}"/>')
+        parts.append(f'<path class="history" d="{" ".join(path)}" fill="none"/>')
         for m, v in history:
             parts.append(
                 f'<circle class="history-point" cx="{x(m):.1f}" cy="{y(v):.1f}" r="2">'
