@@ -31,6 +31,7 @@ from forecasting.engine import evaluation
 from forecasting.engine.features import feature_catalogue
 from forecasting.engine.forecaster import SalesForecaster
 from forecasting.engine.growth import GrowthClassifier
+from forecasting.engine.jsontypes import to_json_types
 
 from .models import ModelEvent, ModelKind, ModelVersion, TrainingRun
 from .registry import artifact_save
@@ -209,23 +210,6 @@ def _decide_promotion(version: ModelVersion, *, force: bool, user) -> None:
             )
             return
     model_version_promote(version=version, user=user, reason=reason)
-
-
-def to_json_types(value: Any) -> Any:
-    """Plain JSON types (NumPy scalars and arrays, NaN as None)."""
-    if isinstance(value, dict):
-        return {str(k): to_json_types(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_json_types(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [to_json_types(v) for v in value.tolist()]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, (pd.Timestamp,)):
-        return value.isoformat()
-    return value
 
 
 def training_run_create(

@@ -142,9 +142,10 @@ def visible_businesses(user) -> QuerySet[Business]:
 
 def get_visible_business_or_404(user, pk) -> Business:
     """Load one business through the scope: outside it, the business does not exist (404)."""
+    scope = visible_businesses(user)
     try:
-        return visible_businesses(user).select_related("sector", "region", "advisor").get(pk=pk)
-    except (visible_businesses(user).model.DoesNotExist, ValueError, TypeError):
+        return scope.select_related("sector", "region", "advisor").get(pk=pk)
+    except (scope.model.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
 

@@ -35,6 +35,7 @@ from .explanations import named_importance
 from .features import SHORT_HISTORY_MONTHS, build_features, build_panel
 from .forecaster import SalesForecaster
 from .growth import GrowthClassifier
+from .jsontypes import to_json_types
 
 KEYS = [schema.BUSINESS_ID, "cutoff", "horizon", schema.PERIOD]
 
@@ -270,7 +271,7 @@ def evaluate(
             "training_end": str(train_end.date()),
             "origins": [str(o.date()) for o in origins],
             "fit_seconds": round(fit_seconds, 2),
-            "params": {k: _jsonable(v) for k, v in model.get_params().items()},
+            "params": to_json_types(model.get_params()),
         }
         result["protocol"]["forecaster"] = (
             f"fit on months <= {train_end.date()}; rolling origins {origins[0].date()}.."
@@ -299,16 +300,6 @@ def evaluate(
             f"held-out cut-off {cutoff.date()} labelled by the 12 months after"
         )
     return result
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, tuple):
-        return list(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    return value
 
 
 __all__ = [

@@ -58,6 +58,7 @@ from .features import (
     encode_categoricals,
     model_columns,
 )
+from .jsontypes import to_json_types
 
 RF_GRID = {
     "model__n_estimators": [60, 100],
@@ -132,14 +133,6 @@ def _business_group(ids: np.ndarray, n_groups: int) -> np.ndarray:
 
 def _months(cutoffs: np.ndarray | pd.Series) -> np.ndarray:
     return np.asarray(cutoffs, dtype="datetime64[ns]").astype("datetime64[M]").astype(np.int64)
-
-
-def _json(value: object) -> object:
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    return value
 
 
 class GrowthClassifier(BaseEstimator):
@@ -342,9 +335,9 @@ class GrowthClassifier(BaseEstimator):
             res = search.cv_results_
             rows = [
                 {
-                    "params": {k: _json(v) for k, v in res["params"][i].items()},
-                    "mean_score": _json(res["mean_test_score"][i]),
-                    "std_score": _json(res["std_test_score"][i]),
+                    "params": {k: to_json_types(v) for k, v in res["params"][i].items()},
+                    "mean_score": to_json_types(res["mean_test_score"][i]),
+                    "std_score": to_json_types(res["std_test_score"][i]),
                     "rank": int(res["rank_test_score"][i]),
                 }
                 for i in range(len(res["params"]))
@@ -479,7 +472,7 @@ class GrowthClassifier(BaseEstimator):
         for i in range(len(features)):
             out.append(
                 {
-                    schema.BUSINESS_ID: _json(values[schema.BUSINESS_ID].iloc[i]),
+                    schema.BUSINESS_ID: to_json_types(values[schema.BUSINESS_ID].iloc[i]),
                     "cutoff": pd.Timestamp(values["cutoff"].iloc[i]).date().isoformat(),
                     "kind": kind,
                     "drivers": top_drivers(

@@ -41,6 +41,6 @@ class Command(BaseCommand):
 
 
 def _dumps(report: dict) -> str:
-    from forecasting.training import to_json_types
+    from forecasting.engine.jsontypes import to_json_types
 
     return json.dumps(to_json_types(report), ensure_ascii=False)
