@@ -12,9 +12,10 @@ export OMP_NUM_THREADS ?= 1
 UNIT_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL ASESOR_DATA_DIR=var/test-unit
 INTEGRATION_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/asesor}} REDIS_URL=$${TEST_REDIS_URL:-$${REDIS_URL:-redis://127.0.0.1:6379/0}} CELERY_BROKER_URL= ASESOR_DATA_DIR=var/test-integration
 
-.PHONY: run test test-unit test-integration worker beat venv lint format lock messages clean-demo bench
+.PHONY: run test test-unit test-integration test-browser browser-deps worker beat venv lint format lock messages clean-demo bench system-deps
+BROWSER_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL ASESOR_DATA_DIR=var/test-browser
 
-$(STAMP): requirements.lock requirements-dev.lock
+$(STAMP): requirements.lock requirements-dev.lock | system-deps
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock -r requirements-dev.lock
@@ -22,18 +23,32 @@ $(STAMP): requirements.lock requirements-dev.lock
 
 venv: $(STAMP)
 
-# The product on one machine: SQLite, the filesystem broker, a worker beside the web server.
+# Debian libraries the product needs beside its wheels: pango and a font for WeasyPrint (the
+# owner's PDF report). Checked on every run (dpkg, instant); installed only when missing.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+system-deps:
+	@command -v dpkg >/dev/null || exit 0; \
+	missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	[ -z "$$missing" ] && exit 0; \
+	echo "Installing Debian packages:" $$missing; \
+	sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	$$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends $$missing
+
+# The product on one machine: SQLite, the filesystem broker, a worker beside the web server
+# with celery beat embedded (-B: the schedules of the admin's "Periodic tasks").
 run: $(STAMP)
-	@set -e; export DJANGO_DEBUG=1 DJANGO_SECURE=0; \
+	@set -e; export DJANGO_DEBUG=1 DJANGO_SECURE=0 ASESOR_ADMIN_2FA=$${ASESOR_ADMIN_2FA:-0}; \
 	$(PY) manage.py migrate --noinput -v0; \
 	$(PY) manage.py seed_demo --if-empty --businesses $(DEMO_BUSINESSES) --months $(DEMO_MONTHS); \
 	$(PY) manage.py train --kind all --promote --if-missing; \
-	$(PY) -m celery -A portal worker -l warning --concurrency 2 & worker=$$!; \
+	$(PY) manage.py refresh_scores --if-empty || echo "No caseload scores yet: run 'manage.py refresh_scores' once models are trained."; \
+	$(PY) -m celery -A portal worker -B -l warning --concurrency 2 & worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	echo ""; echo "Asesor MYPE: http://$(HOST):$(PORT)/"; \
 	echo "Demo users (password asesor-demo-2026): asesora.lima, asesor.lima, asesora.arequipa,"; \
 	echo "  asesor.norte, asesora.sur, asesor.oriente (advisors); coordinadora.lima, coordinador.sur"; \
 	echo "  (supervisors); gestor.datos (steward, /admin/); aliado.gore (partner); admin (superuser)"; \
+	[ "$$ASESOR_ADMIN_2FA" = 1 ] || echo "Admin two-factor codes are OFF for this local demo (ASESOR_ADMIN_2FA=1 make run to try them)"; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: $(STAMP)
@@ -51,6 +66,7 @@ test: $(STAMP)
 	bash scripts/test-services.sh
 	$(UNIT_ENV) $(PY) -m pytest tests/unit -q
 	$(INTEGRATION_ENV) $(PY) -m pytest tests/integration -q
+	$(MAKE) --no-print-directory test-browser
 
 test-unit: $(STAMP)
 	$(UNIT_ENV) $(PY) -m pytest tests/unit -q
@@ -58,6 +74,21 @@ test-unit: $(STAMP)
 test-integration: $(STAMP)
 	bash scripts/test-services.sh
 	$(INTEGRATION_ENV) $(PY) -m pytest tests/integration -q
+
+# Browser tier: Playwright (pinned in requirements-dev) drives Debian's Chromium against a
+# throwaway site it builds itself (SQLite, a small demo, small models, a web server and a real
+# worker); see tests/browser/conftest.py. Playwright never downloads a browser here.
+test-browser: $(STAMP) browser-deps
+	$(BROWSER_ENV) $(PY) -m pytest tests/browser -q
+
+# Debian's chromium package, installed (non-interactively; with sudo when not root) only when
+# /usr/bin/chromium is missing.
+browser-deps:
+	@[ -x /usr/bin/chromium ] && exit 0; \
+	echo "Installing Debian's chromium for the browser tests"; \
+	sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,6 +1,7 @@
 """Admin pages for the registry. At 100,000 businesses and millions of records every list page
 selects its related rows in the same query, skips the full count and uses raw id widgets."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -12,6 +13,9 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from portal.export_views import export_actions, export_response
+from portal.exports import EXPORTS, FORMATS
+
 from .imports import ImportRefusedError, data_import_run
 from .imports.forms import DataImportConfirmForm, DataImportUploadForm
 from .imports.importers import IMPORTERS
@@ -19,15 +23,43 @@ from .imports.report import data_import_rejections_csv
 from .imports.uploads import upload_discard, upload_path, upload_store
 from .models import (
     Business,
+    BusinessAssignment,
     DataImport,
     MarketIndicator,
     MonthlyRecord,
     Region,
     Sector,
+    SizeClass,
     SupervisedRegion,
     SupportProgramme,
     UITValue,
 )
+
+
+class SupportProgrammeForm(forms.ModelForm):
+    size_classes = forms.MultipleChoiceField(
+        label=_("eligible size classes"),
+        choices=[c for c in SizeClass.choices if c[0] != SizeClass.UNKNOWN],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every size. A business of unknown size is not excluded."),
+    )
+
+    class Meta:
+        model = SupportProgramme
+        fields = [
+            "name", "code", "axis", "agency", "description", "how_to_apply", "url", "sectors",
+            "size_classes", "regions", "active", "is_demo",
+        ]  # fmt: skip
+
+
+class ExportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What"), choices=[(k, spec.label) for k, spec in EXPORTS.items()]
+    )
+    format = forms.ChoiceField(
+        label=_("Format"), choices=[(f, f.upper()) for f in FORMATS], initial=FORMATS[0]
+    )
 
 
 class FastListAdmin(admin.ModelAdmin):
@@ -64,10 +96,29 @@ class UITValueAdmin(admin.ModelAdmin):
 
 @admin.register(SupportProgramme)
 class SupportProgrammeAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "axis", "active", "is_demo"]
+    list_display = ["name", "code", "axis", "agency", "active", "is_demo"]
     list_filter = ["axis", "active", "is_demo"]
-    search_fields = ["name", "code", "description"]
+    search_fields = ["name", "code", "description", "agency"]
     prepopulated_fields = {"code": ["name"]}
+    form = SupportProgrammeForm
+    filter_horizontal = ["sectors", "regions"]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["name", "code", "axis", "agency", "description", "how_to_apply", "url"]},
+        ),
+        (
+            _("Eligibility"),
+            {
+                "fields": ["sectors", "size_classes", "regions"],
+                "description": _(
+                    "Advice links a recommendation to this programme only for businesses that "
+                    "meet all three; leave one empty for “any”."
+                ),
+            },
+        ),
+        (None, {"fields": ["active", "is_demo"]}),
+    ]
 
 
 class MonthlyRecordInline(admin.TabularInline):
@@ -97,7 +148,7 @@ class BusinessAdmin(FastListAdmin):
     raw_id_fields = ["sector", "advisor", "source_import"]
     readonly_fields = ["size_class", "created_at", "updated_at"]
     inlines = [MonthlyRecordInline]
-    actions = ["refresh_size_classes"]
+    actions = ["refresh_size_classes", *export_actions("businesses")]
 
     @admin.action(description=_("Recompute size class from the last 12 months"))
     def refresh_size_classes(self, request, queryset):
@@ -115,13 +166,14 @@ class MonthlyRecordAdmin(FastListAdmin):
     search_fields = ["=business__ruc"]
     raw_id_fields = ["business", "source_import"]
     date_hierarchy = "period"
+    actions = export_actions("monthly")
 
 
 @admin.register(MarketIndicator)
 class MarketIndicatorAdmin(FastListAdmin):
-    list_display = ["name", "sector", "region", "period", "value"]
-    list_select_related = ["sector", "region"]
-    list_filter = ["name", "region"]
+    list_display = ["name", "sector", "region", "period", "value", "source", "pulled_at"]
+    list_select_related = ["sector", "region", "source"]
+    list_filter = ["name", "region", "source"]
     search_fields = ["name", "=sector__code"]
     raw_id_fields = ["sector", "source_import"]
     date_hierarchy = "period"
@@ -160,6 +212,7 @@ class DataImportAdmin(FastListAdmin):
                 view(self.import_confirm_view),
                 name="businesses_dataimport_import_confirm",
             ),
+            path("export/", view(self.export_view), name="businesses_dataimport_export"),
             path(
                 "<path:object_id>/rejected.csv",
                 view(self.rejected_csv_view),
@@ -247,6 +300,22 @@ class DataImportAdmin(FastListAdmin):
         messages.add_message(request, level, report.summary())
         return redirect(reverse("admin:businesses_dataimport_change", args=[report.data_import.pk]))
 
+    def export_view(self, request):
+        """Export a whole kind (businesses, monthly records, advice, feedback) as CSV or xlsx:
+        everything the user may see, formula-safe, recorded in the audit log."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = ExportForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            return export_response(
+                kind=form.cleaned_data["kind"], fmt=form.cleaned_data["format"], user=request.user
+            )
+        return TemplateResponse(
+            request,
+            "admin/businesses/dataimport/export_form.html",
+            self._context(request, title=_("Export data"), form=form),
+        )
+
     def rejected_csv_view(self, request, object_id):
         """The rejected rows of one import as CSV (formula-safe)."""
         data_import = self.get_object(request, unquote(object_id))
@@ -270,3 +339,24 @@ class SupervisedRegionAdmin(admin.ModelAdmin):
     list_select_related = ["user", "region"]
     list_filter = ["region"]
     raw_id_fields = ["user"]
+
+
+# Data sources, their series mappings and the indicator revisions (businesses.sources).
+from .sources import admin as _sources_admin  # noqa: E402, F401
+
+
+@admin.register(BusinessAssignment)
+class BusinessAssignmentAdmin(FastListAdmin):
+    """The history of who moved which business to whom and why: read-only (supervisors
+    reassign from the caseload, where it is recorded)."""
+
+    list_display = ("business", "from_advisor", "to_advisor", "created_by", "created_at")
+    list_select_related = ("business", "from_advisor", "to_advisor", "created_by")
+    search_fields = ("business__ruc", "business__legal_name", "reason")
+    readonly_fields = ("business", "from_advisor", "to_advisor", "reason", "created_by")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

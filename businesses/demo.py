@@ -89,6 +89,39 @@ DEMO_PROGRAMMES = [
     ),
 ]
 
+# Who runs each demo programme and how an owner applies: printed on the owner's report.
+# Demo text as well, for stewards to check against the real programmes.
+DEMO_PROGRAMME_HOW_TO_APPLY = {
+    "tu-empresa": (
+        "PRODUCE — Programa Nacional Tu Empresa",
+        "Inscríbase gratis en la plataforma de Tu Empresa o acuda con su RUC al Centro de "
+        "Desarrollo Empresarial (CDE) más cercano.",
+    ),
+    "proinnovate": (
+        "PRODUCE — ProInnóvate",
+        "Postule a la convocatoria vigente en la web de ProInnóvate; su asesor le ayuda a "
+        "preparar el proyecto y el presupuesto.",
+    ),
+    "compras-a-myperu": (
+        "PRODUCE — Compras a MYPErú",
+        "Inscríbase en el Registro Nacional de Proveedores (RNP) y en la convocatoria de "
+        "su sector y región.",
+    ),
+    "cite-asistencia": (
+        "Instituto Tecnológico de la Producción (ITP) — Red CITE",
+        "Pida asistencia técnica en el CITE de su sector más cercano; su asesor puede derivarle.",
+    ),
+    "cde-articulacion": (
+        "PRODUCE — Centros de Desarrollo Empresarial (CDE)",
+        "Acuda al CDE de su región con su RUC; su asesor coordina la cita.",
+    ),
+    "tu-empresa-financiamiento": (
+        "PRODUCE — Programa Nacional Tu Empresa",
+        "Pida orientación financiera en el CDE o en la plataforma de Tu Empresa; lleve sus "
+        "ventas de los últimos 12 meses.",
+    ),
+}
+
 
 @dataclass
 class DemoLoad:
@@ -301,7 +334,15 @@ def _load_users_and_assign() -> list[tuple[str, str]]:
 
 def _load_programmes() -> None:
     for code, name, axis, description in DEMO_PROGRAMMES:
+        agency, how_to_apply = DEMO_PROGRAMME_HOW_TO_APPLY.get(code, ("", ""))
         SupportProgramme.objects.update_or_create(
             code=code,
-            defaults={"name": name, "axis": axis, "description": description, "is_demo": True},
+            defaults={
+                "name": name,
+                "axis": axis,
+                "description": description,
+                "agency": agency,
+                "how_to_apply": how_to_apply,
+                "is_demo": True,
+            },
         )

@@ -119,6 +119,35 @@ class SupportProgramme(TimestampedModel):
     axis = models.CharField(_("strategic axis"), max_length=20, choices=Axis.choices)
     description = models.TextField(_("description"), blank=True)
     url = models.URLField(_("web page"), blank=True)
+    # Printed on the owner's report beside each recommendation that points here.
+    agency = models.CharField(
+        _("agency"), max_length=200, blank=True, help_text=_("Who runs it, e.g. PRODUCE or ITP.")
+    )
+    how_to_apply = models.TextField(
+        _("how to apply"), blank=True, help_text=_("One or two plain sentences for the owner.")
+    )
+    # Eligibility (empty means "any"). A sector may be a CIIU section (letter) or a division
+    # (two digits): a business of division 47 is eligible under "47" or under "G".
+    sectors = models.ManyToManyField(
+        Sector,
+        verbose_name=_("eligible sectors"),
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: every sector. A section (letter) covers all its divisions."),
+    )
+    size_classes = models.JSONField(
+        _("eligible size classes"),
+        default=list,
+        blank=True,
+        help_text=_("Empty: every size. A business of unknown size is not excluded."),
+    )
+    regions = models.ManyToManyField(
+        Region,
+        verbose_name=_("eligible regions"),
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: every region."),
+    )
     active = models.BooleanField(_("active"), default=True)
     is_demo = models.BooleanField(
         _("demo entry"), default=False, help_text=_("Demo catalogue entry for stewards to review.")
@@ -131,6 +160,21 @@ class SupportProgramme(TimestampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def is_eligible(self, business: "Business") -> bool:
+        """Whether ``business`` meets the eligibility rules (active; sector, size, region).
+        Reads sectors and regions through ``prefetch_related`` when the caller prefetched
+        them. A business of unknown size is not excluded by a size rule: the advisor checks."""
+        if not self.active:
+            return False
+        sectors = {s.pk for s in self.sectors.all()}
+        if sectors and not (business.sector_id in sectors or business.sector.section_id in sectors):
+            return False
+        sizes = set(self.size_classes or [])
+        if sizes and business.size_class != SizeClass.UNKNOWN and business.size_class not in sizes:
+            return False
+        regions = {r.pk for r in self.regions.all()}
+        return not (regions and business.region_id not in regions)
 
 
 class DataImport(TimestampedModel):
@@ -177,6 +221,15 @@ class DataImport(TimestampedModel):
     parameters = models.JSONField(_("parameters"), default=dict, blank=True)
     message = models.TextField(_("message"), blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    source = models.ForeignKey(
+        "DataSource",
+        verbose_name=_("data source"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pulls",
+        help_text=_("Set when the data came from a scheduled or manual pull of a data source."),
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -347,6 +400,21 @@ class MarketIndicator(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="indicators",
+        help_text=_("The data version (import or pull) that brought the current value."),
+    )
+    source = models.ForeignKey(
+        "DataSource",
+        verbose_name=_("data source"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="indicators",
+    )
+    pulled_at = models.DateTimeField(
+        _("pulled at"),
+        null=True,
+        blank=True,
+        help_text=_("When the current value was received from its data source."),
     )
 
     class Meta:
@@ -363,7 +431,11 @@ class MarketIndicator(models.Model):
                 name="unique_indicator_series_period",
             )
         ]
-        indexes = [models.Index(fields=["sector", "region", "period"])]
+        indexes = [
+            models.Index(fields=["sector", "region", "period"]),
+            # The importers' and pulls' lookup of stored values by (name, period).
+            models.Index(fields=["name", "period"], name="indicator_name_period"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} {self.sector_id or '*'}/{self.region_id or '*'} {self.period:%Y-%m}"
@@ -389,3 +461,261 @@ class SupervisedRegion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.region}"
+
+
+class BusinessAssignment(models.Model):
+    """A change of a business's assigned advisor: who moved it, from whom, to whom, when and
+    why. The current advisor is ``Business.advisor``; these rows are the history."""
+
+    business = models.ForeignKey(
+        Business,
+        verbose_name=_("business"),
+        on_delete=models.CASCADE,
+        related_name="assignments",
+    )
+    from_advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("previous advisor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    to_advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("new advisor"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("business assignment")
+        verbose_name_plural = _("business assignments")
+        indexes = [models.Index(fields=["business", "-created_at"], name="assignment_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.business_id}: {self.from_advisor_id} → {self.to_advisor_id}"
+
+
+class DataSource(TimestampedModel):
+    """Where market data comes from, documented and kept by the system: who publishes it, under
+    which licence, how often it changes, what it covers, and how its last pulls went.
+
+    A source is pulled by a connector chosen by ``kind`` (see :mod:`businesses.sources`); a new
+    provider that publishes a CSV or xlsx at a fixed URL is configuration, not code.
+    """
+
+    class Kind(models.TextChoices):
+        BCRP_API = "bcrp_api", _("BCRPData API connector")
+        HTTPS_FILE = "https_file", _("CSV or xlsx file over HTTPS")
+        MANUAL = "manual", _("Manual import (file uploaded by a steward)")
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
+        MONTHLY = "monthly", _("Monthly")
+        QUARTERLY = "quarterly", _("Quarterly")
+
+    class PullStatus(models.TextChoices):
+        NEVER = "never", _("Never pulled")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    provider = models.CharField(_("provider"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    url = models.URLField(
+        _("origin URL"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "BCRPData: the API base (…/estadisticas/series/api). File: the CSV or xlsx URL. "
+            "Its host must be on the allow-list (setting MARKET_SOURCES_ALLOWED_HOSTS)."
+        ),
+    )
+    contact = models.CharField(_("contact"), max_length=200, blank=True)
+    licence = models.CharField(_("licence / terms of use"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    update_frequency = models.CharField(
+        _("update frequency"), max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY
+    )
+    period_start = models.DateField(
+        _("covers from"),
+        null=True,
+        blank=True,
+        help_text=_("First month pulled (BCRPData: the start period asked for)."),
+    )
+    period_end = models.DateField(
+        _("covers until"),
+        null=True,
+        blank=True,
+        help_text=_("Last month covered by the data stored so far (set by each pull)."),
+    )
+    language = models.CharField(
+        _("language of the answer"),
+        max_length=3,
+        choices=[("esp", _("Spanish")), ("ing", _("English"))],
+        default="esp",
+        help_text=_("BCRPData only: month labels come as Ene.2024 (esp) or Jan.2024 (ing)."),
+    )
+    enabled = models.BooleanField(
+        _("enabled"), default=False, help_text=_("Only enabled sources are pulled on schedule.")
+    )
+    last_pull_at = models.DateTimeField(_("last pull"), null=True, blank=True)
+    last_pull_status = models.CharField(
+        _("last pull status"), max_length=10, choices=PullStatus.choices, default=PullStatus.NEVER
+    )
+    last_pull_counts = models.JSONField(_("last pull counts"), default=dict, blank=True)
+    last_pull_message = models.TextField(_("last pull message"), blank=True)
+    last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
+    last_failure_at = models.DateTimeField(_("last failure"), null=True, blank=True)
+    last_failure_reason = models.TextField(_("last failure reason"), blank=True)
+    consecutive_failures = models.PositiveIntegerField(_("failures in a row"), default=0)
+    is_demo = models.BooleanField(
+        _("demo entry"), default=False, help_text=_("Shipped with the demo for stewards to review.")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("data source")
+        verbose_name_plural = _("data sources")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from urllib.parse import urlsplit
+
+        from businesses.sources.fetching import host_is_allowed
+
+        if self.kind == self.Kind.HTTPS_FILE and not self.url:
+            raise ValidationError({"url": _("A file source needs the URL of its file.")})
+        host = urlsplit(self.url or "").hostname or ""
+        if self.enabled and host and not host_is_allowed(host):
+            raise ValidationError(
+                {
+                    "url": _(
+                        "%(host)s is not on the allow-list of data sources (setting "
+                        "MARKET_SOURCES_ALLOWED_HOSTS): ask the operator to add it before "
+                        "enabling this source."
+                    )
+                    % {"host": host}
+                }
+            )
+
+    @property
+    def pull_interval(self):
+        """How long after a pull the source is due again."""
+        import datetime as dt
+
+        days = {"daily": 1, "weekly": 7, "monthly": 30, "quarterly": 91}[self.update_frequency]
+        return dt.timedelta(days=days)
+
+
+class SourceSeries(models.Model):
+    """A steward's mapping of one series code of a source to the indicator it feeds: its name and
+    the sector (CIIU section or division) and/or region (ubigeo department) it describes."""
+
+    source = models.ForeignKey(
+        DataSource, verbose_name=_("data source"), on_delete=models.CASCADE, related_name="series"
+    )
+    code = models.CharField(
+        _("series code"), max_length=40, validators=[RegexValidator(r"^[A-Za-z0-9_.]+$")]
+    )
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    indicator = models.CharField(_("indicator name"), max_length=80)
+    sector = models.ForeignKey(
+        Sector, verbose_name=_("sector"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+
+    class Meta:
+        ordering = ["source", "code"]
+        verbose_name = _("series mapping")
+        verbose_name_plural = _("series mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "code"], name="unique_source_series_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} → {self.indicator} {self.sector_id or '*'}/{self.region_id or '*'}"
+
+
+class IndicatorRevision(models.Model):
+    """A stored indicator value that a later import or pull changed: the old value is kept here
+    (with the data version and source it came from) instead of being silently overwritten, so
+    what was known at any moment can be rebuilt."""
+
+    indicator = models.ForeignKey(
+        MarketIndicator,
+        verbose_name=_("market indicator"),
+        on_delete=models.CASCADE,
+        related_name="revisions",
+    )
+    old_value = models.FloatField(_("old value"))
+    new_value = models.FloatField(_("new value"))
+    old_import = models.ForeignKey(
+        DataImport,
+        verbose_name=_("old value's data version"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    new_import = models.ForeignKey(
+        DataImport,
+        verbose_name=_("new value's data version"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="revisions",
+    )
+    old_source = models.ForeignKey(
+        DataSource,
+        verbose_name=_("old value's source"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    source = models.ForeignKey(
+        DataSource,
+        verbose_name=_("revised by source"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="revisions",
+    )
+    old_pulled_at = models.DateTimeField(_("old value pulled at"), null=True, blank=True)
+    revised_at = models.DateTimeField(_("revised at"))
+    revised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revised by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["indicator", "revised_at"]
+        verbose_name = _("indicator revision")
+        verbose_name_plural = _("indicator revisions")
+        indexes = [models.Index(fields=["revised_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id}: {self.old_value} → {self.new_value}"

@@ -200,3 +200,63 @@ def business_update(*, business: Business, user, **changes) -> Business:
             }
         )
     return business
+
+
+@transaction.atomic
+def business_reassign(*, user, business_ids: Iterable[int], advisor, reason: str) -> int:
+    """Assign businesses to ``advisor`` (a supervisor, for businesses of the regions they
+    coordinate), recording who moved each one, from whom, when and why. Returns how many
+    changed hands (a business already with ``advisor`` is left as it is).
+
+    A business outside the supervisor's regions does not exist for them (``Http404``); a user
+    who is not a supervisor is refused (``PermissionDenied``).
+    """
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from portal import roles
+
+    from .models import BusinessAssignment
+
+    if not roles.is_supervisor(user):
+        raise PermissionDenied
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the businesses change advisor.")})
+    if not (advisor.is_active and roles.has_role(advisor, roles.ADVISOR)):
+        message = _("%(user)s is not an active advisor.") % {"user": advisor}
+        raise ValidationError({"advisor": message})
+    ids = {int(pk) for pk in business_ids}
+    if not ids:
+        raise ValidationError(_("Choose at least one business."), code="none_chosen")
+    scope = roles.visible_businesses(user)
+    if not user.is_superuser:
+        scope = scope.filter(region_id__in=roles.supervised_region_codes(user))
+    businesses = list(scope.select_for_update().filter(pk__in=ids).order_by("pk"))
+    if len(businesses) != len(ids):
+        raise Http404
+    moved = [b for b in businesses if b.advisor_id != advisor.pk]
+    BusinessAssignment.objects.bulk_create(
+        BusinessAssignment(
+            business=b,
+            from_advisor_id=b.advisor_id,
+            to_advisor=advisor,
+            reason=reason,
+            created_by=user,
+        )
+        for b in moved
+    )
+    # ``update`` leaves ``updated_at`` alone on purpose: the assignment history records the
+    # change, and the scoring data (whose signature reads ``updated_at``) did not move.
+    Business.objects.filter(pk__in=[b.pk for b in moved]).update(advisor=advisor)
+    if moved:  # ``update`` sends no signal: the audit log is written here (portal.audit)
+        from portal.audit import ADVISOR_CHANGED, audit_record
+
+        audit_record(
+            user,
+            ADVISOR_CHANGED,
+            f"{len(moved)} businesses → {advisor.username}",
+            {"to": advisor.username, "count": len(moved), "reason": reason,
+             "rucs": [b.ruc for b in moved[:200]]},
+        )  # fmt: skip
+    return len(moved)

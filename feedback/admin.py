@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from .models import AdviceRating, LabelOverride, Outcome, RecommendationFeedback
+from .models import (
+    AdviceRating,
+    LabelOverride,
+    Outcome,
+    OwnerReport,
+    RecommendationFeedback,
+    Visit,
+)
 
 
 class ReadOnlyAnnotationAdmin(admin.ModelAdmin):
@@ -41,3 +48,25 @@ class OutcomeAdmin(ReadOnlyAnnotationAdmin):
     list_display = ("business", "date", "action_taken", "sales_change", "created_by")
     list_select_related = ("business", "created_by")
     search_fields = ("business__ruc", "action_taken", "result")
+
+
+@admin.register(OwnerReport)
+class OwnerReportAdmin(ReadOnlyAnnotationAdmin):
+    """The audit trail of owner reports: read-only, like every advisor record."""
+
+    list_display = ("business", "created_by", "created_at", "advice", "language", "pages")
+    list_filter = ("language", "created_at")
+    list_select_related = ("business", "created_by", "advice")
+    search_fields = ("business__ruc", "business__legal_name", "created_by__username")
+    date_hierarchy = "created_at"
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Visit)
+class VisitAdmin(ReadOnlyAnnotationAdmin):
+    list_display = ("business", "date", "channel", "created_by", "created_at")
+    list_filter = ("channel",)
+    list_select_related = ("business", "created_by")
+    raw_id_fields = ("business",)

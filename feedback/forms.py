@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import LabelOverride, RecommendationFeedback
+from .models import LabelOverride, RecommendationFeedback, Visit
 
 
 class RecommendationFeedbackForm(forms.Form):
@@ -43,4 +43,12 @@ class OutcomeForm(forms.Form):
     )
     sales_change = forms.DecimalField(
         label=_("Sales change (%)"), required=False, max_digits=7, decimal_places=2
+    )
+
+
+class VisitForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    channel = forms.ChoiceField(label=_("How"), choices=Visit.Channel.choices)
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -152,3 +152,71 @@ class Outcome(Annotation):
 
     def __str__(self) -> str:
         return f"{self.business_id} {self.date}: {self.action_taken[:40]}"
+
+
+class Visit(Annotation):
+    """An advisor's contact with a business (a visit, a call, a video meeting). The caseload
+    warns about businesses nobody has contacted for a while."""
+
+    class Channel(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        PHONE = "phone", _("Phone call")
+        VIDEO = "video", _("Video call")
+
+    business = models.ForeignKey(
+        "businesses.Business",
+        verbose_name=_("business"),
+        on_delete=models.CASCADE,
+        related_name="visits",
+    )
+    date = models.DateField(_("date"))
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.IN_PERSON
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        indexes = [models.Index(fields=["business", "-date"], name="visit_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.business_id} {self.date}"
+
+
+class OwnerReport(Annotation):
+    """One owner's report (PDF) produced from the portal: who made it, when, for which business
+    and advice, in which language, with which recommendations. The audit trail supervisors read;
+    the PDF itself is not kept (it can be rebuilt from the advice and its feedback)."""
+
+    business = models.ForeignKey(
+        "businesses.Business",
+        verbose_name=_("business"),
+        on_delete=models.CASCADE,
+        related_name="owner_reports",
+    )
+    advice = models.ForeignKey(
+        "forecasting.Advice",
+        verbose_name=_("advice"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owner_reports",
+        help_text=_("Empty when the business had no advice yet."),
+    )
+    language = models.CharField(_("language"), max_length=8)
+    recommendations = models.JSONField(
+        _("recommendations printed"), default=list, blank=True, help_text=_("Their ids.")
+    )
+    pages = models.PositiveSmallIntegerField(_("pages"))
+    size_bytes = models.PositiveIntegerField(_("size (bytes)"))
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("owner report")
+        verbose_name_plural = _("owner reports")
+        indexes = [models.Index(fields=["business", "-created_at"], name="owner_report_business")]
+
+    def __str__(self) -> str:
+        return f"{self.business_id} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,12 +1,23 @@
-"""Reading feedback: the labels advisors handed to training."""
+"""Reading feedback: the labels advisors handed to training, and feedback statistics."""
 
 from __future__ import annotations
 
 import pandas as pd
+from django.conf import settings
 
 from forecasting.engine import schema
 
-from .models import LabelOverride
+from .models import LabelOverride, Outcome
+
+
+def _empty_labels() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            schema.BUSINESS_ID: pd.Series(dtype="int64"),
+            "cutoff": pd.Series(dtype="datetime64[ns]"),
+            "label": pd.Series(dtype=float),
+        }
+    )
 
 
 def label_overrides_frame() -> pd.DataFrame:
@@ -17,14 +28,77 @@ def label_overrides_frame() -> pd.DataFrame:
     )
     frame = pd.DataFrame.from_records(list(rows), columns=[schema.BUSINESS_ID, "cutoff", "label"])
     if frame.empty:
-        return pd.DataFrame(
-            {
-                schema.BUSINESS_ID: pd.Series(dtype="int64"),
-                "cutoff": pd.Series(dtype="datetime64[ns]"),
-                "label": pd.Series(dtype=float),
-            }
-        )
+        return _empty_labels()
     frame[schema.BUSINESS_ID] = frame[schema.BUSINESS_ID].astype("int64")
     frame["cutoff"] = pd.to_datetime(frame["cutoff"])
     frame["label"] = (frame["label"] == LabelOverride.Label.GROWS).astype(float)
     return frame.drop_duplicates([schema.BUSINESS_ID, "cutoff"], keep="last").reset_index(drop=True)
+
+
+VISITS_SHOWN = 10
+
+
+def visit_list(*, business, limit: int = VISITS_SHOWN) -> list:
+    """The business's latest visits, newest first (the caller loaded it through the scope)."""
+    from .models import Visit
+
+    return list(
+        Visit.objects.filter(business=business)
+        .select_related("created_by")
+        .order_by("-date", "-pk")[:limit]
+    )
+
+
+def outcome_labels_frame(*, rate: float | None = None) -> pd.DataFrame:
+    """Recorded outcomes as growth labels (``business_id``, ``cutoff``, ``label``): an outcome
+    with a sales change, recorded against an advice with a cut-off, says "grows" when the
+    change is at least ``rate`` (the classifier's growth rate, 10 % by default). The latest
+    outcome of each business and cut-off wins."""
+    if rate is None:
+        rate = schema.DEFAULT_GROWTH_RATE
+    rows = (
+        Outcome.objects.filter(sales_change__isnull=False, advice__cutoff__isnull=False)
+        .order_by("business_id", "advice__cutoff", "created_at", "pk")
+        .values_list("business_id", "advice__cutoff", "sales_change")
+    )
+    frame = pd.DataFrame.from_records(
+        [(b, c, 1.0 if float(change) / 100.0 >= rate else 0.0) for b, c, change in rows],
+        columns=[schema.BUSINESS_ID, "cutoff", "label"],
+    )
+    if frame.empty:
+        return _empty_labels()
+    frame[schema.BUSINESS_ID] = frame[schema.BUSINESS_ID].astype("int64")
+    frame["cutoff"] = pd.to_datetime(frame["cutoff"])
+    return frame.drop_duplicates([schema.BUSINESS_ID, "cutoff"], keep="last").reset_index(drop=True)
+
+
+def training_labels_frame(*, rate: float | None = None) -> pd.DataFrame:
+    """Every label the advisors handed to training, for the growth classifier's
+    ``label_overrides``: ``business_id``, ``cutoff``, ``label``, ``weight``, ``source``.
+
+    - advisors' overrides (``source`` "override", weight ``FEEDBACK_OVERRIDE_WEIGHT``,
+      default 1.0): they replace the computed label;
+    - recorded outcomes (``source`` "outcome", weight ``FEEDBACK_OUTCOME_WEIGHT``, default
+      0.5, a reported figure over a period that need not be 12 months): they only fill in a
+      label the data cannot compute yet, and an override of the same business and cut-off
+      wins over them.
+    A weight of 0 leaves that kind of feedback out.
+    """
+    override_weight = float(getattr(settings, "FEEDBACK_OVERRIDE_WEIGHT", 1.0))
+    outcome_weight = float(getattr(settings, "FEEDBACK_OUTCOME_WEIGHT", 0.5))
+    parts = []
+    if override_weight > 0:
+        parts.append(label_overrides_frame().assign(weight=override_weight, source="override"))
+    if outcome_weight > 0:
+        parts.append(
+            outcome_labels_frame(rate=rate).assign(weight=outcome_weight, source="outcome")
+        )
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return _empty_labels().assign(weight=pd.Series(dtype=float), source=pd.Series(dtype=object))
+    frame = pd.concat(parts, ignore_index=True)
+    # overrides first, so that they are the ones kept for a (business, cut-off)
+    frame["_rank"] = (frame["source"] != "override").astype(int)
+    frame = frame.sort_values([schema.BUSINESS_ID, "cutoff", "_rank"], kind="stable")
+    frame = frame.drop_duplicates([schema.BUSINESS_ID, "cutoff"], keep="first")
+    return frame.drop(columns="_rank").reset_index(drop=True)

@@ -12,13 +12,14 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from businesses.models import Business
 from forecasting.models import Advice, Recommendation
 from portal.roles import visible_businesses
 
-from .models import AdviceRating, LabelOverride, Outcome, RecommendationFeedback
+from .models import AdviceRating, LabelOverride, Outcome, RecommendationFeedback, Visit
 
 
 def _visible_advice(user, advice_id, *, business: Business | None = None) -> Advice:
@@ -147,3 +148,18 @@ def outcome_record(
     outcome.full_clean()
     outcome.save()
     return outcome
+
+
+@transaction.atomic
+def visit_record(*, user, business_id: int, date: dt.date, channel: str, note: str = "") -> Visit:
+    """Record a contact with a business (visit, call, video call) by the user."""
+    try:
+        business = visible_businesses(user).get(pk=business_id)
+    except (Business.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if date > timezone.localdate():
+        raise ValidationError({"date": _("A visit cannot be in the future.")}, code="future")
+    visit = Visit(business=business, date=date, channel=channel, note=note.strip(), created_by=user)
+    visit.full_clean()
+    visit.save()
+    return visit

@@ -12,7 +12,13 @@ from django.views.decorators.http import require_POST
 from portal.roles import get_visible_business_or_404
 
 from . import services
-from .forms import AdviceRatingForm, LabelOverrideForm, OutcomeForm, RecommendationFeedbackForm
+from .forms import (
+    AdviceRatingForm,
+    LabelOverrideForm,
+    OutcomeForm,
+    RecommendationFeedbackForm,
+    VisitForm,
+)
 
 
 def _back(business, anchor: str = "advice"):
@@ -128,4 +134,23 @@ def outcome_record(request, pk: int):
         ),
         success=_("The outcome was recorded."),
         anchor=lambda data: "outcomes",
+    )
+
+
+@login_required
+@require_POST
+def visit_record(request, pk: int):
+    return _submit(
+        request,
+        pk,
+        VisitForm,
+        act=lambda business, data: services.visit_record(
+            user=request.user,
+            business_id=business.pk,
+            date=data["date"],
+            channel=data["channel"],
+            note=data["note"],
+        ),
+        success=_("The visit was recorded."),
+        anchor=lambda data: "visits",
     )

@@ -9,6 +9,7 @@ be said again in the reader's language. Thresholds are the module constants belo
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -24,7 +25,8 @@ FALLING_FORECAST_DROP = 0.10  # next 3 months' mean below the last 3 months' by 
 GROWTH_OPPORTUNITY_PROBABILITY = 0.70  # growth probability from which expansion is advised
 LOW_SATISFACTION_MEAN = 1.0  # below "medium" (0 low, 1 medium, 2 high) on average
 SLOWER_THAN_SECTOR_POINTS = 0.10  # yoy growth below the sector x region trend by more than this
-SEASONAL_PEAK_RATIO = 0.20  # a forecast month this much above the last 12 months' mean
+SEASONAL_PEAK_RATIO = 0.25  # a forecast month this much above the last 12 months' mean …
+SEASONAL_PEAK_STANDOUT = 0.15  # … and this much above the median of the 6 forecast months
 ONLINE_PEER_SHARE = 0.30  # share of peers selling online from which going online is advised
 SHORT_HISTORY_MONTHS = 12  # fewer observed months than this: ask for more records
 
@@ -143,12 +145,35 @@ def rule_slower_than_sector(score: BusinessScore) -> Draft | None:
 
 
 def rule_seasonal_peak(score: BusinessScore) -> Draft | None:
-    """A forecast month at least :data:`SEASONAL_PEAK_RATIO` above the last 12 months' mean."""
+    """A real seasonal peak ahead: the forecast month with the highest expected sales is
+
+    - at least :data:`SEASONAL_PEAK_RATIO` above the mean of the last 12 months,
+    - at least :data:`SEASONAL_PEAK_STANDOUT` above the median of the forecast months (a peak
+      stands out from the months around it; a forecast that is simply higher than the past —
+      growth, or the upward bias of an expected value over a wide band — is not a peak),
+    - and the same calendar month last year was also that far above the 12-month mean (the
+      business's own history shows the season),
+
+    for a business with at least a year of regular records (no short or intermittent series,
+    whose forecasts swing without any season). On the demo panel the old test (any forecast
+    month 20 % above the 12-month mean) fired for 65 % of businesses; this one for about 16 %,
+    nearly all of them at December.
+    """
     base = score.profile.get("last_12_mean")
-    if not base or not score.forecast:
+    forecast = [f for f in score.forecast if f.get("mean") is not None]
+    if not base or len(forecast) < 3 or score.profile.get("months_observed", 0) < 12:
         return None
-    peak = max(score.forecast, key=lambda f: f.get("mean") or 0.0)
-    if not peak.get("mean") or peak["mean"] < (1 + SEASONAL_PEAK_RATIO) * base:
+    if any(f.get("short_history") or f.get("intermittent") for f in forecast):
+        return None
+    median = statistics.median(f["mean"] for f in forecast)
+    index, peak = max(enumerate(forecast), key=lambda item: item[1]["mean"])
+    if peak["mean"] < (1 + SEASONAL_PEAK_RATIO) * base:
+        return None
+    if peak["mean"] < (1 + SEASONAL_PEAK_STANDOUT) * median:
+        return None
+    last_year = score.profile.get("same_month_last_year") or []
+    previous = last_year[index] if index < len(last_year) else None
+    if previous is None or previous < (1 + SEASONAL_PEAK_RATIO) * base:
         return None
     return Draft(
         "seasonal_peak",
@@ -158,6 +183,7 @@ def rule_seasonal_peak(score: BusinessScore) -> Draft | None:
             "mean": peak["mean"],
             "base": base,
             "rise": peak["mean"] / base - 1,
+            "last_year": previous,
         },
     )
 
@@ -189,6 +215,22 @@ RULES: list[Callable[[BusinessScore], Draft | None]] = [
     rule_go_online,
     rule_short_history,
 ]
+
+
+def eligible_programmes(drafts: list[Draft], business) -> dict:
+    """``{programme code: SupportProgramme}`` for the drafts' programmes that are active and
+    whose eligibility (sector, size class, region: ``SupportProgramme.is_eligible``)
+    ``business`` meets; a recommendation whose programme does not fit is kept, without the
+    link. Three queries whatever the number of drafts."""
+    from businesses.models import SupportProgramme
+
+    codes = {d.programme_code for d in drafts if d.programme_code}
+    if not codes:
+        return {}
+    candidates = SupportProgramme.objects.filter(active=True, code__in=codes).prefetch_related(
+        "sectors", "regions"
+    )
+    return {p.code: p for p in candidates if p.is_eligible(business)}
 
 
 def recommendations_for(score: BusinessScore) -> list[Draft]:
@@ -247,7 +289,7 @@ def recommendation_text(code: str, p: dict) -> tuple[str, str]:
             "gap": _points(p["gap"]),
         }
     if code == "seasonal_peak":
-        return _("Seasonal peak ahead"), _(
+        text = _(
             "Sales of %(mean)s are forecast for %(period)s, %(rise)s above the average of the last "
             "12 months (%(base)s). Prepare stock, staff and working capital."
         ) % {
@@ -256,6 +298,11 @@ def recommendation_text(code: str, p: dict) -> tuple[str, str]:
             "rise": percent(p["rise"]),
             "base": soles(p["base"]),
         }
+        if p.get("last_year") is not None:
+            text += " " + _("The same month last year it sold %(last)s.") % {
+                "last": soles(p["last_year"])
+            }
+        return _("Seasonal peak ahead"), text
     if code == "go_online":
         return _("Start selling online"), _(
             "It does not sell online, while %(share)s of its peers do. Digital tools can help it "

@@ -14,16 +14,28 @@ from feedback.models import AdviceRating, LabelOverride, Outcome, Recommendation
 from portal.templatetags.asesor_format import percent, soles
 
 from .advice import recommendation_text
-from .models import Advice
+from .models import Advice, ModelVersion
 
 ADVICE_HISTORY = 20  # past advice listed on the business page
 
+# A model version's record (metrics, search results, feature list...) is tens of kilobytes of
+# JSON: decoding it twice per listed advice was the largest part of the business page's time.
+# Pages name the versions; the record stays in the database.
+_VERSION_RECORD = [
+    f"{relation}__{field.name}"
+    for relation in ("forecaster_version", "growth_version")
+    for field in ModelVersion._meta.concrete_fields
+    if field.get_internal_type() in ("JSONField", "TextField")
+]
+
 
 def advice_history(*, business: Business, limit: int = ADVICE_HISTORY) -> list[Advice]:
-    """The business's latest advice, newest first, with the model versions that produced it."""
+    """The business's latest advice, newest first, with the model versions that produced it
+    (their number and status, not their whole record)."""
     return list(
         Advice.objects.filter(business=business)
         .select_related("forecaster_version", "growth_version", "requested_by")
+        .defer(*_VERSION_RECORD)
         .order_by("-created_at", "-pk")[:limit]
     )
 
@@ -100,6 +112,13 @@ def _recommendations(advice: Advice) -> list:
         ) or rec.original_rationale
         rec.is_edited = latest_edit is not None
     return recs
+
+
+def advice_recommendations(*, advice: Advice) -> list:
+    """The advice's recommendations, each with ``latest_feedback`` and the text on display
+    (``display_title``/``display_rationale``: the latest edit replaces the original), in a
+    fixed number of queries. The owner's report reads them too."""
+    return _recommendations(advice)
 
 
 def business_advice_context(*, business: Business, user) -> dict:

@@ -15,9 +15,11 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from businesses.models import Business, SupportProgramme
+from businesses.models import Business
+from portal.queueing import enqueue
 
-from .advice import recommendations_for
+from .advice import eligible_programmes, recommendations_for
+from .latest_scores import latest_score_from_advice
 from .models import Advice, Recommendation
 from .scoring import BusinessScore, ScoringUnavailableError, score_business
 
@@ -31,7 +33,10 @@ ADVICE_QUEUE_TIMEOUT = dt.timedelta(minutes=10)
 @transaction.atomic
 def advice_request(*, business: Business, user) -> Advice:
     """Queue fresh advice for ``business``; a request already waiting is reused, so a double
-    click queues one job. The task is sent once the transaction commits."""
+    click queues one job. The task is sent once the transaction commits.
+
+    Raises ``portal.queueing.QueueUnavailableError`` (and stores nothing) when the broker is
+    not reachable; stored advice is untouched and keeps serving."""
     pending = (
         Advice.objects.select_for_update()
         .filter(business=business, status=Advice.Status.QUEUED)
@@ -48,14 +53,13 @@ def advice_request(*, business: Business, user) -> Advice:
     advice = Advice.objects.create(business=business, requested_by=user)
     from .tasks import advice_compute_task
 
-    transaction.on_commit(lambda: advice_compute_task.delay(advice.pk))
+    enqueue(advice_compute_task, advice.pk)
     return advice
 
 
 def _store(advice: Advice, score: BusinessScore) -> None:
     drafts = recommendations_for(score)
-    codes = {d.programme_code for d in drafts if d.programme_code}
-    programmes = {p.code: p for p in SupportProgramme.objects.filter(active=True, code__in=codes)}
+    programmes = eligible_programmes(drafts, advice.business)
     with translation.override(settings.LANGUAGE_CODE):
         rows = [
             Recommendation(
@@ -83,12 +87,14 @@ def _store(advice: Advice, score: BusinessScore) -> None:
     advice.status, advice.error = Advice.Status.READY, ""
     advice.computed_at = timezone.now()
     advice.save()
+    # The caseload sorts and alerts on the score the advisor has just seen.
+    latest_score_from_advice(advice)
 
 
 def advice_compute(advice_id: int) -> Advice:
     """Score the advice's business, apply the rules and store the result; ``ready`` advice is
     left as it is. Failures are recorded on the advice (``failed`` with the reason)."""
-    advice = Advice.objects.get(pk=advice_id)
+    advice = Advice.objects.select_related("business").get(pk=advice_id)
     if advice.status == Advice.Status.READY:
         return advice
     try:
@@ -97,6 +103,7 @@ def advice_compute(advice_id: int) -> Advice:
             locked = Advice.objects.select_for_update().get(pk=advice_id)
             if locked.status == Advice.Status.READY:  # another worker finished it meanwhile
                 return locked
+            locked.business = advice.business  # loaded above: the rules read it, no new query
             locked.recommendations.all().delete()  # leftovers of an earlier failed attempt
             _store(locked, score)
             return locked
@@ -113,6 +120,11 @@ def advice_compute(advice_id: int) -> Advice:
 
 
 def advice_compute_now(*, business: Business, user) -> Advice:
-    """Create and compute advice for ``business`` synchronously (API, tests, commands)."""
-    advice = Advice.objects.create(business=business, requested_by=user)
-    return advice_compute(advice.pk)
+    """Create and compute advice for ``business`` synchronously (API, tests, commands).
+
+    One transaction, so one commit: each commit waits for the disk (~4 ms on PostgreSQL), a
+    large share of the 30 ms an answer may take. A failure is stored on the advice as usual;
+    only a database error while scoring rolls everything back and is raised to the caller."""
+    with transaction.atomic():
+        advice = Advice.objects.create(business=business, requested_by=user)
+        return advice_compute(advice.pk)

@@ -140,6 +140,10 @@ class TrainingRun(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Written at every progress step by the worker running it: portal.tasks.jobs_sweep fails a
+    # run whose worker is gone or that has not moved for too long (never "running" forever).
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    worker = models.CharField(_("worker"), max_length=255, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -275,3 +279,280 @@ class Recommendation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.advice_id})"
+
+
+class LatestScore(models.Model):
+    """The newest forecast change and growth probability of one business, one row each.
+
+    The caseload sorts, filters and raises alerts on these at any size (an indexed join, not a
+    JSON field or a subquery per row). Written by every computed advice and by a bulk refresh
+    from the scoring snapshot (``forecasting.latest_scores``), so businesses nobody asked
+    advice for yet have a score too.
+    """
+
+    business = models.OneToOneField(
+        "businesses.Business",
+        verbose_name=_("business"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="latest_score",
+    )
+    cutoff = models.DateField(_("last month of data"), null=True, blank=True)
+    growth_probability = models.FloatField(_("growth probability"), null=True, blank=True)
+    last_3_mean = models.FloatField(_("mean sales, last 3 months"), null=True, blank=True)
+    next_3_mean = models.FloatField(_("expected sales, next 3 months"), null=True, blank=True)
+    forecast_change = models.FloatField(
+        _("forecast change"),
+        null=True,
+        blank=True,
+        help_text=_("Next 3 months' expected mean sales against the last 3 months' (fraction)."),
+    )
+    scored_at = models.DateTimeField(_("scored"))
+    uncertain = models.BooleanField(
+        _("uncertain forecast"),
+        default=False,
+        help_text=_(
+            "Short or intermittent sales history: the forecast change is shown but raises no alert."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("latest score")
+        verbose_name_plural = _("latest scores")
+        indexes = [
+            models.Index(fields=["growth_probability"], name="latest_score_growth"),
+            models.Index(fields=["forecast_change"], name="latest_score_change"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.business_id}: {self.growth_probability}"
+
+
+FORECAST_HORIZONS = (1, 2, 3, 4, 5, 6)
+FORECAST_STATISTICS = ("mean", "p10", "p50", "p90")
+
+
+class PredictionJob(models.Model):
+    """A request to score many businesses with the production models (forecasts for the next
+    six months and growth probability), run in chunks on any number of workers.
+
+    The businesses are fixed when the job is created (through the requester's scope) and split
+    into :class:`PredictionChunk` rows; ``done`` is the sum of the chunks' progress. The model
+    versions and the cut-off are pinned when the job starts, so every chunk scores with the same
+    models and the same group statistics even if a model is promoted meanwhile.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    total = models.PositiveIntegerField(_("businesses"), default=0)
+    done = models.PositiveIntegerField(_("businesses scored"), default=0)
+    chunk_size = models.PositiveIntegerField(_("chunk size"), default=10_000)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    partner = models.ForeignKey(
+        "portal.Partner",
+        verbose_name=_("partner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="prediction_jobs",
+    )
+    selection = models.JSONField(
+        _("selection"), default=dict, blank=True, help_text=_("What was asked to be scored.")
+    )
+    rejected = models.JSONField(
+        _("rejected rows"),
+        default=list,
+        blank=True,
+        help_text=_("Requested RUCs that were not scored, with their row and reason."),
+    )
+    cutoff = models.DateField(_("last month of data"), null=True, blank=True)
+    forecaster_version = models.ForeignKey(
+        ModelVersion,
+        verbose_name=_("forecaster version"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    growth_version = models.ForeignKey(
+        ModelVersion,
+        verbose_name=_("growth classifier version"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    group_statistics = models.JSONField(
+        _("group statistics"),
+        default=dict,
+        blank=True,
+        help_text=_("Sector and region figures of the whole panel at the cut-off."),
+    )
+    seconds = models.JSONField(_("time spent (s)"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Written as chunks progress: portal.tasks.jobs_sweep fails a job that stops moving.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("prediction job")
+        verbose_name_plural = _("prediction jobs")
+        indexes = [models.Index(fields=["status", "updated_at"], name="predjob_status_updated")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_status_display()} {self.done}/{self.total}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(100 * self.done / self.total)
+
+
+class PredictionChunk(models.Model):
+    """One part of a prediction job: a list of businesses scored together by one task.
+
+    Re-running a chunk (a redelivered task) replaces its own results, never duplicates them.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    job = models.ForeignKey(
+        PredictionJob, verbose_name=_("job"), on_delete=models.CASCADE, related_name="chunks"
+    )
+    index = models.PositiveIntegerField(_("index"))
+    business_ids = models.JSONField(_("businesses"), default=list)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    done = models.PositiveIntegerField(_("businesses scored"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    seconds = models.JSONField(_("time spent (s)"), default=dict, blank=True)
+    worker = models.CharField(_("worker"), max_length=255, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "index"]
+        verbose_name = _("prediction chunk")
+        verbose_name_plural = _("prediction chunks")
+        constraints = [
+            models.UniqueConstraint(fields=["job", "index"], name="unique_prediction_chunk")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}/{self.index} {self.get_status_display()}"
+
+
+class PredictionResult(models.Model):
+    """The scores of one business in one prediction job: the expected sales (``mean``) and the
+    p10 / p50 / p90 sales (soles) of each of the next six months, and the growth probability.
+
+    One row per (job, business); the six horizons are columns (``mean_h1`` … ``p90_h6``) so
+    that a chunk writes its rows in one bulk statement. The forecast month of horizon ``h`` is
+    ``cutoff`` plus ``h`` months.
+    """
+
+    # Written 10,000 rows at a time: no database FK constraints (their per-row triggers doubled
+    # the write time) and no index the unique (job, business) one does not already give;
+    # Django still cascades deletes, and chunks only write businesses they have just read.
+    job = models.ForeignKey(
+        PredictionJob,
+        verbose_name=_("job"),
+        on_delete=models.CASCADE,
+        related_name="results",
+        db_constraint=False,
+        db_index=False,
+    )
+    business = models.ForeignKey(
+        "businesses.Business",
+        verbose_name=_("business"),
+        on_delete=models.CASCADE,
+        related_name="prediction_results",
+        db_constraint=False,
+    )
+    cutoff = models.DateField(_("last month of data"))
+    forecaster_version = models.ForeignKey(
+        ModelVersion,
+        verbose_name=_("forecaster version"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    growth_version = models.ForeignKey(
+        ModelVersion,
+        verbose_name=_("growth classifier version"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    growth_probability = models.FloatField(_("growth probability"))
+    months_observed = models.PositiveSmallIntegerField(_("months with sales reported"))
+    short_history = models.BooleanField(_("short history"))
+    intermittent = models.BooleanField(_("intermittent sales"))
+    computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        ordering = ["job", "business"]
+        verbose_name = _("prediction result")
+        verbose_name_plural = _("prediction results")
+        constraints = [
+            models.UniqueConstraint(fields=["job", "business"], name="unique_prediction_result")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}: {self.business_id}"
+
+    @classmethod
+    def forecast_field(cls, statistic: str, horizon: int) -> str:
+        return f"{statistic}_h{horizon}"
+
+    def forecast(self) -> list[dict]:
+        """The six months as ``[{"horizon", "period", "mean", "p10", "p50", "p90"}]``."""
+        out = []
+        for h in FORECAST_HORIZONS:
+            month = self.cutoff.year * 12 + self.cutoff.month - 1 + h
+            row = {"horizon": h, "period": f"{month // 12:04d}-{month % 12 + 1:02d}"}
+            for stat in FORECAST_STATISTICS:
+                row[stat] = getattr(self, self.forecast_field(stat, h))
+            out.append(row)
+        return out
+
+
+# The 24 forecast columns, declared in a loop rather than by hand (mean_h1 … p90_h6).
+for _horizon in FORECAST_HORIZONS:
+    for _statistic in FORECAST_STATISTICS:
+        PredictionResult.add_to_class(
+            PredictionResult.forecast_field(_statistic, _horizon),
+            models.FloatField(f"{_statistic} h{_horizon}"),
+        )
+del _horizon, _statistic

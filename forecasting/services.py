@@ -6,6 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.audit import MODEL_PROMOTED, MODEL_ROLLED_BACK, audit_record
+
 from .models import ModelEvent, ModelVersion
 
 
@@ -13,9 +15,25 @@ class PromotionError(Exception):
     pass
 
 
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise PromotionError(_("Say why: a promotion or a rollback is recorded with its reason."))
+    return reason
+
+
 @transaction.atomic
 def model_version_promote(*, version: ModelVersion, user=None, reason: str = "") -> ModelVersion:
-    """Make ``version`` the production model of its kind; the previous one is archived."""
+    """Make ``version`` the production model of its kind; the previous one is archived.
+    ``reason`` is required (a blank one raises :class:`PromotionError`); the promotion is
+    recorded as a ModelEvent and in the audit log."""
+    promoted = _promote(version=version, user=user, reason=_require_reason(reason))
+    audit_record(user, MODEL_PROMOTED, promoted, {"kind": promoted.kind,
+                 "version": promoted.version, "reason": reason.strip()})  # fmt: skip
+    return promoted
+
+
+def _promote(*, version: ModelVersion, user, reason: str) -> ModelVersion:
     version = ModelVersion.objects.select_for_update().get(pk=version.pk)
     if version.status not in (ModelVersion.Status.CANDIDATE, ModelVersion.Status.ARCHIVED):
         raise PromotionError(
@@ -47,7 +65,9 @@ def model_version_promote(*, version: ModelVersion, user=None, reason: str = "")
 
 @transaction.atomic
 def model_version_rollback(*, kind: str, user=None, reason: str = "") -> ModelVersion:
-    """Put back the version that was in production before the current one."""
+    """Put back the version that was in production before the current one (``reason``
+    required; recorded as ModelEvents and in the audit log)."""
+    reason = _require_reason(reason)
     current = ModelVersion.objects.filter(kind=kind, status=ModelVersion.Status.PRODUCTION).first()
     previous = (
         ModelVersion.objects.filter(
@@ -61,9 +81,16 @@ def model_version_rollback(*, kind: str, user=None, reason: str = "") -> ModelVe
     )
     if previous is None:
         raise PromotionError(_("There is no earlier production version to roll back to."))
-    promoted = model_version_promote(version=previous, user=user, reason=reason)
+    replaced = current.version if current else None
+    promoted = _promote(version=previous, user=user, reason=reason)
     ModelEvent.objects.create(
         model_version=promoted, action=ModelEvent.Action.ROLLED_BACK, user=user, reason=reason
+    )
+    audit_record(
+        user,
+        MODEL_ROLLED_BACK,
+        promoted,
+        {"kind": kind, "version": promoted.version, "replaced": replaced, "reason": reason},
     )
     return promoted
 

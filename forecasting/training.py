@@ -22,12 +22,12 @@ import pandas as pd
 import sklearn
 import xgboost
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feedback.selectors import label_overrides_frame
+from feedback.selectors import training_labels_frame
 from forecasting.engine import evaluation
+from forecasting.engine.explanations import named_importance
 from forecasting.engine.features import feature_catalogue
 from forecasting.engine.forecaster import SalesForecaster
 from forecasting.engine.growth import GrowthClassifier
@@ -108,7 +108,8 @@ def fit_and_measure(
         )
         metrics = report["forecaster"]
     else:
-        overrides = label_overrides_frame()  # advisors' judgements replace computed labels
+        # advisors' overrides and recorded outcomes, with their configured weights
+        overrides = training_labels_frame(rate=getattr(template, "rate", None))
         report = evaluation.evaluate(
             data.records,
             data.businesses,
@@ -124,13 +125,50 @@ def fit_and_measure(
         model.fit(data.records, data.businesses, data.indicators, label_overrides=overrides)
     else:
         model.fit(data.records, data.businesses, data.indicators)
+    preprocessing = dict(getattr(model, "preprocessing_", {}))
+    if kind == ModelKind.GROWTH:
+        preprocessing["feedback_labels"] = feedback_labels_record(overrides)
+    else:
+        metrics = {**metrics, "global_importance": forecaster_importance(model)}
     return FitOutcome(
         model=model,
         metrics=metrics,
         search_results=getattr(model, "cv_results_", {}),
-        preprocessing=getattr(model, "preprocessing_", {}),
+        preprocessing=preprocessing,
         features=_features_described(list(model.feature_names_)),
     )
+
+
+def feedback_labels_record(labels: pd.DataFrame) -> dict:
+    """How many advisor labels of each source went into training, and their weights."""
+    record = {
+        "override_weight": float(getattr(settings, "FEEDBACK_OVERRIDE_WEIGHT", 1.0)),
+        "outcome_weight": float(getattr(settings, "FEEDBACK_OUTCOME_WEIGHT", 0.5)),
+        "overrides": 0,
+        "outcomes": 0,
+    }
+    if len(labels) and "source" in labels:
+        counts = labels["source"].value_counts()
+        record["overrides"] = int(counts.get("override", 0))
+        record["outcomes"] = int(counts.get("outcome", 0))
+    return record
+
+
+def forecaster_importance(model: SalesForecaster, top: int = 15) -> list[dict]:
+    """Global importance of a fitted forecaster: each feature's share of the total gain of
+    its boosters, averaged over the horizons (XGBoost "total_gain", normalised per booster)."""
+    totals: dict[str, float] = {}
+    boosters = list(getattr(model, "models_", {}).values())
+    for regressor in boosters:
+        scores = regressor.get_booster().get_score(importance_type="total_gain")
+        total = sum(scores.values()) or 1.0
+        for feature, value in scores.items():
+            totals[feature] = totals.get(feature, 0.0) + value / total
+    items = sorted(
+        ({"feature": f, "importance": v / max(len(boosters), 1)} for f, v in totals.items()),
+        key=lambda item: -item["importance"],
+    )
+    return named_importance(items, top=top)
 
 
 def _train_kind(
@@ -159,6 +197,13 @@ def _train_kind(
     version.search_results = to_json_types(outcome.search_results)
     version.preprocessing = to_json_types(outcome.preprocessing)
     version.features = outcome.features
+    # the training data's per-feature distribution: /metrics compares the latest month with it
+    reference = getattr(outcome.model, "reference_distribution_", None)
+    if reference:
+        version.data_summary = {
+            **(version.data_summary or {}),
+            "feature_distribution": to_json_types(reference),
+        }
     version.training_seconds = round(time.perf_counter() - started, 2)
     version.artifact_path, version.artifact_sha256, version.artifact_hmac = path, sha, mac
     version.status = ModelVersion.Status.CANDIDATE
@@ -222,10 +267,22 @@ def training_run_create(
 
 
 def training_run_enqueue(run: TrainingRun) -> None:
-    """Queue the run for a worker once the surrounding transaction commits."""
+    """Queue the run for a worker once the surrounding transaction commits.
+
+    Raises ``portal.queueing.QueueUnavailableError`` when the broker is not reachable."""
+    from portal.queueing import enqueue
+
     from .tasks import training_run_task
 
-    transaction.on_commit(lambda: training_run_task.delay(run.pk))
+    enqueue(training_run_task, run.pk)
+
+
+def _current_worker() -> str:
+    """The Celery worker running this code ("" in the foreground, e.g. the train command)."""
+    from celery import current_task
+
+    request = getattr(current_task, "request", None)
+    return (getattr(request, "hostname", None) or "") if current_task else ""
 
 
 def training_run_execute(run_id: int, *, progress: Progress | None = None) -> TrainingRun:
@@ -234,15 +291,17 @@ def training_run_execute(run_id: int, *, progress: Progress | None = None) -> Tr
     if run.is_finished:
         return run
     run.status, run.started_at, run.error = TrainingRun.Status.RUNNING, timezone.now(), ""
-    run.save(update_fields=["status", "started_at", "error"])
+    run.heartbeat_at, run.worker = run.started_at, _current_worker()
+    run.save(update_fields=["status", "started_at", "error", "heartbeat_at", "worker"])
     kinds = [ModelKind.FORECASTER, ModelKind.GROWTH] if run.kind == "all" else [run.kind]
 
     def report(stage: str, percent: int, *, kind_index: int = 0) -> None:
         overall = int((kind_index * 100 + percent) / len(kinds)) if kinds else percent
         run.stage, run.percent = stage, min(overall, 99)
-        run.log += f"{timezone.now():%H:%M:%S} {stage}\n"
+        run.heartbeat_at = timezone.now()
+        run.log += f"{run.heartbeat_at:%H:%M:%S} {stage}\n"
         TrainingRun.objects.filter(pk=run.pk).update(
-            stage=run.stage, percent=run.percent, log=run.log
+            stage=run.stage, percent=run.percent, log=run.log, heartbeat_at=run.heartbeat_at
         )
         if progress:
             progress(stage, run.percent)

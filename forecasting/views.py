@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from businesses.selectors import business_records
+from portal.queueing import QueueUnavailableError
 from portal.roles import get_visible_business_or_404
 
 from .advice_selectors import advice_latest, business_advice_context
@@ -37,7 +38,22 @@ def _status_payload(business, advice: Advice | None) -> dict:
 @require_POST
 def advice_request_view(request, pk: int):
     business = get_visible_business_or_404(request.user, pk)
-    advice = advice_request(business=business, user=request.user)
+    try:
+        advice = advice_request(business=business, user=request.user)
+    except QueueUnavailableError as error:
+        # Nothing was stored; the advice already shown keeps serving.
+        message = _(
+            "Fresh advice cannot be queued right now (the task queue is not reachable). "
+            "The advice shown is still valid; please try again in a few minutes."
+        )
+        if _wants_json(request):
+            payload = _status_payload(business, advice_latest(business=business))
+            payload["error"] = str(message)
+            response = JsonResponse(payload, status=503)
+            response["Retry-After"] = str(error.retry_after)
+            return response
+        messages.error(request, message)
+        return redirect(reverse("businesses:detail", kwargs={"pk": business.pk}) + "#advice")
     if _wants_json(request):
         return JsonResponse(_status_payload(business, advice), status=202)
     messages.info(request, _("Fresh advice was requested; it appears here when it is ready."))

@@ -13,8 +13,14 @@ from django.utils.translation import ngettext
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from .models import Partner, PartnerAPIKey, PartnerGrant
-from .partners import partner_api_key_revoke, partner_create
+from .audit import ACTION_LABELS
+from .models import AuditEntry, FeatureDrift, Partner, PartnerAPIKey, PartnerGrant
+from .partners import (
+    api_key_audit_created,
+    api_key_audit_revoked,
+    partner_api_key_revoke,
+    partner_create,
+)
 from .roles import STEWARD, has_role
 
 # The library's own key model is not used: every key here belongs to a partner.
@@ -143,9 +149,12 @@ class PartnerAPIKeyAdmin(StewardOnlyAdmin, APIKeyModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         if change:
             obj.save()
+            if "revoked" in form.changed_data and obj.revoked:
+                api_key_audit_revoked(api_key=obj, user=request.user)
             return
         key = PartnerAPIKey.objects.assign_key(obj)
         obj.save()
+        api_key_audit_created(api_key=obj, user=request.user)
         messages.warning(
             request,
             format_html(
@@ -163,9 +172,79 @@ class PartnerAPIKeyAdmin(StewardOnlyAdmin, APIKeyModelAdmin):
     def revoke_keys(self, request, queryset) -> None:
         count = 0
         for api_key in queryset.filter(revoked=False):
-            partner_api_key_revoke(api_key=api_key)
+            partner_api_key_revoke(api_key=api_key, user=request.user)
             count += 1
         self.message_user(
             request,
             ngettext("%(count)d key revoked.", "%(count)d keys revoked.", count) % {"count": count},
         )
+
+
+class AuditActionFilter(admin.SimpleListFilter):
+    """The actions recorded so far, by their names in words."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        actions = AuditEntry.objects.order_by().values_list("action", flat=True).distinct()
+        return sorted(((a, str(ACTION_LABELS.get(a, a))) for a in actions), key=lambda x: x[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(StewardOnlyAdmin):
+    """The audit log, read-only for everyone: entries are written by the services that do the
+    recorded things (portal.audit.audit_record), never by hand, and never deleted here."""
+
+    list_display = ["at", "actor_name", "action_label", "target_repr", "detail_short"]
+    list_filter = [AuditActionFilter, "target_type"]
+    search_fields = ["actor_name", "target_repr", "target_id", "action"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+    list_per_page = 100
+    fields = ["at", "actor", "actor_name", "action", "target_type", "target_id", "target_repr",
+              "detail"]  # fmt: skip
+    readonly_fields = fields
+    raw_id_fields = ["actor"]
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_label(self, obj) -> str:
+        return str(ACTION_LABELS.get(obj.action, obj.action))
+
+    @admin.display(description=_("detail"))
+    def detail_short(self, obj) -> str:
+        text = ", ".join(f"{k}: {v}" for k, v in (obj.detail or {}).items())
+        return text if len(text) <= 120 else text[:119] + "…"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(FeatureDrift)
+class FeatureDriftAdmin(StewardOnlyAdmin):
+    """Data drift of the production models, per feature (portal.drift), read-only: written by
+    the drift_measure task, exposed on /metrics as asesor_feature_drift_psi."""
+
+    list_display = ["model_version", "feature", "psi", "period", "measured_at"]
+    list_filter = ["model_version__kind"]
+    search_fields = ["feature"]
+    ordering = ["-psi"]
+    readonly_fields = ["model_version", "feature", "psi", "period", "measured_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -27,6 +27,8 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler
 
+from .queueing import QueueUnavailableError
+
 API_PATH_PREFIX = "/api/"
 
 
@@ -36,6 +38,32 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = _("The request body is too large.")
     default_code = "payload_too_large"
+
+
+class QueueUnavailable(exceptions.APIException):
+    """503 with Retry-After: the task queue is not reachable, so the job was not created."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = QueueUnavailableError.default_message
+    default_code = "queue_unavailable"
+
+    def __init__(self, detail=None, *, wait: int | None = None) -> None:
+        super().__init__(detail=detail)
+        self.wait = wait  # DRF's handler turns it into the Retry-After header
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """503 with Retry-After for a service the request needs and cannot have now (e.g. no
+    production model to score with: ``code="scoring_unavailable"``). Nothing was stored."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("The service cannot answer this request now; try again later.")
+    default_code = "service_unavailable"
+
+    def __init__(self, detail=None, *, code: str | None = None, wait: int = 30) -> None:
+        super().__init__(detail=detail, code=code)
+        self.default_code = code or self.default_code
+        self.wait = wait  # DRF's handler turns it into the Retry-After header
 
 
 class RowsRejected(exceptions.ValidationError):
@@ -57,7 +85,7 @@ def error_body(*, code: str, message: str, details: list[dict] | None = None) ->
     return {"error": {"code": code, "message": str(message), "details": details or []}}
 
 
-_ROW_PATH = re.compile(r"^rows\[(\d+)\]")
+_ROW_PATH = re.compile(r"^(?:rows|businesses)\[(\d+)\]")  # bulk rows, batch forecasts
 
 
 def _detail(path: str, message, value=None) -> dict:
@@ -109,6 +137,8 @@ def flatten_validation_errors(detail, path: str = "") -> list[dict]:
 
 
 def _as_api_exception(exc: Exception) -> Exception:
+    if isinstance(exc, QueueUnavailableError):
+        return QueueUnavailable(str(exc), wait=exc.retry_after)
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge()
     if isinstance(exc, Http404):

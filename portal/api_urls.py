@@ -6,6 +6,19 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from businesses.api import BusinessViewSet, MarketIndicatorListView, MonthlyRecordBulkView
+from forecasting.api import (
+    AdviceDetailView,
+    AdviceView,
+    ForecastBatchView,
+    ForecastView,
+    MarketTrendListView,
+)
+from forecasting.prediction_api import (
+    PredictionJobCreateView,
+    PredictionJobDetailView,
+    PredictionResultCsvView,
+    PredictionResultListView,
+)
 
 from .api_views import ModelVersionListView
 
@@ -20,6 +33,31 @@ urlpatterns = [
     ),
     path("market-indicators/", MarketIndicatorListView.as_view(), name="api-market-indicators"),
     path("model-versions/", ModelVersionListView.as_view(), name="api-model-versions"),
+    path("businesses/<str:ruc>/advice/", AdviceView.as_view(), name="api-advice"),
+    path(
+        "businesses/<str:ruc>/advice/<int:advice_id>/",
+        AdviceDetailView.as_view(),
+        name="api-advice-detail",
+    ),
+    path("forecasts/", ForecastView.as_view(), name="api-forecasts"),
+    path("forecasts/batch/", ForecastBatchView.as_view(), name="api-forecasts-batch"),
+    path("market-trends/", MarketTrendListView.as_view(), name="api-market-trends"),
+    path("prediction-jobs/", PredictionJobCreateView.as_view(), name="api-prediction-jobs"),
+    path(
+        "prediction-jobs/<int:pk>/",
+        PredictionJobDetailView.as_view(),
+        name="api-prediction-job",
+    ),
+    path(
+        "prediction-jobs/<int:pk>/results/",
+        PredictionResultListView.as_view(),
+        name="api-prediction-job-results",
+    ),
+    path(
+        "prediction-jobs/<int:pk>/results.csv",
+        PredictionResultCsvView.as_view(),
+        name="api-prediction-job-results-csv",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     *router.urls,

@@ -12,3 +12,7 @@ class PortalConfig(AppConfig):
 
         # Models added by later migrations get their permissions into the role groups too.
         post_migrate.connect(sync_role_groups_after_migrate, sender=self)
+
+        from .audit import connect_receivers
+
+        connect_receivers()

@@ -16,3 +16,6 @@ if app.conf.broker_url.startswith("filesystem://"):
     # The filesystem transport has no broadcast channel worth relying on for remote control.
     app.conf.worker_enable_remote_control = False
 app.autodiscover_tasks()
+
+# Each worker's liveness beat (a thread started when the worker is ready): see the module.
+import portal.worker_liveness  # noqa: E402, F401

@@ -115,3 +115,66 @@ class PartnerGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} → {self.business}"
+
+
+class AuditEntry(models.Model):
+    """One thing a person (or the system) did that a steward may have to account for later:
+    imports, exports, promotions and rollbacks, role and assignment changes, API keys issued and
+    revoked. Written through :func:`portal.audit.audit_record` only; never edited.
+
+    The target is kept as type, id and text (not a foreign key) so that an entry outlives
+    whatever it names; ``actor_name`` keeps the username when the user is deleted."""
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("by (username)"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=40, db_index=True)
+    target_type = models.CharField(_("target type"), max_length=100, blank=True)
+    target_id = models.CharField(_("target id"), max_length=150, blank=True)
+    target_repr = models.CharField(_("target"), max_length=255, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or '-'} {self.action} {self.target_repr}"
+
+
+class FeatureDrift(models.Model):
+    """How far one feature of the latest month has moved from a model version's training data:
+    the population stability index (forecasting.engine.drift), measured by the
+    ``portal.tasks.drift_measure`` task and exposed on /metrics. One row per (version, feature),
+    replaced at every measurement."""
+
+    model_version = models.ForeignKey(
+        "forecasting.ModelVersion",
+        verbose_name=_("model version"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    feature = models.CharField(_("feature"), max_length=100)
+    psi = models.FloatField(_("population stability index"))
+    period = models.DateField(_("month measured"))
+    measured_at = models.DateTimeField(_("measured"))
+
+    class Meta:
+        ordering = ["model_version", "feature"]
+        verbose_name = _("feature drift")
+        verbose_name_plural = _("feature drift")
+        constraints = [
+            models.UniqueConstraint(fields=["model_version", "feature"], name="unique_drift")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_version_id} {self.feature}: {self.psi:.3f}"

@@ -19,6 +19,7 @@ from django.utils.text import slugify
 
 from businesses.models import Business
 
+from .audit import API_KEY_CREATED, API_KEY_REVOKED, audit_record, current_actor
 from .models import Partner, PartnerAPIKey, PartnerGrant
 from .roles import PARTNER
 
@@ -52,22 +53,51 @@ def partner_create(
 
 
 def partner_api_key_issue(
-    *, partner: Partner, name: str, expires_at: dt.datetime | None = None
+    *, partner: Partner, name: str, expires_at: dt.datetime | None = None, user=None
 ) -> tuple[PartnerAPIKey, str]:
     """Issue a key for ``partner``; returns the stored key and the raw key, which is shown to
     the steward once and never stored. Without ``expires_at`` the key expires after
     API_KEY_DEFAULT_LIFETIME_DAYS."""
     if expires_at is None:
         expires_at = timezone.now() + dt.timedelta(days=settings.API_KEY_DEFAULT_LIFETIME_DAYS)
-    return PartnerAPIKey.objects.create_key(partner=partner, name=name, expiry_date=expires_at)
+    api_key, raw = PartnerAPIKey.objects.create_key(
+        partner=partner, name=name, expiry_date=expires_at
+    )
+    api_key_audit_created(api_key=api_key, user=user)
+    return api_key, raw
 
 
-def partner_api_key_revoke(*, api_key: PartnerAPIKey) -> PartnerAPIKey:
+def api_key_audit_created(*, api_key: PartnerAPIKey, user=None) -> None:
+    """Record that ``api_key`` was issued (never the key itself, only its prefix)."""
+    audit_record(
+        user or current_actor(),
+        API_KEY_CREATED,
+        api_key,
+        {
+            "partner": api_key.partner.name,
+            "prefix": api_key.prefix,
+            "name": api_key.name,
+            "expires": api_key.expiry_date.isoformat() if api_key.expiry_date else None,
+        },
+    )
+
+
+def partner_api_key_revoke(*, api_key: PartnerAPIKey, user=None) -> PartnerAPIKey:
     """Revoke ``api_key`` for good (a revoked key cannot be restored)."""
     if not api_key.revoked:
         api_key.revoked = True
         api_key.save(update_fields=["revoked"])
+        api_key_audit_revoked(api_key=api_key, user=user)
     return api_key
+
+
+def api_key_audit_revoked(*, api_key: PartnerAPIKey, user=None) -> None:
+    audit_record(
+        user or current_actor(),
+        API_KEY_REVOKED,
+        api_key,
+        {"partner": api_key.partner.name, "prefix": api_key.prefix, "name": api_key.name},
+    )
 
 
 def partner_grant_business(

@@ -49,6 +49,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "auth.add_user",
         "auth.change_user",
         "auth.view_group",
+        "django_celery_beat.*",  # the schedules (nightly re-scoring, sweeper…) in the admin
+        "portal.view_featuredrift",
     ],
     PARTNER: [],
 }
@@ -153,5 +155,29 @@ def role_context(request) -> dict:
     """Template context: the current user's roles, for menus (never for access decisions)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"user_roles": frozenset()}
-    return {"user_roles": role_names(user)}
+        return {"user_roles": frozenset(), "user_role_labels": []}
+    names = role_names(user)
+    return {
+        "user_roles": names,
+        "user_role_labels": [ROLE_LABELS[r] for r in ROLES if r in names],
+    }
+
+
+def is_supervisor(user) -> bool:
+    """Supervisor pages (dashboard, reassignment): coordinators and superusers."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or has_role(user, SUPERVISOR))
+    )
+
+
+def supervised_region_codes(user) -> list[str]:
+    """The regions a supervisor coordinates (every region for a superuser)."""
+    from businesses.models import Region, SupervisedRegion
+
+    if user.is_superuser:
+        return list(Region.objects.values_list("code", flat=True))
+    return list(
+        SupervisedRegion.objects.filter(user=user).values_list("region_id", flat=True).order_by()
+    )

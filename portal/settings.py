@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_celery_beat",
     "portal",
     "businesses",
     "forecasting",
@@ -58,13 +61,20 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.metrics.RequestMetricsMiddleware",  # first: counts and times every answer
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages gzipped, not the API (portal/compression.py); after WhiteNoise, which serves its own
+    # precompressed static files. Pages shrink four- to sevenfold (bench/page_weight.py).
+    "portal.compression.PageGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified() for the admin's 2FA
+    "portal.two_factor.AdminTwoFactorMiddleware",  # stewards and superusers: TOTP in the admin
+    "portal.audit.AuditActorMiddleware",  # who acts, for the audit log's receivers
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # django-axes must come last: it turns a locked-out login into the lockout response.
@@ -132,10 +142,32 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Password reset mail: written to files under ASESOR_DATA_DIR/mail unless an SMTP (or other)
+# backend is configured (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend, EMAIL_HOST…).
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(DATA_DIR / "mail"))
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Asesor MYPE <no-responder@localhost>")
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
+
+# Caseload alerts: a business nobody requested advice for (or visited) in this many days.
+ALERT_NO_ADVICE_DAYS = env.int("ASESOR_ALERT_NO_ADVICE_DAYS", default=90)
+ALERT_NO_VISIT_DAYS = env.int("ASESOR_ALERT_NO_VISIT_DAYS", default=60)
+CASELOAD_PAGE_SIZE = env.int("ASESOR_CASELOAD_PAGE_SIZE", default=50)
+
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+
+# Two-factor authentication (TOTP) for stewards and superusers in the admin: on unless
+# ASESOR_ADMIN_2FA=0, which only `make run` (the local demo) sets. See portal/two_factor.py.
+ADMIN_2FA = env.bool("ASESOR_ADMIN_2FA", default=True)
+OTP_TOTP_ISSUER = "Asesor MYPE"
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "es-pe"
@@ -152,8 +184,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed names + gzip/brotli copies, cached for a year by browsers (portal/staticfiles.py).
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        "BACKEND": "portal.staticfiles.HashedStaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -204,6 +237,27 @@ CELERY_TASK_IGNORE_RESULT = True  # job state lives in our own models, not a res
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="asesor")
+# Schedules live in the database (django-celery-beat), editable in the admin; the nightly
+# re-scoring, the sweeper and the market-data pulls are created by a portal data migration.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# --- Operations: sweeper, worker liveness, retraining, health and metrics -----------------
+# portal.tasks.jobs_sweep fails a training run or prediction job whose worker is gone (no
+# liveness beat for WORKER_LOST_SECONDS, and the broker had time to redeliver it) or that showed
+# no sign of life for JOBS_STALE_SECONDS, and one still queued after JOBS_QUEUED_MAX_SECONDS.
+WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=30)
+WORKER_LOST_SECONDS = env.int("WORKER_LOST_SECONDS", default=120)
+JOBS_STALE_SECONDS = env.int("JOBS_STALE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 300)
+JOBS_QUEUED_MAX_SECONDS = env.int("JOBS_QUEUED_MAX_SECONDS", default=6 * 3600)
+# Retrain (both models, promoted only if they beat production) after an import that created or
+# changed at least this share of the stored monthly records (0 switches it off).
+RETRAIN_AFTER_IMPORT_SHARE = env.float("RETRAIN_AFTER_IMPORT_SHARE", default=0.05)
+# /metrics answers only these client addresses, or a request with "Authorization: Bearer
+# <METRICS_TOKEN>" when a token is set. Under gunicorn set PROMETHEUS_MULTIPROC_DIR.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Probes and scrapers speak plain HTTP inside the network: no redirect to HTTPS for these.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 # --- Models and artifacts -------------------------------------------------------------------
 MODEL_STORE_DIR = Path(env("ASESOR_MODEL_STORE", default=str(DATA_DIR / "models")))
@@ -214,8 +268,31 @@ MODEL_PARAMETERS = env.json("ASESOR_MODEL_PARAMETERS", default={})
 # A candidate is promoted automatically when its primary held-out score beats production's by
 # this much (forecaster: skill over seasonal naive at h=1; growth: ROC-AUC).
 PROMOTION_MARGIN = env.float("ASESOR_PROMOTION_MARGIN", default=0.01)
+# Advisors' feedback in the growth classifier's training (sample weights; 0 leaves it out):
+# a growth-label override replaces the computed label with this weight; a recorded outcome with
+# a sales change labels its advice's cut-off (grows if the change reaches the growth rate) with
+# this weight, only where the data cannot compute the label yet (see feedback.selectors).
+FEEDBACK_OVERRIDE_WEIGHT = env.float("ASESOR_OVERRIDE_LABEL_WEIGHT", default=1.0)
+FEEDBACK_OUTCOME_WEIGHT = env.float("ASESOR_OUTCOME_LABEL_WEIGHT", default=0.5)
 # How often serving code asks which version is in production (a promotion is seen this fast).
 MODEL_REFRESH_SECONDS = env.float("ASESOR_MODEL_REFRESH_SECONDS", default=5)
+# Each worker process loads the production models and builds its scoring snapshot when it
+# starts (forecasting.tasks.scoring_warm_at_start), so the first advice does not wait for it.
+SCORING_WARM_AT_START = env.bool("ASESOR_SCORING_WARM", default=True)
+
+# --- Market data sources (businesses.sources) ----------------------------------------------
+# Pulls go only to these hosts (exact names, or ".example.org" for a domain and its subdomains);
+# an address that resolves to a private, loopback or reserved network is refused (SSRF) unless
+# MARKET_SOURCES_ALLOW_PRIVATE is set, which only the tests do. Plain http likewise.
+MARKET_SOURCES_ALLOWED_HOSTS = env.list(
+    "MARKET_SOURCES_ALLOWED_HOSTS", default=["estadisticas.bcrp.gob.pe"]
+)
+MARKET_SOURCES_ALLOW_PRIVATE = env.bool("MARKET_SOURCES_ALLOW_PRIVATE", default=False)
+MARKET_SOURCES_ALLOW_HTTP = env.bool("MARKET_SOURCES_ALLOW_HTTP", default=False)
+MARKET_SOURCES_TIMEOUT = env.float("MARKET_SOURCES_TIMEOUT", default=30)  # connect / each read
+MARKET_SOURCES_DEADLINE = env.float("MARKET_SOURCES_DEADLINE", default=120)  # whole answer
+MARKET_SOURCES_MAX_BYTES = env.int("MARKET_SOURCES_MAX_BYTES", default=20 * 1024 * 1024)
+MARKET_SOURCES_RETRIES = env.int("MARKET_SOURCES_RETRIES", default=2)  # per request, backoff
 
 # --- REST framework -------------------------------------------------------------------------
 # Partner systems send `Authorization: Api-Key <prefix>.<secret>` (hashed at rest, revocable,
@@ -236,7 +313,8 @@ REST_FRAMEWORK = {
         "user": env("API_THROTTLE_USER", default="300/min"),
         "bulk": env("API_THROTTLE_BULK", default="30/min"),
     },
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # orjson: at 100 rows the standard library's encoder costs as much as the prediction
+    "DEFAULT_RENDERER_CLASSES": ["portal.api_renderers.ApiJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["portal.api_parsers.LimitedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "portal.api_pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -249,6 +327,13 @@ API_KEY_FAILURE_LIMIT = env.int("API_KEY_FAILURE_LIMIT", default=20)
 API_KEY_FAILURE_WINDOW = env.int("API_KEY_FAILURE_WINDOW_SECONDS", default=15 * 60)
 API_KEY_DEFAULT_LIFETIME_DAYS = env.int("API_KEY_DEFAULT_LIFETIME_DAYS", default=365)
 API_BULK_MAX_ROWS = env.int("API_BULK_MAX_ROWS", default=5000)
+# Prediction jobs (forecasting.prediction_jobs): businesses per chunk task, threads of the
+# job's first step (the whole-panel group statistics), days a finished job's results are kept.
+PREDICTION_CHUNK_SIZE = env.int("PREDICTION_CHUNK_SIZE", default=10_000)
+PREDICTION_START_THREADS = env.int("PREDICTION_START_THREADS", default=2)
+PREDICTION_RESULTS_KEEP_DAYS = env.int("PREDICTION_RESULTS_KEEP_DAYS", default=14)
+# Businesses per stateless forecast request (POST /api/v1/forecasts/batch/).
+API_FORECAST_MAX_BUSINESSES = env.int("API_FORECAST_MAX_BUSINESSES", default=500)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Asesor MYPE API",
@@ -269,6 +354,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SatisfactionEnum": "businesses.models.Satisfaction",
         "SizeClassEnum": "businesses.models.SizeClass",
+        "PredictionJobStatusEnum": "forecasting.models.PredictionJob.Status",
+        "AdviceStatusEnum": "forecasting.models.Advice.Status",
+        "ModelVersionStatusEnum": "forecasting.models.ModelVersion.Status",
     },
 }
 
@@ -276,7 +364,12 @@ SPECTACULAR_SETTINGS = {
 # by every web worker), else this process's memory (one-machine runs).
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        # Degrades to "no cache" while Redis is down (portal.cache): pages and the API keep serving.
+        "default": {
+            "BACKEND": "portal.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 
 LOGGING = {
@@ -287,6 +380,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},  # the owner report's PDF: no per-step INFO lines
     },
 }
 

@@ -12,3 +12,21 @@ def heartbeat(self, token: str = "") -> str:
         hostname=hostname, defaults={"token": token, "seen_at": timezone.now()}
     )
     return hostname
+
+
+@shared_task(name="portal.tasks.jobs_sweep")
+def jobs_sweep() -> dict:
+    """Fail training runs, prediction jobs and advice left queued or running by a lost message
+    or a dead worker, with the reason (portal.sweeper); run by celery beat every few minutes."""
+    from .sweeper import jobs_sweep as sweep
+
+    return sweep().as_dict()
+
+
+@shared_task(name="portal.tasks.drift_measure")
+def drift_measure() -> dict:
+    """Measure each production model's data drift (PSI per feature, training data against the
+    latest month) and store it for /metrics; run by celery beat after the nightly re-scoring."""
+    from .drift import drift_measure as measure
+
+    return measure()

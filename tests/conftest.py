@@ -15,6 +15,9 @@ def _plain_http(settings):
     settings.SECURE_SSL_REDIRECT = False
     # Argon2 is the production hasher; tests hash many demo passwords and need not be slow.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The admin's two-factor step has its own tests (tests/unit/portal/test_two_factor.py,
+    # which switch it on); elsewhere admin pages are tested with a plain force_login.
+    settings.ADMIN_2FA = False
 
 
 def _user_with_role(role: str, **kwargs):

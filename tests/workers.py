@@ -34,7 +34,9 @@ def worker_env(database_name: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def start_worker(env: dict[str, str], *, concurrency: int = 1, log: Path) -> subprocess.Popen:
+def start_worker(
+    env: dict[str, str], *, concurrency: int = 1, log: Path, hostname: str | None = None
+) -> subprocess.Popen:
     cmd = [
         sys.executable,
         "-m",
@@ -47,7 +49,7 @@ def start_worker(env: dict[str, str], *, concurrency: int = 1, log: Path) -> sub
         "--concurrency",
         str(concurrency),
         "--hostname",
-        f"test-{os.getpid()}@%h",
+        hostname or f"test-{os.getpid()}@%h",
         "--without-gossip",
         "--without-mingle",
     ]

@@ -20,6 +20,7 @@ from businesses.bulk import bulk_insert_rows
 from businesses.models import (
     Business,
     DataImport,
+    IndicatorRevision,
     MarketIndicator,
     MonthlyRecord,
     Region,
@@ -339,7 +340,15 @@ class MonthlyImporter(RowImporter):
 
 class IndicatorImporter(RowImporter):
     """Market indicator values, unique on (sector, region, period, name); an empty sector or
-    ubigeo means the series covers all sectors or the whole country."""
+    ubigeo means the series covers all sectors or the whole country.
+
+    A changed value is not silently overwritten: the old one is kept as an
+    :class:`~businesses.models.IndicatorRevision`. A pull of a data source sets ``data_source``
+    and ``pulled_at`` so that every value it writes knows where and when it came from.
+    """
+
+    data_source = None  # businesses.models.DataSource of a pull
+    pulled_at = None
 
     kind = DataImport.Kind.INDICATORS
     columns = (
@@ -408,27 +417,60 @@ class IndicatorImporter(RowImporter):
                 "pk", "sector_id", "region_id", "period", "name", "value"
             ):
                 stored[(sector or "", region or "", period, name)] = (pk, value)
-        source = self.data_import.pk if self.data_import else None
+        version = self.data_import.pk if self.data_import else None
+        source = self.data_source.pk if self.data_source else None
+        pulled_at = self.pulled_at if source else None
         creates, updates = [], []
         for row, key in fresh:
             value = row.values["value"]
             current = stored.get(key)
             if current is None:
                 self.created += 1
-                creates.append((key[0] or None, key[1] or None, key[2], key[3], value, source))
+                creates.append(
+                    (key[0] or None, key[1] or None, key[2], key[3], value, version, source,
+                     pulled_at)
+                )  # fmt: skip
             elif current[1] == value:
                 self.unchanged += 1
             else:
                 self.updated += 1
-                updates.append((value, source, current[0]))
+                updates.append((value, version, source, pulled_at, current[0], current[1]))
         if self.dry_run:
             return
+        # A revised value: the old one is kept, with where and when it came from (read for the
+        # changed rows only: most pulls change few values).
+        provenance = {}
+        changed = [u[4] for u in updates]
+        for part in _chunks(changed):
+            for pk, *old in MarketIndicator.objects.filter(pk__in=part).values_list(
+                "pk", "source_import_id", "source_id", "pulled_at"
+            ):
+                provenance[pk] = old
+        user = self.data_import.uploaded_by_id if self.data_import else None
+        now = timezone.now()
+        revisions = []
+        for new_value, *_written, pk, old_value in updates:
+            old_version, old_source, old_pulled_at = provenance[pk]
+            revisions.append(
+                (pk, old_value, new_value, old_version, version, old_source, source,
+                 old_pulled_at, now, user)
+            )  # fmt: skip
+        updates = [u[:5] for u in updates]
         bulk_insert_rows(
             MarketIndicator,
-            ["sector_id", "region_id", "period", "name", "value", "source_import_id"],
+            ["sector_id", "region_id", "period", "name", "value", "source_import_id",
+             "source_id", "pulled_at"],
             creates,
+        )  # fmt: skip
+        update_rows(
+            MarketIndicator, ["value", "source_import_id", "source_id", "pulled_at"], updates
         )
-        update_rows(MarketIndicator, ["value", "source_import_id"], updates)
+        bulk_insert_rows(
+            IndicatorRevision,
+            ["indicator_id", "old_value", "new_value", "old_import_id", "new_import_id",
+             "old_source_id", "source_id", "old_pulled_at", "revised_at", "revised_by_id"],
+            revisions,
+        )  # fmt: skip
 
 
 IMPORTERS: dict[str, type[RowImporter]] = {

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from businesses.models import DataImport
+from portal.audit import IMPORT, audit_record
 
 from .importers import IMPORTERS
 from .reading import XLSX, FileFacts, ImportRefusedError, file_inspect, table_open
@@ -152,9 +153,30 @@ def data_import_run(
         data_import.rows_unchanged = report.rows_unchanged
         data_import.rows_rejected = report.rows_rejected
         data_import.rejected_rows = report.problems
+        # Retrain when the import changed enough of the data (queued once this commits).
+        from forecasting.retraining import retraining_after_import
+
+        note = retraining_after_import(data_import=data_import, user=user)
+        if note:
+            warnings.append(note)
         data_import.message = "\n".join([report.summary(), *warnings])
         data_import.finished_at = timezone.now()
         data_import.save()
+        audit_record(
+            user,
+            IMPORT,
+            data_import,
+            {
+                "kind": kind,
+                "file_name": facts.name,
+                "sha256": facts.sha256,
+                "read": report.rows_read,
+                "created": report.rows_created,
+                "updated": report.rows_updated,
+                "unchanged": report.rows_unchanged,
+                "rejected": report.rows_rejected,
+            },
+        )
     return report
 
 

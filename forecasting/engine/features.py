@@ -96,6 +96,16 @@ def _month_number(values: pd.DatetimeIndex | pd.Series | np.ndarray) -> np.ndarr
     return arr.astype(np.int64)
 
 
+def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` through a hash table: sorting millions of
+    record rows cost more than the rest of the pivot; only the distinct ids are sorted."""
+    codes, uniques = pd.factorize(values, sort=False)
+    order = np.argsort(uniques, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return np.asarray(uniques)[order], rank[codes]
+
+
 def build_panel(records: pd.DataFrame, *, periods: pd.DatetimeIndex | None = None) -> Panel:
     """Pivot long ``records`` into dense (business x month) matrices, once.
 
@@ -112,7 +122,7 @@ def build_panel(records: pd.DataFrame, *, periods: pd.DatetimeIndex | None = Non
     periods = pd.DatetimeIndex(periods)
     col = months - _month_number(periods[:1])[0]
     keep = (col >= 0) & (col < len(periods))
-    ids, row = np.unique(records[schema.BUSINESS_ID].to_numpy()[keep], return_inverse=True)
+    ids, row = _sorted_codes(records[schema.BUSINESS_ID].to_numpy()[keep])
     col = col[keep]
     shape = (len(ids), len(periods))
 
@@ -254,6 +264,110 @@ def _group_mean(
     return np.where(codes >= 0, out, prior)
 
 
+class GroupStats:
+    """Sums and counts, per group label, of the per-business quantities that the sector,
+    region and sector x region features average (growth, level, seasonal deviations).
+
+    A business's group features read *every* business of its groups, so features built for a
+    part of the panel (a scoring chunk) need the groups' figures from the whole panel: collect
+    them chunk by chunk with :func:`group_statistics`, :meth:`merge` the parts, and pass the
+    result to :func:`build_features` (``group_stats=``). The group means are then the same as
+    when the whole panel is featurised at once (up to floating-point summation order).
+    Keys are ``(stat, group)``; values map a group label (sector division, region code, or
+    ``"sector|region"``) to ``[sum, count]``.
+    """
+
+    def __init__(self, table: dict[tuple[str, str], dict[str, list[float]]] | None = None):
+        self.table: dict[tuple[str, str], dict[str, list[float]]] = table or {}
+        self._totals: dict[tuple[str, str], tuple[float, int]] = {}  # national sums, cached
+
+    def add(self, stat: str, group: str, labels: np.ndarray, codes: np.ndarray, values) -> None:
+        """Add the ``values`` of rows with group ``codes`` (indices into ``labels``)."""
+        ok = (codes >= 0) & ~np.isnan(values)
+        sums = np.bincount(codes[ok], weights=values[ok], minlength=len(labels))
+        counts = np.bincount(codes[ok], minlength=len(labels))
+        self._totals.clear()
+        part = self.table.setdefault((stat, group), {})
+        for i in np.flatnonzero(counts):
+            cell = part.setdefault(str(labels[i]), [0.0, 0])
+            cell[0] += float(sums[i])
+            cell[1] += int(counts[i])
+
+    def merge(self, other: GroupStats) -> GroupStats:
+        """Add another part's sums and counts into this one; returns self."""
+        self._totals.clear()
+        for key, part in other.table.items():
+            mine = self.table.setdefault(key, {})
+            for label, (total, count) in part.items():
+                cell = mine.setdefault(label, [0.0, 0])
+                cell[0] += total
+                cell[1] += count
+        return self
+
+    def group_mean(
+        self, stat: str, group: str, labels: np.ndarray, codes: np.ndarray, prior=None
+    ) -> np.ndarray:
+        """What :func:`_group_mean` returns for rows with these ``codes``, from these totals."""
+        part = self.table.get((stat, group))
+        if part is None:
+            raise KeyError(f"group statistics lack {stat!r} by {group!r}")
+        n = len(codes)
+        # summed once per statistic: serving a few businesses makes ~60 calls on thousands of
+        # groups, and these sums were most of its time
+        totals = self._totals.get((stat, group))
+        if totals is None:
+            totals = (sum(c[0] for c in part.values()), sum(c[1] for c in part.values()))
+            self._totals[(stat, group)] = totals
+        total, count = totals
+        if count == 0:
+            return np.full(n, np.nan) if prior is None else prior
+        overall = total / count
+        sums = np.array([part.get(str(label), (0.0, 0))[0] for label in labels] + [0.0])
+        counts = np.array([float(part.get(str(label), (0.0, 0))[1]) for label in labels] + [0.0])
+        idx = np.where(codes >= 0, codes, len(labels))  # the extra cell: no group
+        if prior is None:
+            means = (sums + GROUP_SHRINK * overall) / (counts + GROUP_SHRINK)
+            return np.where(codes >= 0, means[idx], overall)
+        prior = np.where(np.isnan(prior), overall, prior)
+        out = (sums[idx] + GROUP_SHRINK * prior) / (counts[idx] + GROUP_SHRINK)
+        return np.where(codes >= 0, out, prior)
+
+    def to_json(self) -> dict:
+        return {f"{stat}|{group}": part for (stat, group), part in self.table.items()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> GroupStats:
+        table = {}
+        for key, part in data.items():
+            stat, _, group = key.partition("|")
+            table[(stat, group)] = {label: [float(s), int(c)] for label, (s, c) in part.items()}
+        return cls(table)
+
+
+class _GroupMeans:
+    """The group means of one cut-off: over the rows at hand (the default), or from
+    ``stats`` gathered over a larger panel; with ``collect``, the rows' sums are added to it."""
+
+    def __init__(
+        self,
+        codes: dict[str, tuple[np.ndarray, int]],
+        labels: dict[str, np.ndarray],
+        stats: GroupStats | None = None,
+        collect: GroupStats | None = None,
+    ) -> None:
+        self.codes, self.labels, self.stats, self.collect = codes, labels, stats, collect
+
+    def __call__(self, stat: str, group: str, values: np.ndarray, prior=None) -> np.ndarray:
+        code, n_groups = self.codes[group]
+        if len(values) != len(code):  # the seasonal profile stacks two years of rows
+            code = np.tile(code, len(values) // len(code))
+        if self.collect is not None:
+            self.collect.add(stat, group, self.labels[group], code, values)
+        if self.stats is not None:
+            return self.stats.group_mean(stat, group, self.labels[group], code, prior=prior)
+        return _group_mean(code, values, n_groups, prior=prior)
+
+
 # --------------------------------------------------------------------------- static attributes
 
 
@@ -270,8 +384,12 @@ def _business_frame(panel: Panel, businesses: pd.DataFrame | None) -> pd.DataFra
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    return _codes_and_labels(values)[:2]
+
+
+def _codes_and_labels(values: pd.Series) -> tuple[np.ndarray, int, np.ndarray]:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return codes.astype(np.int64), max(len(uniques), 1)
+    return codes.astype(np.int64), max(len(uniques), 1), np.asarray(uniques).astype(str)
 
 
 # --------------------------------------------------------------------------- market indicators
@@ -332,6 +450,21 @@ def _indicator_blocks(
 # --------------------------------------------------------------------------- the builder
 
 
+def _group_codes(static: pd.DataFrame) -> tuple[dict, dict]:
+    """Each business's code in each group, and each group's labels (codes index them)."""
+    coded = {
+        "sector": _codes_and_labels(static[schema.SECTOR_DIVISION]),
+        "region": _codes_and_labels(static[schema.REGION_CODE]),
+        "sector_region": _codes_and_labels(
+            static[schema.SECTOR_DIVISION].astype(str)
+            + "|"
+            + static[schema.REGION_CODE].astype(str)
+        ),
+    }
+    codes = {name: (code, n) for name, (code, n, _) in coded.items()}
+    return codes, {name: labels for name, (_, _, labels) in coded.items()}
+
+
 def build_features(
     records: pd.DataFrame,
     businesses: pd.DataFrame | None,
@@ -340,6 +473,7 @@ def build_features(
     *,
     horizons: tuple[int, ...] = schema.HORIZONS,
     panel: Panel | None = None,
+    group_stats: GroupStats | None = None,
 ) -> pd.DataFrame:
     """The feature matrix: one row per (business, cut-off) with at least one month <= cut-off.
 
@@ -348,20 +482,18 @@ def build_features(
     prebuilt ``panel`` to reuse the dense matrices. Key columns are ``business_id`` and
     ``cutoff``; every other column is described in :func:`feature_catalogue`. The outlier rule's
     parameters and counts are in ``frame.attrs["preprocessing"]``.
+
+    Group features (sector, region, sector x region means) average the rows given here, unless
+    ``group_stats`` (:func:`group_statistics` of the whole panel at the one cut-off) says what
+    the groups hold: then a part of the panel gets the features the whole panel would.
     """
     if panel is None:
         panel = build_panel(records)
     static = _business_frame(panel, businesses)
     blocks = _indicator_blocks(indicators, panel, static)
-    codes = {
-        "sector": _codes(static[schema.SECTOR_DIVISION]),
-        "region": _codes(static[schema.REGION_CODE]),
-        "sector_region": _codes(
-            static[schema.SECTOR_DIVISION].astype(str)
-            + "|"
-            + static[schema.REGION_CODE].astype(str)
-        ),
-    }
+    groups = _GroupMeans(*_group_codes(static), stats=group_stats)
+    if group_stats is not None and len(pd.DatetimeIndex(cutoffs)) != 1:
+        raise ValueError("group statistics describe one cut-off")
     founded = _month_number(static[schema.FOUNDED].to_numpy()).astype(float)
     founded[static[schema.FOUNDED].isna().to_numpy()] = np.nan
     cutoffs = pd.DatetimeIndex(cutoffs)
@@ -373,7 +505,7 @@ def build_features(
         rows = panel.first_index <= c
         if not rows.any():
             continue
-        frame, capped = _features_at(panel, static, codes, blocks, founded, int(c), horizons)
+        frame, capped = _features_at(panel, static, groups, blocks, founded, int(c), horizons)
         frame.insert(1, "cutoff", cutoff)
         frames.append(frame[rows].reset_index(drop=True))
         capped_total += capped
@@ -387,15 +519,41 @@ def build_features(
     return out
 
 
-def _features_at(
-    panel: Panel,
-    static: pd.DataFrame,
-    codes: dict[str, tuple[np.ndarray, int]],
-    blocks: dict[str, np.ndarray],
-    founded: np.ndarray,
-    c: int,
-    horizons: tuple[int, ...],
-) -> tuple[pd.DataFrame, int]:
+def group_statistics(
+    records: pd.DataFrame,
+    businesses: pd.DataFrame | None,
+    cutoff: pd.Timestamp,
+    *,
+    horizons: tuple[int, ...] = schema.HORIZONS,
+    panel: Panel | None = None,
+) -> GroupStats:
+    """The group sums and counts of these records' businesses at ``cutoff`` (one part of the
+    panel): merge the parts' results and pass them to :func:`build_features`."""
+    stats = GroupStats()
+    if panel is None and len(records):
+        first = pd.Timestamp(records[schema.PERIOD].min())
+        panel = build_panel(records, periods=pd.date_range(first, cutoff, freq="MS"))
+    if panel is None:
+        return stats
+    c = int(panel.period_index([cutoff])[0])
+    if c < 0 or c >= len(panel.periods):
+        return stats
+    static = _business_frame(panel, businesses)
+    groups = _GroupMeans(*_group_codes(static), collect=stats)
+    log = _capped_log(panel, c)[1]
+    for stat, group, values in _group_inputs(log, horizons):
+        groups.collect.add(stat, group, groups.labels[group], _tiled(groups, group, values), values)
+    return stats
+
+
+def _tiled(groups: _GroupMeans, group: str, values: np.ndarray) -> np.ndarray:
+    code = groups.codes[group][0]
+    return np.tile(code, len(values) // len(code)) if len(values) != len(code) else code
+
+
+def _capped_log(panel: Panel, c: int) -> tuple[np.ndarray, ...]:
+    """The window's log sales as recorded and with :data:`OUTLIER_RULE` applied, and the
+    quartiles the rule used: ``(raw, log, q1, q3)``."""
     rule = OUTLIER_RULE
     raw = np.log1p(_window(panel.sales, c, WINDOW))
     positive = np.where(raw > 0, raw, np.nan)
@@ -405,6 +563,51 @@ def _features_at(
     lo = np.where(enough, q1 - rule["k"] * iqr, -np.inf)
     hi = np.where(enough, q3 + rule["k"] * iqr, np.inf)
     log = np.where(raw > 0, np.clip(raw, lo[:, None], hi[:, None]), raw)
+    return raw, log, q1, q3
+
+
+def _group_inputs(log: np.ndarray, horizons: tuple[int, ...]) -> list[tuple[str, str, np.ndarray]]:
+    """``(stat, group, values)`` of every group mean :func:`_features_at` takes, computed the
+    same way from the capped log window (a unit test holds the two to the same numbers), so the
+    group statistics of a panel part cost a fraction of its features."""
+    w = WINDOW
+    mean_3 = _nanmean(log[:, w - 3 :])
+    soles = np.expm1(log)
+    inputs = {
+        "growth_yoy": mean_3 - _nanmean(log[:, w - 15 : w - 12]),
+        "growth_12m": np.log1p(_nanmean(soles[:, w - 12 :]))
+        - np.log1p(_nanmean(soles[:, w - 24 : w - 12])),
+        **{f"growth_mom_lag_{k}": log[:, w - k] - log[:, w - k - 1] for k in (1, 2, 3)},
+        "log_sales_mean_3": mean_3,
+    }
+    out = [(stat, g, values) for g in GROUPS for stat, values in inputs.items()]
+    last24 = log[:, w - 24 :]
+    dev = np.full_like(last24, np.nan)
+    for lo_col in (0, 12):
+        block = last24[:, lo_col : lo_col + 12]
+        ok = _count(block) >= 8
+        dev[:, lo_col : lo_col + 12] = np.where(
+            ok[:, None], block - _nanmean(block)[:, None], np.nan
+        )
+    stacked = np.concatenate([dev[:, :12], dev[:, 12:]], axis=0)
+    for p in range(12):
+        out += [(f"season_{p}", g, stacked[:, p]) for g in ("sector", "sector_region")]
+    for h in horizons:
+        own = log[:, w - 1 + h - 12] - log[:, w - 1 - 12]
+        out += [(f"own_seasonal_change_h{h}", g, own) for g in ("sector", "sector_region")]
+    return out
+
+
+def _features_at(
+    panel: Panel,
+    static: pd.DataFrame,
+    groups: _GroupMeans,
+    blocks: dict[str, np.ndarray],
+    founded: np.ndarray,
+    c: int,
+    horizons: tuple[int, ...],
+) -> tuple[pd.DataFrame, int]:
+    raw, log, q1, q3 = _capped_log(panel, c)
     capped = int(np.sum((log != raw) & ~np.isnan(raw)))
 
     f: dict[str, np.ndarray] = {schema.BUSINESS_ID: panel.business_ids}
@@ -485,14 +688,12 @@ def _features_at(
             ok[:, None], block - _nanmean(block)[:, None], np.nan
         )
     stacked = np.concatenate([dev[:, :12], dev[:, 12:]], axis=0)
-    sec_code, n_sec = codes["sector"]
-    sr_code, n_sr = codes["sector_region"]
-    sec2 = np.concatenate([sec_code, sec_code])
-    sr2 = np.concatenate([sr_code, sr_code])
     profile = np.zeros((len(log), 12))
     for p in range(12):
-        prior = _group_mean(sec2, stacked[:, p], n_sec)
-        profile[:, p] = _group_mean(sr2, stacked[:, p], n_sr, prior=prior)[: len(log)]
+        prior = groups(f"season_{p}", "sector", stacked[:, p])
+        profile[:, p] = groups(f"season_{p}", "sector_region", stacked[:, p], prior=prior)[
+            : len(log)
+        ]
     profile = np.nan_to_num(profile - profile.mean(axis=1, keepdims=True))
     prof24 = np.concatenate([profile, profile], axis=1)
     num = np.nansum(np.where(np.isnan(dev), 0.0, dev * prof24), axis=1)
@@ -537,12 +738,12 @@ def _features_at(
 
     yoy = f["growth_yoy"]
     moms = [log[:, w - k] - log[:, w - k - 1] for k in (1, 2, 3)]
-    for name, (code, n_groups) in codes.items():
-        f[f"{name}_growth_yoy"] = _group_mean(code, yoy, n_groups)
-        f[f"{name}_growth_12m"] = _group_mean(code, f["growth_12m"], n_groups)
+    for name in GROUPS:
+        f[f"{name}_growth_yoy"] = groups("growth_yoy", name, yoy)
+        f[f"{name}_growth_12m"] = groups("growth_12m", name, f["growth_12m"])
         for k, mom in zip((1, 2, 3), moms, strict=True):
-            f[f"{name}_growth_mom_lag_{k}"] = _group_mean(code, mom, n_groups)
-        level = _group_mean(code, f["log_sales_mean_3"], n_groups)
+            f[f"{name}_growth_mom_lag_{k}"] = groups(f"growth_mom_lag_{k}", name, mom)
+        level = groups("log_sales_mean_3", name, f["log_sales_mean_3"])
         f[f"{name}_log_sales_mean"] = level
         f[f"log_sales_vs_{name}"] = f["log_sales_mean_3"] - level
 
@@ -574,8 +775,7 @@ def _features_at(
         own = ly - log[:, w - 1 - 12]
         f[f"own_seasonal_change_h{h}"] = own
         for name in ("sector", "sector_region"):
-            code, n_groups = codes[name]
-            f[f"{name}_seasonal_change_h{h}"] = _group_mean(code, own, n_groups)
+            f[f"{name}_seasonal_change_h{h}"] = groups(f"own_seasonal_change_h{h}", name, own)
 
     frame = pd.DataFrame(f)
     for col in CATEGORICAL_COLUMNS:

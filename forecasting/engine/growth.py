@@ -6,7 +6,10 @@ How it is trained
   cut-offs with a full 12-month future inside the data (the latest ``max_cutoffs``).
   Features: :func:`features.build_features` at the cut-off (known data only). Advisors'
   ``label_overrides`` replace computed labels (and add rows where the computed label was
-  unknown).
+  unknown). An override frame may carry ``weight`` (the row's sample weight in the final fit
+  and the calibration, default 1) and ``source`` (its ``label_source``, default "override";
+  an "outcome" row only fills a label the data cannot compute yet): the Django side passes
+  advisors' overrides and recorded outcomes with their configured weights.
 * Why businesses are split as well as time: a label looks 12 months ahead, so one business at
   neighbouring cut-offs shares most of its label window. A model validated on the same
   businesses at later cut-offs is rewarded for memorising them (measured: cross-validated
@@ -31,6 +34,7 @@ How it is trained
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -48,6 +52,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
 from . import labels, schema
+from .drift import reference_distribution
 from .explanations import top_drivers
 from .features import (
     CATEGORICAL_COLUMNS,
@@ -74,6 +79,10 @@ XGB_GRID = {
     "subsample": [0.8],
     "colsample_bytree": [0.5, 0.7],
 }
+
+
+# Columns of the training frame that are not features.
+_LABEL_COLUMNS = ("label", "label_source", "sample_weight")
 
 
 class CutoffSplitter:
@@ -190,8 +199,9 @@ class GrowthClassifier(BaseEstimator):
         label_overrides: pd.DataFrame | None = None,
         panel: Panel | None = None,
     ) -> pd.DataFrame:
-        """Features plus ``label`` (computed, then overridden) for every labelled cut-off, and
-        ``label_source`` ("computed" or "override")."""
+        """Features plus ``label`` (computed, then overridden) for every labelled cut-off,
+        ``label_source`` ("computed", or the override's source: "override", "outcome") and
+        ``sample_weight`` (1 for computed labels, the override's weight otherwise)."""
         panel = build_panel(records) if panel is None else panel
         n_t = len(panel.periods)
         last_c = n_t - 1 - labels.WINDOW
@@ -218,13 +228,18 @@ class GrowthClassifier(BaseEstimator):
             label[sel] = lab[row[sel]]
         feats["label"] = label
         feats["label_source"] = "computed"
+        feats["sample_weight"] = 1.0
         if overrides is not None:
             merged = feats[[schema.BUSINESS_ID, "cutoff"]].merge(
                 overrides, on=[schema.BUSINESS_ID, "cutoff"], how="left"
             )
             hit = merged["label"].notna().to_numpy()
+            # an "outcome" (a reported result) only fills a label the data cannot compute
+            # yet; where the 12 months are in the data, the data's label stands
+            hit &= (merged["source"] != "outcome").to_numpy() | np.isnan(label)
             feats.loc[hit, "label"] = merged.loc[hit, "label"].to_numpy()
-            feats.loc[hit, "label_source"] = "override"
+            feats.loc[hit, "label_source"] = merged.loc[hit, "source"].to_numpy()
+            feats.loc[hit, "sample_weight"] = merged.loc[hit, "weight"].to_numpy()
         out = feats[feats["label"].notna()].reset_index(drop=True)
         out.attrs["preprocessing"] = feats.attrs.get("preprocessing", {})
         return out
@@ -274,7 +289,9 @@ class GrowthClassifier(BaseEstimator):
         if data.empty or data["label"].nunique() < 2:
             raise ValueError("not enough labelled (business, cut-off) pairs to train")
         self.categories_ = category_levels(data)
-        self.feature_names_ = [c for c in model_columns(data) if c not in ("label", "label_source")]
+        self.feature_names_ = [c for c in model_columns(data) if c not in _LABEL_COLUMNS]
+        # per-feature training distribution, for drift monitoring (engine.drift)
+        self.reference_distribution_ = reference_distribution(data, self.feature_names_)
         x_all = encode_categoricals(data[self.feature_names_], self.categories_)
         y_all = data["label"].to_numpy().astype(int)
         months = _months(data["cutoff"])
@@ -288,7 +305,8 @@ class GrowthClassifier(BaseEstimator):
         cal = (months >= cal_start) & held
         fit_mask = (months <= cal_start - max(self.purge_months, 1)) & ~held
         # advisors' corrections always train the model, whatever their cut-off
-        fit_mask |= (data["label_source"] == "override").to_numpy() & ~cal
+        fit_mask |= (data["label_source"] != "computed").to_numpy() & ~cal
+        weights = data["sample_weight"].to_numpy(dtype=float)
         if fit_mask.sum() == 0 or len(np.unique(y_all[fit_mask])) < 2:
             raise ValueError("not enough labelled history before the calibration block")
         fit_idx = np.flatnonzero(fit_mask)
@@ -360,13 +378,20 @@ class GrowthClassifier(BaseEstimator):
             estimator.set_params(model__n_jobs=self.n_jobs)  # threads, no OpenMP barriers
         if len(fit_idx) > self.max_fit_rows:
             fit_idx = np.sort(rng.choice(fit_idx, self.max_fit_rows, replace=False))
-        estimator.fit(x_all.iloc[fit_idx], y_all[fit_idx])
+        weight_key = "model__sample_weight" if best_family == "random_forest" else "sample_weight"
+        estimator.fit(x_all.iloc[fit_idx], y_all[fit_idx], **{weight_key: weights[fit_idx]})
         self.model_ = estimator
 
         cal_idx = np.flatnonzero(cal)
         method = "isotonic" if len(cal_idx) >= 2000 else "sigmoid"
         self.calibrator_ = CalibratedClassifierCV(FrozenEstimator(estimator), method=method)
-        self.calibrator_.fit(x_all.iloc[cal_idx], y_all[cal_idx])
+        with warnings.catch_warnings():
+            # the model is frozen (already fitted, with the weights): scikit-learn warns that
+            # the weights then reach the calibration only, which is exactly what is meant
+            warnings.filterwarnings("ignore", message="Since FrozenEstimator", category=UserWarning)
+            self.calibrator_.fit(
+                x_all.iloc[cal_idx], y_all[cal_idx], sample_weight=weights[cal_idx]
+            )
         self.calibration_method_ = method
         raw = estimator.predict_proba(x_all.iloc[cal_idx])[:, 1]
         self.calibration_block_auc_ = (
@@ -387,6 +412,7 @@ class GrowthClassifier(BaseEstimator):
         self.n_training_rows_ = len(fit_idx)
         self.n_calibration_rows_ = len(cal_idx)
         self.n_overrides_ = int((data["label_source"] == "override").sum())
+        self.n_outcome_labels_ = int((data["label_source"] == "outcome").sum())
         self.preprocessing_ = dict(data.attrs.get("preprocessing", {}))
         self.preprocessing_["imputation"] = (
             "random forest: median (numeric), constant -1 then one-hot (categorical); "
@@ -533,4 +559,6 @@ def _clean_overrides(overrides: pd.DataFrame | None) -> pd.DataFrame | None:
     out = overrides[[schema.BUSINESS_ID, "cutoff", "label"]].copy()
     out["cutoff"] = pd.to_datetime(out["cutoff"]).dt.to_period("M").dt.to_timestamp()
     out["label"] = out["label"].astype(float)
+    out["weight"] = overrides["weight"].astype(float) if "weight" in overrides else 1.0
+    out["source"] = overrides["source"].astype(str) if "source" in overrides else "override"
     return out.drop_duplicates([schema.BUSINESS_ID, "cutoff"], keep="last")

@@ -1,7 +1,10 @@
 """An inline SVG chart of monthly sales with the forecast and its p10–p90 band.
 
 Drawn on the server (no chart library yet): the page works without JavaScript, and the SVG is
-small. Missing months break the history line (a missing month is unknown, not zero).
+small. Missing months break the history line (a missing month is unknown, not zero). Colours are
+also given as presentation attributes: the page's stylesheet overrides them, and renderers that
+do not apply the document's CSS inside an SVG (WeasyPrint, for the owner's PDF report) still
+draw the chart in colour.
 """
 
 from __future__ import annotations
@@ -19,6 +22,12 @@ register = template.Library()
 
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 92, 12, 12, 34
+# The same colours as static/css/asesor.css, as SVG presentation attributes.
+GRID, HISTORY_COLOUR, BRAND = "#d8dee6", "#1f4e79", "#b0141c"
+AXIS = 'fill="#5b6b7c" font-size="11"'
+BAND = f'fill="{BRAND}" fill-opacity="0.15"'
+FORECAST = f'stroke="{BRAND}" stroke-width="2" stroke-dasharray="6 4"'
+HISTORY = f'stroke="{HISTORY_COLOUR}" stroke-width="2"'
 
 
 def _month(d: dt.date) -> int:
@@ -68,34 +77,35 @@ def sales_chart(records, forecast) -> str:
         value = top_value * fraction
         parts.append(
             f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" '
-            f'y2="{y(value):.1f}"/><text class="axis" x="{LEFT - 6}" y="{y(value) + 4:.1f}" '
-            f'text-anchor="end">{escape(soles(value, 0))}</text>'
+            f'y2="{y(value):.1f}" stroke="{GRID}"/><text class="axis" x="{LEFT - 6}" '
+            f'y="{y(value) + 4:.1f}" text-anchor="end" {AXIS}>{escape(soles(value, 0))}</text>'
         )
     for m in range(start, end + 1):
         if (m - start) % 6 == 0:
             parts.append(
-                f'<text class="axis" x="{x(m):.1f}" y="{HEIGHT - 10}" text-anchor="middle">'
+                f'<text class="axis" x="{x(m):.1f}" y="{HEIGHT - 10}" text-anchor="middle" {AXIS}>'
                 f"{m % 12 + 1:02d}/{m // 12}</text>"
             )
     if future:
         band = [f"{x(m):.1f},{y(f.get('p90') or f['mean']):.1f}" for m, f in future]
         band += [f"{x(m):.1f},{y(f.get('p10') or f['mean']):.1f}" for m, f in reversed(future)]
-        parts.append(f'<polygon class="band" points="{" ".join(band)}"/>')
+        parts.append(f'<polygon class="band" {BAND} points="{" ".join(band)}"/>')
         line = [(m, f["mean"]) for m, f in future]
         if history and history[-1][0] == future[0][0] - 1:
             line.insert(0, history[-1])
         points = " ".join(f"{x(m):.1f},{y(v):.1f}" for m, v in line)
-        parts.append(f'<polyline class="forecast" fill="none" points="{points}"/>')
+        parts.append(f'<polyline class="forecast" fill="none" {FORECAST} points="{points}"/>')
     if history:
         path, previous = [], None
         for m, v in history:
             command = "L" if previous is not None and m == previous + 1 else "M"
             path.append(f"{command}{x(m):.1f},{y(v):.1f}")
             previous = m
-        parts.append(f'<path class="history" d="{" ".join(path)}" fill="none"/>')
+        parts.append(f'<path class="history" d="{" ".join(path)}" fill="none" {HISTORY}/>')
         for m, v in history:
             parts.append(
-                f'<circle class="history-point" cx="{x(m):.1f}" cy="{y(v):.1f}" r="2">'
+                f'<circle class="history-point" cx="{x(m):.1f}" cy="{y(v):.1f}" r="2" '
+                f'fill="{HISTORY_COLOUR}">'
                 f"<title>{m % 12 + 1:02d}/{m // 12}: {escape(soles(v))}</title></circle>"
             )
     parts.append("</svg>")

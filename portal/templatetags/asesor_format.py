@@ -35,3 +35,26 @@ def month(value) -> str:
     if not value:
         return "—"
     return date_format(value, "m/Y")
+
+
+@register.filter
+def signed_percent(value, decimals: int = 1) -> str:
+    """A change: ``-0.153`` → ``−15.3 %``, ``0.08`` → ``+8.0 %`` (a real minus sign)."""
+    if value is None or value == "":
+        return "—"
+    number = float(value) * 100
+    sign = "+" if number > 0 else "−" if number < 0 else ""
+    return f"{sign}{abs(number):.{int(decimals)}f} %"
+
+
+@register.filter
+def trend(value, threshold: float = 0.0) -> str:
+    """A CSS class for a change: ``up``, ``down`` or ``flat`` (within ``threshold``)."""
+    if value is None or value == "":
+        return "flat"
+    value = float(value)
+    if value > float(threshold):
+        return "up"
+    if value < -float(threshold):
+        return "down"
+    return "flat"

@@ -5,6 +5,7 @@ TEST_REDIS_URL). Where they cannot be reached the tier is skipped on a developer
 fails under CI (CI=true), so a green CI always means the tier ran.
 """
 
+import importlib
 import json
 import os
 import socket
@@ -82,3 +83,22 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     process.log_path = log
     yield process
     stop_worker(process)
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """Regions, sectors and UIT values, as the data migration loads them. A transactional test
+    (the worker tests) ends by flushing every table, the migration's rows included, so the
+    tests after it would meet an empty registry: load them again where they are missing
+    (idempotent)."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    transactional = marker.kwargs.get("transaction", False) or (marker.args and marker.args[0])
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from django.apps import apps
+
+    from businesses.models import Region, Sector
+
+    if not (Region.objects.exists() and Sector.objects.exists()):
+        importlib.import_module("businesses.migrations.0002_reference_data").load(apps, None)

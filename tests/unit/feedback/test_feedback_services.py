@@ -173,5 +173,11 @@ def test_training_hands_the_overrides_to_the_growth_classifier(monkeypatch, advi
     training.fit_and_measure(ModelKind.GROWTH, data, {}, lambda stage, percent: None)
     for frame in (seen["evaluate"], seen["fit"]):
         assert frame.to_dict("records") == [
-            {"business_id": advice.business_id, "cutoff": pd.Timestamp(advice.cutoff), "label": 1.0}
+            {
+                "business_id": advice.business_id,
+                "cutoff": pd.Timestamp(advice.cutoff),
+                "label": 1.0,
+                "weight": 1.0,  # FEEDBACK_OVERRIDE_WEIGHT
+                "source": "override",
+            }
         ]

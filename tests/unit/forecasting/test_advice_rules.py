@@ -111,14 +111,65 @@ def test_slower_than_sector():
     assert advice.rule_slower_than_sector(score(market_trend={"yoy_growth": None})) is None
 
 
-def test_seasonal_peak():
-    peak = score(forecast=forecast(10_000, 10_000, 10_000, 12_500, 10_000, 10_000))
+def _last_year(*values):
+    return {"same_month_last_year": list(values)}
+
+
+def test_seasonal_peak_fires_for_a_peak_the_business_had_last_year_too():
+    peak = score(
+        forecast=forecast(10_000, 10_000, 10_000, 13_000, 10_000, 10_000),
+        profile=_last_year(9_500, 10_200, 9_800, 13_400, 9_900, 10_100),
+    )
     draft = advice.rule_seasonal_peak(peak)
     assert draft.code == "seasonal_peak" and draft.params["period"] == "2025-04-01"
-    assert "S/ 12,500.00" in draft.rationale and "04/2025" in draft.rationale
-    assert "25.0 %" in draft.rationale
-    just_below = score(forecast=forecast(10_000, 11_900))
-    assert advice.rule_seasonal_peak(just_below) is None
+    assert "S/ 13,000.00" in draft.rationale and "04/2025" in draft.rationale
+    assert "30.0 %" in draft.rationale  # above the 12-month mean of S/ 10,000
+    assert "S/ 13,400.00" in draft.rationale  # the same month last year
+
+
+def test_seasonal_peak_needs_the_same_month_last_year_to_have_peaked():
+    # The forecast has a bump, but last year that month was ordinary: no season to prepare for.
+    no_history = score(
+        forecast=forecast(10_000, 10_000, 10_000, 13_000, 10_000, 10_000),
+        profile=_last_year(9_500, 10_200, 9_800, 10_300, 9_900, 10_100),
+    )
+    assert advice.rule_seasonal_peak(no_history) is None
+    unknown = score(
+        forecast=forecast(10_000, 10_000, 10_000, 13_000, 10_000, 10_000),
+        profile=_last_year(None, None, None, None, None, None),
+    )
+    assert advice.rule_seasonal_peak(unknown) is None
+
+
+def test_a_forecast_that_is_higher_everywhere_is_growth_not_a_peak():
+    # Every month 30 % above the past year's mean (growth, or an expected value's upward
+    # bias): the old rule fired on this; nothing stands out, so it is not a seasonal peak.
+    higher = score(
+        forecast=forecast(13_000, 13_200, 13_100, 13_400, 13_000, 13_300),
+        profile=_last_year(13_500, 13_000, 13_600, 13_900, 13_000, 13_200),
+    )
+    assert advice.rule_seasonal_peak(higher) is None
+
+
+def test_seasonal_peak_thresholds():
+    just_below = score(
+        forecast=forecast(10_000, 10_000, 10_000, 12_400, 10_000, 10_000),
+        profile=_last_year(10_000, 10_000, 10_000, 13_000, 10_000, 10_000),
+    )
+    assert advice.rule_seasonal_peak(just_below) is None  # 24 % < 25 % above the mean
+    short = score(
+        forecast=forecast(10_000, 10_000, 10_000, 13_000, 10_000, 10_000, short=True),
+        profile=_last_year(10_000, 10_000, 10_000, 13_000, 10_000, 10_000),
+    )
+    assert advice.rule_seasonal_peak(short) is None  # a short history has no season to read
+    young = score(
+        forecast=forecast(10_000, 10_000, 10_000, 13_000, 10_000, 10_000),
+        profile={
+            **_last_year(10_000, 10_000, 10_000, 13_000, 10_000, 10_000),
+            "months_observed": 9,
+        },
+    )
+    assert advice.rule_seasonal_peak(young) is None
 
 
 def test_go_online():

@@ -103,9 +103,9 @@ def test_promotion_archives_the_previous_version_and_serving_notices(steward):
 
 def test_rollback_restores_the_previous_production_version(steward):
     v1 = _version({"w": 1}, version=1)
-    model_version_promote(version=v1, user=steward)
+    model_version_promote(version=v1, user=steward, reason="first")
     v2 = _version({"w": 2}, version=2)
-    model_version_promote(version=v2, user=steward)
+    model_version_promote(version=v2, user=steward, reason="second")
     restored = model_version_rollback(kind=ModelKind.FORECASTER, user=steward, reason="v2 drifts")
     assert restored.pk == v1.pk
     assert production_models.get(ModelKind.FORECASTER)[1] == {"w": 1}
@@ -116,4 +116,4 @@ def test_rollback_restores_the_previous_production_version(steward):
 
 def test_rollback_without_history_says_why():
     with translation.override("es"), pytest.raises(PromotionError, match="anterior"):
-        model_version_rollback(kind=ModelKind.GROWTH)
+        model_version_rollback(kind=ModelKind.GROWTH, reason="nothing to roll back to")

@@ -116,3 +116,38 @@ def test_explain_names_the_drivers(toy, fitted):
     assert len(explained) == 2 and explained[0]["horizon"] == 2
     assert len(explained[0]["drivers"]) == 3
     assert explained[0]["drivers"][0]["label_es"]
+
+
+def _intermittent_after_a_zero(toy, fitted):
+    """Intermittent businesses whose last known month is a zero: forecast mean vs their own
+    average month (zeros included) over the last 12 months."""
+    known = toy.records[toy.records[schema.PERIOD] <= toy.periods[33]]
+    out = fitted.predict(known, toy.businesses, toy.indicators)
+    h1 = out[(out["horizon"] == 1) & out["intermittent"]].set_index(schema.BUSINESS_ID)
+    recent = known[known[schema.PERIOD] > toy.periods[21]]
+    last = known[known[schema.PERIOD] == toy.periods[33]].set_index(schema.BUSINESS_ID)[
+        schema.SALES
+    ]
+    average = recent.groupby(schema.BUSINESS_ID)[schema.SALES].mean()
+    ids = [b for b in h1.index if b in last.index and last[b] == 0 and average.get(b, 0) > 0]
+    return h1.loc[ids, "mean"] / average.loc[ids]
+
+
+def test_expected_sales_of_intermittent_series_after_a_zero_month(toy, fitted):
+    """A business selling thousands two months in three must not be expected to sell tens
+    because its last month was a zero (the log model's smearing did exactly that)."""
+    ratio = _intermittent_after_a_zero(toy, fitted)
+    assert len(ratio) >= 5
+    assert 0.4 <= ratio.median() <= 1.6
+    assert (ratio > 0.1).mean() >= 0.9
+
+
+def test_smearing_alone_understates_intermittent_series(toy):
+    """The same check on the smearing-only forecaster fails: the test above can fail."""
+    train = toy.records[toy.records[schema.PERIOD] <= toy.periods[33]]
+    smeared = SalesForecaster(**SMALL, mean_model="smearing").fit(
+        train, toy.businesses, toy.indicators
+    )
+    ratio = _intermittent_after_a_zero(toy, smeared)
+    assert not smeared.mean_models_
+    assert ratio.median() < 0.4 or (ratio > 0.1).mean() < 0.9

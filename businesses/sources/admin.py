@@ -1,0 +1,174 @@
+"""Admin pages for data sources (with their series mappings and health) and for the revisions
+that pulls and imports kept. Registered from :mod:`businesses.admin`."""
+
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from businesses.models import DataSource, IndicatorRevision, SourceSeries
+from portal.queueing import QueueUnavailableError, enqueue
+
+from .selectors import FAILING_AFTER, source_next_pull_at
+
+
+class SourceSeriesInline(admin.TabularInline):
+    model = SourceSeries
+    extra = 1
+    fields = ["code", "description", "indicator", "sector", "region", "enabled"]
+
+
+@admin.register(DataSource)
+class DataSourceAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "provider",
+        "kind",
+        "enabled",
+        "update_frequency",
+        "health",
+        "last_pull_at",
+        "last_success_at",
+        "last_failure_at",
+        "failure_reason",
+        "series_count",
+    ]
+    list_filter = ["kind", "enabled", "last_pull_status"]
+    search_fields = ["name", "provider", "url"]
+    inlines = [SourceSeriesInline]
+    actions = ["pull_now"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    readonly_fields = [
+        "last_pull_at",
+        "last_pull_status",
+        "last_pull_counts",
+        "last_pull_message",
+        "last_success_at",
+        "last_failure_at",
+        "last_failure_reason",
+        "consecutive_failures",
+        "next_pull",
+        "period_end",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "provider",
+                    "kind",
+                    "url",
+                    "language",
+                    "contact",
+                    "licence",
+                    "description",
+                    "is_demo",
+                ]
+            },
+        ),
+        (
+            _("Schedule and coverage"),
+            {"fields": ["enabled", "update_frequency", "period_start", "period_end", "next_pull"]},
+        ),
+        (
+            _("Health"),
+            {
+                "fields": [
+                    "last_pull_at",
+                    "last_pull_status",
+                    "last_pull_counts",
+                    "last_pull_message",
+                    "last_success_at",
+                    "last_failure_at",
+                    "last_failure_reason",
+                    "consecutive_failures",
+                ]
+            },
+        ),
+        (_("Record"), {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_series=Count("series"))
+
+    @admin.display(description=_("series"), ordering="n_series")
+    def series_count(self, obj):
+        return obj.n_series
+
+    @admin.display(description=_("health"))
+    def health(self, obj):
+        if obj.last_pull_status == DataSource.PullStatus.NEVER:
+            return _("never pulled")
+        if obj.last_pull_status == DataSource.PullStatus.SUCCEEDED:
+            return format_html('<span style="color:#1b7a33">{}</span>', _("OK"))
+        label = (
+            _("failing (%(n)d in a row)") % {"n": obj.consecutive_failures}
+            if obj.consecutive_failures >= FAILING_AFTER
+            else _("last pull failed")
+        )
+        return format_html('<strong style="color:#b00020">{}</strong>', label)
+
+    @admin.display(description=_("why it last failed"))
+    def failure_reason(self, obj):
+        reason = obj.last_failure_reason
+        return reason if len(reason) <= 120 else reason[:119] + "…"
+
+    @admin.display(description=_("next scheduled pull"))
+    def next_pull(self, obj):
+        if not obj.enabled or obj.kind == DataSource.Kind.MANUAL:
+            return _("not scheduled")
+        return source_next_pull_at(obj) or _("as soon as the scheduler runs")
+
+    @admin.action(description=_("Pull now (on the worker)"))
+    def pull_now(self, request, queryset):
+        from businesses.tasks import source_pull_now
+
+        names = []
+        try:
+            for source in queryset.exclude(kind=DataSource.Kind.MANUAL):
+                enqueue(source_pull_now, source.pk, request.user.pk)
+                names.append(source.name)
+        except QueueUnavailableError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        if names:
+            self.message_user(
+                request,
+                _("Pull queued for: %(names)s. Its outcome appears here under Health.")
+                % {"names": ", ".join(names)},
+            )
+        else:
+            self.message_user(request, _("Manual sources are not pulled."), messages.WARNING)
+
+
+@admin.register(IndicatorRevision)
+class IndicatorRevisionAdmin(admin.ModelAdmin):
+    """History is kept, never edited."""
+
+    list_display = [
+        "indicator",
+        "old_value",
+        "new_value",
+        "revised_at",
+        "source",
+        "new_import",
+        "revised_by",
+    ]
+    list_select_related = ["indicator", "source", "new_import", "revised_by"]
+    list_filter = ["source"]
+    search_fields = ["indicator__name"]
+    date_hierarchy = "revised_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,29 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from forecasting.latest_scores import latest_scores_refresh
+from forecasting.models import LatestScore
+from forecasting.scoring import ScoringUnavailableError
+
+
+class Command(BaseCommand):
+    help = (
+        "Score every business with the production models and store its latest growth "
+        "probability and forecast change (what the caseload sorts and alerts on)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when scores are already stored.",
+        )
+
+    def handle(self, *args, if_empty, **options):
+        if if_empty and LatestScore.objects.exists():
+            return
+        try:
+            written = latest_scores_refresh()
+        except ScoringUnavailableError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(_("Latest scores stored for %(n)d businesses.") % {"n": written})

@@ -1,0 +1,138 @@
+"""``python manage.py score [--ruc R ... | --all] [--out FILE.csv] [--workers N] [--chunk-size N]``
+
+Runs a prediction job with the production models and writes its results as CSV (``ruc, period,
+horizon, mean, p10, p50, p90, growth_probability``; period = the forecast month, yyyy-mm; soles).
+By default the job runs on the Celery workers (any number of them take its chunks) and this
+command follows its progress; ``--workers N`` runs it here instead, on N local processes
+(1: this process), for a machine without a worker.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+
+from businesses.models import Business
+from forecasting.models import PredictionChunk, PredictionJob
+from forecasting.prediction_jobs import (
+    chunk_size_default,
+    inline_dispatch,
+    prediction_chunk_execute,
+    prediction_job_create,
+    prediction_job_start,
+)
+from forecasting.prediction_requests import rejected_message, rucs_from_list, selection_by_rucs
+from forecasting.prediction_selectors import prediction_result_csv
+from portal.queueing import QueueUnavailableError, broker_check
+
+
+def _chunk_in_child(chunk_id: int) -> str:
+    return prediction_chunk_execute(chunk_id).status
+
+
+def _pool_dispatch(processes: int):
+    def dispatch(chunk_ids: list[int]) -> None:
+        connections.close_all()  # children must not share the parent's connection
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+            list(pool.map(_chunk_in_child, chunk_ids))
+
+    return dispatch
+
+
+class Command(BaseCommand):
+    help = "Score businesses with the production models (a prediction job) and write a CSV."
+
+    def add_arguments(self, parser):
+        who = parser.add_mutually_exclusive_group()
+        who.add_argument("--ruc", action="append", default=[], help="a RUC (repeatable)")
+        who.add_argument("--all", action="store_true", help="every business (the default)")
+        parser.add_argument("--out", help="CSV file to write (default: standard output)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=0,
+            help="run here on N local processes instead of the Celery workers (1: this process)",
+        )
+        parser.add_argument("--chunk-size", type=int, default=None)
+        parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait")
+
+    def handle(self, *args, **options):
+        self.verbosity = options["verbosity"]
+        if options["ruc"]:
+            selection = selection_by_rucs(
+                scope=Business.objects.all(), rucs=rucs_from_list(options["ruc"]), source="command"
+            )
+            for row in selection.rejected:
+                self.stderr.write(f"{row['ruc']}: {rejected_message(row)}")
+            ids, description = selection.business_ids, selection.description
+        else:
+            ids = list(Business.objects.order_by("pk").values_list("pk", flat=True))
+            description = {"all": True}
+        if not ids:
+            raise CommandError("There is no business to score.")
+        workers = options["workers"]
+        if workers == 0:
+            problem = broker_check()
+            if problem:
+                raise CommandError(f"{QueueUnavailableError.default_message} ({problem})")
+        job = prediction_job_create(
+            business_ids=ids,
+            selection=description,
+            chunk_size=options["chunk_size"] or chunk_size_default(),
+        )
+        started = time.perf_counter()
+        if workers == 0:
+            from forecasting.tasks import prediction_job_run
+
+            prediction_job_run.delay(job.pk)
+            job = self._follow(job, options["timeout"])
+        else:
+            dispatch = inline_dispatch if workers == 1 else _pool_dispatch(workers)
+            job = prediction_job_start(job.pk, dispatch=dispatch)
+            pending = list(
+                job.chunks.exclude(status=PredictionChunk.Status.SUCCEEDED).values_list(
+                    "pk", flat=True
+                )
+            )
+            if job.status == PredictionJob.Status.RUNNING and pending:
+                dispatch(pending)  # inside an outer transaction the start's dispatch waits
+            job.refresh_from_db()
+        seconds = time.perf_counter() - started
+        if job.status != PredictionJob.Status.SUCCEEDED:
+            raise CommandError(f"Prediction job {job.pk} ended {job.status}: {job.error}")
+        self._write(job, options["out"])
+        self.stderr.write(
+            f"Prediction job {job.pk}: {job.total} businesses in {seconds:.1f} s "
+            f"({job.total / max(seconds, 1e-9):.0f}/s), "
+            f"{job.results.count()} with results, cut-off {job.cutoff:%Y-%m}."
+        )
+
+    def _follow(self, job: PredictionJob, timeout: float) -> PredictionJob:
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            job.refresh_from_db()
+            if (job.status, job.done) != last and self.verbosity:
+                self.stderr.write(f"job {job.pk}: {job.status} {job.done}/{job.total}")
+                last = (job.status, job.done)
+            if job.is_finished:
+                return job
+            time.sleep(0.5)
+        raise CommandError(
+            f"Prediction job {job.pk} did not finish within {timeout:.0f} s "
+            f"({job.done}/{job.total}); is a worker running?"
+        )
+
+    def _write(self, job: PredictionJob, out: str | None) -> None:
+        lines = prediction_result_csv(job.results.all().order_by("business_id"))
+        if out:
+            with open(out, "w", encoding="utf-8", newline="") as handle:
+                handle.writelines(lines)
+        else:
+            sys.stdout.writelines(lines)

@@ -1,0 +1,125 @@
+"""The market trends page: sector x region index, year-on-year growth and momentum, sectors
+ranked, the aggregate forecast; scoped to the user's regions; small groups hidden."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from businesses.market import market_trends, trend_regions
+from businesses.models import MarketIndicator
+from forecasting.models import LatestScore
+from tests.factories import BusinessFactory, MonthlyRecordFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def month(i: int) -> dt.date:
+    """Month ``i`` of a panel starting January 2022."""
+    return dt.date(2022 + i // 12, i % 12 + 1, 1)
+
+
+def panel(advisor, *, sector="47", region="15", n=3, months=36, start=1000, growth=0.0):
+    """``n`` businesses whose sales grow by ``growth`` a year from ``start``."""
+    out = []
+    for _ in range(n):
+        b = BusinessFactory(
+            advisor=advisor, sector_id=sector, region_id=region, ubigeo=f"{region}0101"
+        )
+        for i in range(months):
+            sales = Decimal(start * (1 + growth) ** (i / 12)).quantize(Decimal("0.01"))
+            MonthlyRecordFactory(business=b, period=month(i), sales=sales, costs=None)
+        out.append(b)
+    return out
+
+
+def test_series_ranking_and_forecast(advisor):
+    shops = panel(advisor, sector="47", growth=0.10)
+    panel(advisor, sector="10", growth=-0.20)
+    panel(advisor, sector="56", n=2, growth=0.5)  # too few businesses: left out
+    for b in shops:
+        LatestScore.objects.create(
+            business=b, last_3_mean=100, next_3_mean=120, scored_at=timezone.now()
+        )
+    result = market_trends(region="15", sector="47")
+    assert result["last"] == month(35)
+    series = result["series"]
+    assert len(series) == 36 and series[0]["period"] == month(0)
+    assert series[0]["yoy"] is None and series[12]["yoy"] is not None  # a year is needed
+    assert sum(s["index"] for s in series[:12]) / 12 == pytest.approx(100)
+    assert series[-1]["businesses"] == 3
+    assert series[-1]["yoy"] == pytest.approx(0.10, abs=0.002)
+    ranking = [s["sector"] for s in result["ranking"]]
+    assert ranking == ["47", "10"]
+    shops_row = result["ranking"][0]
+    assert shops_row["yoy"] == pytest.approx(0.10, abs=0.01)
+    assert shops_row["forecast_change"] == pytest.approx(0.20)
+    assert result["ranking"][1]["yoy"] == pytest.approx(-0.20, abs=0.01)
+
+
+def test_production_index_is_rebased(advisor):
+    panel(advisor, months=24)
+    for i in range(24):
+        MarketIndicator.objects.create(
+            sector_id="47", period=month(i), name="sector_production_index", value=50 + i
+        )
+    result = market_trends(region="15", sector="47")
+    values = [v for v in result["indicator"] if v is not None]
+    assert len(values) == 24  # the 12 months shown before the series begins are empty
+    assert sum(values[:12]) / 12 == pytest.approx(100)
+    assert values[-1] / values[0] == pytest.approx(73 / 50)
+
+
+def test_advisors_see_their_regions_supervisors_theirs(advisor, supervisor, steward):
+    BusinessFactory(advisor=advisor, region_id="08", ubigeo="080101")
+    assert [r.code for r in trend_regions(advisor)] == ["08"]
+    assert "15" in [r.code for r in trend_regions(supervisor)]  # coordinated, even if empty
+    assert len(trend_regions(steward)) == 25
+
+
+def test_page_is_scoped_and_in_spanish(client, advisor):
+    panel(advisor, region="08")
+    client.force_login(advisor)
+    url = reverse("businesses:market_trends")
+    response = client.get(url, {"region": "08", "sector": "47"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Tendencias de mercado" in html and "<svg" in html and "Cusco" in html
+    assert client.get(url, {"region": "15"}).status_code == 404  # not one of my regions
+    assert client.get(url).context["region"].code == "08"
+
+
+def test_small_groups_are_hidden(client, advisor):
+    panel(advisor, region="08", n=2)
+    client.force_login(advisor)
+    response = client.get(reverse("businesses:market_trends"), {"region": "08", "sector": "47"})
+    assert response.context["sector_hidden"]
+    assert all(s["average_sales"] is None for s in response.context["series"])
+
+
+def test_business_page_links_to_its_market(client, business, advisor):
+    client.force_login(advisor)
+    html = client.get(reverse("businesses:detail", args=[business.pk])).content.decode()
+    assert f"{reverse('businesses:market_trends')}?region=15&amp;sector=47" in html
+
+
+def test_query_count_does_not_grow(client, advisor, django_assert_max_num_queries):
+    panel(advisor, n=3, months=30)
+    client.force_login(advisor)
+    url = reverse("businesses:market_trends")
+    with django_assert_max_num_queries(20) as few:
+        client.get(url, {"region": "15", "sector": "47"})
+    panel(advisor, sector="10", n=6, months=30)
+    cache.clear()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url, {"region": "15", "sector": "47"}).status_code == 200

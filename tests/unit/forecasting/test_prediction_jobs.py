@@ -1,0 +1,288 @@
+"""Prediction jobs run inline on SQLite with a tiny trained demo: chunking, progress as the sum
+of the chunks, idempotent re-runs, failures with their reason, and results equal to scoring
+the whole panel at once."""
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from businesses.demo import demo_data_load
+from businesses.models import Business
+from forecasting import prediction_jobs
+from forecasting.models import ModelKind, PredictionChunk, PredictionJob, PredictionResult
+from forecasting.prediction_jobs import (
+    prediction_chunk_execute,
+    prediction_job_create,
+    prediction_job_run_inline,
+    prediction_job_start,
+    prediction_results_prune,
+)
+from forecasting.registry import production_models
+from forecasting.scoring import scoring_snapshots
+from tests.unit.forecasting.test_training import SMALL
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fresh_caches(settings, tmp_path):
+    settings.MODEL_PARAMETERS = SMALL
+    settings.MODEL_STORE_DIR = tmp_path / "models"
+    settings.MODEL_REFRESH_SECONDS = 0
+    settings.SCORING_SNAPSHOT_REFRESH_SECONDS = 0
+    for cache in (production_models, scoring_snapshots, prediction_jobs.pinned_models):
+        cache.clear()
+    prediction_jobs.job_contexts.clear()
+    yield
+    for cache in (production_models, scoring_snapshots, prediction_jobs.pinned_models):
+        cache.clear()
+    prediction_jobs.job_contexts.clear()
+
+
+@pytest.fixture(scope="module")
+def trained_demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One tiny demo and its models for the module (training is the slow part)."""
+    from django.conf import settings
+
+    store = tmp_path_factory.mktemp("models")
+    old = settings.MODEL_PARAMETERS, settings.MODEL_STORE_DIR
+    settings.MODEL_PARAMETERS, settings.MODEL_STORE_DIR = SMALL, store
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        # Kept for the whole module: a savepoint-free fixture, removed at the end.
+        demo_data_load(businesses=120, months=40, seed=2)
+        call_command("train", kind="all", verbosity=0)
+    yield store
+    with django_db_blocker.unblock():
+        from django.contrib.auth import get_user_model
+
+        from businesses.demo import demo_data_delete
+        from businesses.models import DataImport
+        from forecasting.models import ModelVersion, TrainingRun
+        from portal.models import AuditEntry
+
+        PredictionJob.objects.all().delete()
+        demo_data_delete()
+        ModelVersion.objects.all().delete()
+        TrainingRun.objects.all().delete()
+        # what the demo load and the training recorded besides: later tests start empty
+        DataImport.objects.all().delete()
+        AuditEntry.objects.all().delete()
+        get_user_model().objects.all().delete()
+        connection.close()
+    settings.MODEL_PARAMETERS, settings.MODEL_STORE_DIR = old
+
+
+@pytest.fixture
+def trained(trained_demo, fresh_caches, settings):
+    settings.MODEL_STORE_DIR = trained_demo
+    return trained_demo
+
+
+@pytest.fixture
+def run(django_capture_on_commit_callbacks):
+    """Run a job inline; the chunks are sent on commit, which a test's transaction never
+    reaches, so the callbacks are run when the start returns."""
+
+    def run_job(job):
+        with django_capture_on_commit_callbacks(execute=True):
+            prediction_job_run_inline(job)
+        job.refresh_from_db()
+        return job
+
+    return run_job
+
+
+def _all_ids():
+    return list(Business.objects.order_by("pk").values_list("pk", flat=True))
+
+
+def test_a_job_is_split_into_chunks_of_the_requested_size(db):
+    job = prediction_job_create(business_ids=[5, 3, 9, 3, 1, 7, 2], chunk_size=3)
+    chunks = list(job.chunks.order_by("index").values_list("business_ids", flat=True))
+    assert chunks == [[1, 2, 3], [5, 7, 9]]
+    assert job.total == 6 and job.done == 0 and job.status == PredictionJob.Status.QUEUED
+
+
+def test_a_chunked_job_scores_like_the_whole_panel_at_once(trained, run):
+    ids = _all_ids()
+    job = prediction_job_create(business_ids=ids, chunk_size=25)
+    assert job.chunks.count() == 5
+    job = run(job)
+    assert job.status == PredictionJob.Status.SUCCEEDED, job.error
+    assert job.done == job.total == len(ids)
+    assert job.finished_at and job.heartbeat_at and job.cutoff
+    results = {r.business_id: r for r in PredictionResult.objects.filter(job=job)}
+    # the scoring snapshot featurises and predicts the whole panel in one pass
+    from forecasting.scoring import score_business
+
+    score_business(ids[0])
+    snap = scoring_snapshots._snapshot
+    assert set(results) == set(snap.feature_row)
+    rows = [snap.feature_row[b] for b in results]
+    ours = np.array([results[b].growth_probability for b in results])
+    np.testing.assert_allclose(ours, snap.probability[rows], rtol=1e-6)
+    for j, h in enumerate(snap.forecasts["horizon"]):
+        for stat in ("mean", "p10", "p50", "p90"):
+            mine = np.array([getattr(results[b], f"{stat}_h{h}") for b in results])
+            np.testing.assert_allclose(mine, snap.forecasts[stat][j, rows], rtol=1e-6)
+    first = next(iter(results.values()))
+    assert first.forecaster_version == job.forecaster_version
+    assert first.forecast()[0]["period"] > job.cutoff.strftime("%Y-%m")
+
+
+def test_rerunning_a_chunk_replaces_its_own_results(trained, run):
+    job = run(prediction_job_create(business_ids=_all_ids(), chunk_size=40))
+    chunk = job.chunks.get(index=1)
+    before = dict(
+        PredictionResult.objects.filter(job=job).values_list("business_id", "computed_at")
+    )
+    again = prediction_chunk_execute(chunk.pk, force=True)
+    assert again.status == PredictionChunk.Status.SUCCEEDED and again.attempts == 2
+    after = dict(PredictionResult.objects.filter(job=job).values_list("business_id", "computed_at"))
+    assert set(after) == set(before)  # no duplicates, nobody lost
+    mine = set(chunk.business_ids) & set(after)
+    assert all(after[b] > before[b] for b in mine)
+    assert all(after[b] == before[b] for b in set(after) - mine)
+    job.refresh_from_db()
+    assert job.status == PredictionJob.Status.SUCCEEDED and job.done == job.total
+
+
+def test_a_redelivered_chunk_that_already_succeeded_does_nothing(trained, run):
+    job = run(prediction_job_create(business_ids=_all_ids(), chunk_size=60))
+    chunk = job.chunks.get(index=0)
+    again = prediction_chunk_execute(chunk.pk)
+    assert again.attempts == 1 and again.finished_at == chunk.finished_at
+
+
+def test_progress_is_the_sum_of_the_chunks_done(trained):
+    job = prediction_job_create(business_ids=_all_ids(), chunk_size=30)
+    sent: list[int] = []
+    prediction_job_start(job.pk, dispatch=sent.extend)
+    # the test's transaction never commits, so nothing was sent: run the chunks one by one
+    job.refresh_from_db()
+    assert job.status == PredictionJob.Status.RUNNING and job.cutoff is not None
+    chunks = list(job.chunks.order_by("index"))
+    prediction_chunk_execute(chunks[0].pk)
+    prediction_chunk_execute(chunks[2].pk)
+    job.refresh_from_db()
+    assert job.status == PredictionJob.Status.RUNNING
+    assert job.done == len(chunks[0].business_ids) + len(chunks[2].business_ids)
+    for chunk in chunks[1:2] + chunks[3:]:
+        prediction_chunk_execute(chunk.pk)
+    job.refresh_from_db()
+    assert job.status == PredictionJob.Status.SUCCEEDED and job.done == job.total
+    assert set(job.seconds["chunks"]) == {"read", "features", "predict", "write"}
+
+
+def test_a_failing_chunk_fails_the_job_with_its_reason(trained, run, monkeypatch):
+    def broken(job, ids, seconds):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(prediction_jobs, "_score", broken)
+    job = run(prediction_job_create(business_ids=_all_ids(), chunk_size=50))
+    assert job.status == PredictionJob.Status.FAILED
+    assert "disk on fire" in job.error and job.finished_at
+    assert job.chunks.filter(status=PredictionChunk.Status.FAILED).exists()
+    assert not PredictionResult.objects.filter(job=job).exists()
+
+
+def test_without_production_models_the_job_fails_saying_so(fresh_caches, business, run):
+    from forecasting.models import ModelVersion
+
+    ModelVersion.objects.update(status=ModelVersion.Status.ARCHIVED)  # rolled back afterwards
+    job = run(prediction_job_create(business_ids=[business.pk]))
+    assert job.status == PredictionJob.Status.FAILED
+    assert str(ModelKind.FORECASTER.label) in job.error or "produc" in job.error
+
+
+def test_a_finished_job_is_not_started_again(trained, run):
+    job = run(prediction_job_create(business_ids=_all_ids()[:10]))
+    sent: list[int] = []
+    prediction_job_start(job.pk, dispatch=sent.extend)
+    assert sent == []
+
+
+def test_old_jobs_are_pruned_with_their_results(trained, run):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = run(prediction_job_create(business_ids=_all_ids()[:10]))
+    PredictionJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(days=30))
+    recent = run(prediction_job_create(business_ids=_all_ids()[:10]))
+    assert prediction_results_prune(keep_days=14) == 1
+    assert not PredictionJob.objects.filter(pk=job.pk).exists()
+    assert PredictionResult.objects.filter(job=recent).count() == 10
+
+
+def test_the_nightly_task_scores_every_business(trained, django_capture_on_commit_callbacks):
+    from forecasting.tasks import nightly_rescore
+    from portal.celery import app
+
+    app.conf.task_always_eager = True  # the chunks' tasks run here, as they are sent
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            job_id = nightly_rescore.apply().get()
+    finally:
+        app.conf.task_always_eager = False
+    job = PredictionJob.objects.get(pk=job_id)
+    assert job.status == PredictionJob.Status.SUCCEEDED, job.error
+    assert job.total == job.done == Business.objects.count()
+    # the caseload's sort and alert figures are refreshed the same night
+    from forecasting.models import LatestScore
+
+    reporting = Business.objects.filter(records__isnull=False).distinct().count()
+    assert LatestScore.objects.count() == reporting > 0
+
+
+def test_the_score_command_writes_one_line_per_business_and_month(
+    trained, tmp_path, django_capture_on_commit_callbacks
+):
+    import csv
+
+    out = tmp_path / "scores.csv"
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("score", "--all", "--workers", "1", "--out", str(out), verbosity=0)
+    job = PredictionJob.objects.latest("pk")
+    assert job.status == PredictionJob.Status.SUCCEEDED
+    rows = list(csv.reader(out.open(encoding="utf-8-sig")))
+    assert rows[0] == [
+        "ruc", "period", "horizon", "mean", "p10", "p50", "p90", "growth_probability"
+    ]  # fmt: skip
+    assert len(rows) == 1 + 6 * PredictionResult.objects.filter(job=job).count()
+    ruc, period, horizon, mean, p10, p50, p90, probability = rows[1]
+    assert Business.objects.filter(ruc=ruc).exists() and horizon == "1"
+    assert float(mean) > 0 and float(p10) <= float(p50) <= float(p90)
+    assert 0 <= float(probability) <= 1
+    assert period > job.cutoff.strftime("%Y-%m")
+
+
+def test_the_score_command_names_unknown_rucs(
+    trained, tmp_path, django_capture_on_commit_callbacks
+):
+    from io import StringIO
+
+    err = StringIO()
+    ruc = Business.objects.order_by("pk").first().ruc
+    out = tmp_path / "one.csv"
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command(
+            "score", "--ruc", ruc, "--ruc", "20100047218", "--workers", "1", "--out", str(out),
+            stderr=err,
+        )  # fmt: skip
+    assert "20100047218" in err.getvalue()
+    assert len(out.read_text(encoding="utf-8-sig").splitlines()) == 1 + 6
+
+
+def test_a_job_on_unchanged_data_reuses_the_group_statistics(trained, run):
+    first = run(prediction_job_create(business_ids=_all_ids()[:5]))
+    second = run(prediction_job_create(business_ids=_all_ids()[5:10]))
+    assert first.seconds["start"]["read"] > 0 and second.seconds["start"]["read"] == 0
+    assert second.group_statistics == first.group_statistics
+    from businesses.models import MonthlyRecord
+
+    MonthlyRecord.objects.filter(pk=MonthlyRecord.objects.order_by("pk").first().pk).delete()
+    third = run(prediction_job_create(business_ids=_all_ids()[:5]))
+    assert third.group_statistics["key"] != first.group_statistics["key"]

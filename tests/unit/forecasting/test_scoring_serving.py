@@ -1,0 +1,136 @@
+"""Serving speed without changing answers: one business's drivers from the snapshot's encoded
+row equal the classifier's own explanation, and a due data check never makes a caller wait
+for a rebuild (it runs in the background when a snapshot is in hand)."""
+
+import threading
+import time
+from types import SimpleNamespace
+
+import pytest
+from django.core.management import call_command
+
+from businesses.demo import demo_data_load
+from forecasting import scoring
+from forecasting.models import ModelKind
+from forecasting.registry import production_models
+from forecasting.scoring import business_drivers, scoring_snapshots, scoring_warm
+from tests.unit.forecasting.test_scoring import fresh_caches  # noqa: F401 - a fixture
+from tests.unit.forecasting.test_training import SMALL
+
+pytestmark = pytest.mark.django_db
+
+# Small trees that do split on a tiny panel (the production grid's min_child_weight does not).
+SPLITTING = {
+    **SMALL,
+    "growth": {
+        **SMALL["growth"],
+        "xgb_grid": {
+            "n_estimators": [20],
+            "max_depth": [3],
+            "learning_rate": [0.3],
+            "min_child_weight": [1],
+            "subsample": [1.0],
+            "colsample_bytree": [1.0],
+        },
+    },
+}
+
+
+@pytest.fixture
+def trained_with_splits(fresh_caches, settings):  # noqa: F811
+    settings.MODEL_PARAMETERS = SPLITTING
+    demo_data_load(businesses=120, months=40, seed=2)
+    call_command("train", kind="all", verbosity=0)
+
+
+def test_drivers_from_the_snapshot_equal_the_classifiers_explanation(trained_with_splits):
+    snap = scoring_warm()
+    assert snap is not None and snap.explain_matrix is not None  # the test models are XGBoost
+    _, classifier = production_models.get(ModelKind.GROWTH)
+    assert snap.explain_matrix.shape == (len(snap.features), len(classifier.feature_names_))
+    rows = range(0, len(snap.features), max(1, len(snap.features) // 25))
+    seen = 0
+    for row in rows:
+        fast = business_drivers(classifier, snap, row)
+        slow = classifier.explain(snap.features.iloc[[row]], top=5)[0]["drivers"]
+        assert [d["feature"] for d in fast] == [d["feature"] for d in slow]
+        assert [d["contribution"] for d in fast] == pytest.approx(
+            [d["contribution"] for d in slow], rel=1e-5, abs=1e-6
+        )
+        assert [d["value"] for d in fast] == [d["value"] for d in slow]
+        seen += len(fast)
+    assert seen > 0  # some rows do have drivers: the comparison compared something
+
+
+def test_scoring_warm_without_production_models_is_a_no_op(fresh_caches):  # noqa: F811
+    assert scoring_warm() is None
+    assert scoring_snapshots._snapshot is None
+
+
+def _fake_snapshot(key):
+    return SimpleNamespace(key=key, build_seconds=0.0, feature_row={})
+
+
+def test_a_due_check_answers_with_the_snapshot_in_hand_and_rebuilds_behind(settings, monkeypatch):
+    settings.SCORING_SNAPSHOT_REFRESH_SECONDS = 0.05
+    signature = {"value": ("v1",)}
+    building = threading.Event()
+    release = threading.Event()
+    builds = []
+
+    def build(*, key, forecaster, classifier):
+        builds.append(key)
+        if len(builds) > 1:  # the background rebuild: slow, the callers must not wait for it
+            building.set()
+            assert release.wait(10)
+        return _fake_snapshot(key)
+
+    monkeypatch.setattr(scoring, "data_signature", lambda: signature["value"])
+    monkeypatch.setattr(scoring, "snapshot_build", build)
+    monkeypatch.setattr(scoring.connection, "close", lambda: None)
+    cache = scoring._SnapshotCache()
+    models = {
+        "f_version": SimpleNamespace(pk=1),
+        "forecaster": None,
+        "g_version": SimpleNamespace(pk=2),
+        "classifier": None,
+    }
+
+    first = cache.get(**models)  # no snapshot yet: built on the caller's thread
+    assert first.key == (("v1",), 1, 2) and len(builds) == 1
+
+    signature["value"] = ("v2",)  # the data moves
+    time.sleep(0.06)  # the check is due
+    # Answered with the snapshot in hand while the rebuild is held: had the caller waited for
+    # the rebuild, it would never have returned before ``release`` is set.
+    assert cache.get(**models) is first
+    assert building.wait(5)  # the rebuild runs behind
+    assert cache.get(**models) is first  # callers keep the old one during the build
+    release.set()
+    deadline = time.monotonic() + 5
+    while cache._snapshot is first and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert cache.get(**models).key == (("v2",), 1, 2)
+    assert len(builds) == 2
+
+    # A new production model is never served from the old model's snapshot.
+    assert cache.get(**{**models, "g_version": SimpleNamespace(pk=3)}).key[2] == 3
+
+
+def test_without_a_refresh_interval_every_call_checks_on_the_callers_thread(settings, monkeypatch):
+    settings.SCORING_SNAPSHOT_REFRESH_SECONDS = 0
+    signature = {"value": ("a",)}
+    monkeypatch.setattr(scoring, "data_signature", lambda: signature["value"])
+    monkeypatch.setattr(
+        scoring, "snapshot_build", lambda *, key, forecaster, classifier: _fake_snapshot(key)
+    )
+    cache = scoring._SnapshotCache()
+    models = {
+        "f_version": SimpleNamespace(pk=1),
+        "forecaster": None,
+        "g_version": SimpleNamespace(pk=2),
+        "classifier": None,
+    }
+    assert cache.get(**models).key[0] == ("a",)
+    signature["value"] = ("b",)
+    assert cache.get(**models).key[0] == ("b",)
