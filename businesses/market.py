@@ -33,6 +33,7 @@ from forecasting.models import LatestScore
 from portal import roles
 
 from .models import DataImport, MarketIndicator, MonthlyRecord, Region, Sector
+from .sources.selectors import indicator_provenance
 
 MIN_BUSINESSES = 3
 MONTHS_SHOWN = 36
@@ -203,7 +204,13 @@ def market_trends(*, region: str, sector: str = "") -> dict:
     if found is not None:
         return found
     last = MonthlyRecord.objects.filter(business__region_id=region).aggregate(m=Max("period"))["m"]
-    result = {"last": last, "series": [], "ranking": [], "indicator": []}
+    result = {
+        "last": last,
+        "series": [],
+        "ranking": [],
+        "indicator": [],
+        "indicator_source": None,
+    }
     if last is not None:
         series = _monthly_series(region=region, sector=sector, last=last)
         result.update(
@@ -213,6 +220,11 @@ def market_trends(*, region: str, sector: str = "") -> dict:
                 region=region, sector=sector, months=[s["period"] for s in series]
             ),
         )
+        if sector and any(v is not None for v in result["indicator"]):
+            # where the index comes from and how recent it is (issue 9: data as data)
+            result["indicator_source"] = indicator_provenance(
+                name=PRODUCTION_INDEX, sector=sector, region=region
+            )
     cache.set(key, result, CACHE_SECONDS)
     return result
 

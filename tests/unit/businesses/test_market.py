@@ -123,3 +123,48 @@ def test_query_count_does_not_grow(client, advisor, django_assert_max_num_querie
     cache.clear()
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url, {"region": "15", "sector": "47"}).status_code == 200
+
+
+def _pulled_index(months: int = 24):
+    """A production index for 47 x Lima delivered by a documented data source."""
+    from businesses.models import DataSource
+
+    source = DataSource.objects.create(
+        name="BCRPData prueba", provider="Banco Central de Reserva del Perú", kind="manual"
+    )
+    for i in range(months):
+        MarketIndicator.objects.create(
+            sector_id="47",
+            region_id="15",
+            period=month(i),
+            name="sector_production_index",
+            value=100 + i,
+            source=source,
+            pulled_at=timezone.make_aware(dt.datetime(2024, 2, 3, 9, 0)),
+        )
+    return source
+
+
+def test_the_market_page_names_the_index_source_and_its_latest_month(client, advisor):
+    panel(advisor, months=24)
+    _pulled_index()
+    client.force_login(advisor)
+    response = client.get(reverse("businesses:market_trends"), {"region": "15", "sector": "47"})
+    html = response.content.decode()
+    assert "BCRPData prueba (Banco Central de Reserva del Perú)" in html
+    assert "12/2023" in html and "03/02/2024" in html  # latest month, when it was received
+
+
+def test_the_business_page_names_the_source_of_its_market_index(client, business, advisor):
+    from tests.unit.feedback.advice_data import ready_advice
+
+    _pulled_index()
+    advice = ready_advice(business, user=advisor)
+    advice.market_trend = {
+        **advice.market_trend,
+        "indicator": {"name": "sector_production_index", "period": "2023-12-01", "change_yoy": 0.1},
+    }
+    advice.save(update_fields=["market_trend"])
+    client.force_login(advisor)
+    html = client.get(reverse("businesses:detail", args=[business.pk])).content.decode()
+    assert "BCRPData prueba (Banco Central de Reserva del Perú)" in html and "12/2023" in html
