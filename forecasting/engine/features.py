@@ -400,8 +400,10 @@ def _indicator_blocks(
 ) -> dict[str, np.ndarray]:
     """For each indicator name, the (business x month) matrix of the best-matching series.
 
-    Matching goes from the most specific series to the least: (sector, region), (sector, any
-    region), (any sector, region), national.
+    Matching goes from the most specific series to the least: (division, region), (division,
+    any region), (section, region), (section, any region), (any sector, region), national. A
+    series' sector may be a CIIU division ("47") or a section ("G"): official statistics such
+    as the central bank's sector production indices are published by section.
     """
     if indicators is None or not len(indicators):
         return {}
@@ -423,9 +425,16 @@ def _indicator_blocks(
         .where(static[schema.REGION_CODE].notna(), "?")
         .astype(str)
     )
+    if schema.SECTOR_SECTION in static:
+        section = static[schema.SECTOR_SECTION]
+        b_section = section.astype(object).where(section.notna(), "?").astype(str)
+    else:
+        b_section = pd.Series("?", index=b_sec.index)
     candidates = [
         b_sec + "|" + b_reg,
         b_sec + "|*",
+        b_section + "|" + b_reg,
+        b_section + "|*",
         "*|" + b_reg,
         pd.Series("*|*", index=b_sec.index),
     ]

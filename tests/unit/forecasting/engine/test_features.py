@@ -128,3 +128,40 @@ def test_no_look_ahead(toy, cut, factor, share, seed, drop):
     indicators.loc[late, schema.INDICATOR_VALUE] *= 1.0 + factor
     after = features.build_features(records, toy.businesses, indicators, [cutoff])
     pd.testing.assert_frame_equal(before, after)
+
+
+def test_a_section_level_series_reaches_the_businesses_of_its_divisions(toy):
+    """Official sector indices are published by CIIU section: a business of division 47 reads
+    the section G series as if it were its division's, and its own division's series when there
+    is one (the more specific wins)."""
+    cutoff = _cutoff(toy, 30)
+    division = str(toy.businesses[schema.SECTOR_DIVISION].iloc[0])
+    section = str(toy.businesses[schema.SECTOR_SECTION].iloc[0])
+    months = toy.periods[:31]
+    values = 100.0 + np.arange(len(months)) * 0.7
+
+    def series(sector: str, offset: float = 0.0) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                schema.SECTOR_DIVISION: sector,
+                schema.REGION_CODE: None,
+                schema.PERIOD: months,
+                schema.INDICATOR_NAME: "probe_index",
+                schema.INDICATOR_VALUE: values + offset,
+            }
+        )
+
+    mine = toy.businesses[toy.businesses[schema.SECTOR_DIVISION].astype(str) == division]
+    ids = set(mine[schema.BUSINESS_ID])
+
+    def level(indicators: pd.DataFrame) -> pd.Series:
+        frame = features.build_features(toy.records, toy.businesses, indicators, [cutoff])
+        frame = frame[frame[schema.BUSINESS_ID].isin(ids)].set_index(schema.BUSINESS_ID)
+        return frame[[c for c in frame.columns if c.startswith("mkt_probe_index")]]
+
+    by_section = level(series(section))
+    by_division = level(series(division))
+    assert len(by_section) > 0 and by_section.notna().all().all()
+    pd.testing.assert_frame_equal(by_section, by_division)
+    both = level(pd.concat([series(section, offset=50.0), series(division)]))
+    pd.testing.assert_frame_equal(both, by_division)
