@@ -29,6 +29,7 @@ from django.core.cache import cache
 from django.db.models import Count, F, Max, Q, Sum
 from django.http import Http404
 
+from forecasting.engine.schema import PRODUCTION_INDEX
 from forecasting.models import LatestScore
 from portal import roles
 
@@ -37,7 +38,6 @@ from .sources.selectors import indicator_provenance
 
 MIN_BUSINESSES = 3
 MONTHS_SHOWN = 36
-PRODUCTION_INDEX = "sector_production_index"
 CACHE_SECONDS = 600
 
 

@@ -50,7 +50,7 @@ PEER_LEVELS = (
     ("sector_region", (schema.SECTOR_DIVISION, schema.REGION_CODE)),
     ("sector", (schema.SECTOR_DIVISION,)),
 )
-PRODUCTION_INDEX = "sector_production_index"
+PRODUCTION_INDEX = schema.PRODUCTION_INDEX
 
 
 class ScoringUnavailableError(Exception):

@@ -19,11 +19,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from businesses.market import MIN_BUSINESSES
 from businesses.models import MarketIndicator, MonthlyRecord
 
 from .scoring import MIN_MONTHS_FOR_GROWTH, MIN_MONTHS_FOR_MOMENTUM, PRODUCTION_INDEX
-
-MIN_BUSINESSES = 3
 
 
 def _window_sums(values: np.ndarray, counts: np.ndarray, width: int, lag: int) -> tuple:

@@ -46,6 +46,9 @@ SELLS_ONLINE = "sells_online"
 
 INDICATOR_NAME = "name"
 INDICATOR_VALUE = "value"
+# The market indicator the advice, the market pages and the API read as "the sector's
+# production index" (the generator and the BCRP mapping publish under this name).
+PRODUCTION_INDEX = "sector_production_index"
 
 SATISFACTION_LEVELS = {"low": 0.0, "medium": 1.0, "high": 2.0}
 

@@ -1380,7 +1380,7 @@ def _indicators(
                 schema.SECTOR_DIVISION: np.tile(np.repeat(divisions, n_g), n_t),
                 schema.REGION_CODE: np.tile(np.tile(regions, n_k), n_t),
                 schema.PERIOD: np.repeat(periods.values, n_k * n_g),
-                schema.INDICATOR_NAME: "sector_production_index",
+                schema.INDICATOR_NAME: schema.PRODUCTION_INDEX,
                 schema.INDICATOR_VALUE: index(sec_log).ravel(),
             }
         ),
