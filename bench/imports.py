@@ -5,41 +5,17 @@ Prints one JSON line: {"rows", "seconds", "seconds_reimport", "created", "unchan
 Usage: .venv/bin/python bench/imports.py [--businesses N] [--months M]
 """
 
-import argparse
-import json
-import os
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from sqlite_project import businesses_seed, ruc, run
 
 
 def inner(businesses: int, months: int, directory: Path) -> dict:
     """Runs inside the temporary project environment: seed businesses, write the CSV, time."""
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    import django
-
-    django.setup()
     from businesses.imports import data_import_run
-    from businesses.models import Business
-    from businesses.validators import ruc_check_digit
 
-    def ruc(n: int) -> str:
-        body = f"20{n:08d}"
-        return body + str(ruc_check_digit(body))
-
-    Business.objects.bulk_create(
-        [
-            Business(ruc=ruc(n), legal_name=f"Empresa {n}", sector_id="47", region_id="15",
-                     ubigeo="150101")
-            for n in range(businesses)
-        ],
-        batch_size=1000,
-    )  # fmt: skip
+    businesses_seed(businesses)
     path = directory / "ventas.csv"
     with path.open("w", encoding="cp1252", newline="") as out:
         out.write("RUC;Período;Ventas;Costos;Empleados;Satisfacción cliente\r\n")
@@ -70,24 +46,7 @@ def inner(businesses: int, months: int, directory: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--businesses", type=int, default=2000)
-    parser.add_argument("--months", type=int, default=50)
-    parser.add_argument("--inner", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.inner:
-        print(json.dumps(inner(args.businesses, args.months, Path(args.inner))))
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "ASESOR_DATA_DIR": tmp, "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3"}
-        manage = [sys.executable, str(ROOT / "manage.py")]
-        subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-        out = subprocess.run(
-            [sys.executable, __file__, "--businesses", str(args.businesses), "--months",
-             str(args.months), "--inner", tmp],
-            env=env, check=True, cwd=ROOT, capture_output=True, text=True,
-        ).stdout.strip().splitlines()[-1]  # fmt: skip
-    print(json.dumps({**json.loads(out), "database": "sqlite"}))
+    run(__file__, inner)
 
 
 if __name__ == "__main__":
