@@ -10,6 +10,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from businesses.models import Business
+from businesses.sources.selectors import indicator_provenance
 from feedback.models import AdviceRating, LabelOverride, Outcome, RecommendationFeedback
 from portal.templatetags.asesor_format import percent, soles
 
@@ -139,6 +140,7 @@ def business_advice_context(*, business: Business, user) -> dict:
         "my_rating": None,
         "override": None,
         "drivers": [],
+        "indicator_source": None,
     }
     if shown is not None:
         context["recommendations"] = _recommendations(shown)
@@ -149,6 +151,12 @@ def business_advice_context(*, business: Business, user) -> dict:
             .order_by("-created_at", "-pk")
             .first()
         )
+        trend = shown.market_trend or {}
+        if (trend.get("indicator") or {}).get("name") and trend.get("sector"):
+            # where the market section's production index comes from, and how recent it is
+            context["indicator_source"] = indicator_provenance(
+                name=trend["indicator"]["name"], sector=trend["sector"], region=trend.get("region")
+            )
         english = _english()
         context["drivers"] = [
             {

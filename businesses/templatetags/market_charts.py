@@ -81,14 +81,3 @@ def index_chart(series, indicator=None) -> str:
                     )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - numbers and escaped text only
-
-
-@register.simple_tag
-def indicator_source(name: str | None, sector: str | None, region: str | None) -> dict | None:
-    """Where a market series shown on a page comes from (source, provider, last month, when it
-    was received): ``{% indicator_source name sector region as src %}``. One query."""
-    if not name or not sector:
-        return None
-    from businesses.sources.selectors import indicator_provenance
-
-    return indicator_provenance(name=name, sector=sector, region=region)
