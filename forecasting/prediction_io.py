@@ -166,9 +166,12 @@ def results_delete(*, job_id: int, business_ids: Sequence[int]) -> None:
     ids = [int(i) for i in business_ids]
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(PredictionResult._meta.db_table)
+        # The list arrives as int4[]: against the bigint column PostgreSQL then tests each of
+        # the job's rows against the whole list in turn (8 s per chunk once a 100k job has
+        # most of its rows); as bigint[] it hashes the list (70 ms).
         with connection.cursor() as cursor:
             cursor.execute(
-                f"DELETE FROM {table} WHERE job_id = %s AND business_id = ANY(%s)",  # noqa: S608
+                f"DELETE FROM {table} WHERE job_id = %s AND business_id = ANY(%s::bigint[])",  # noqa: S608
                 [job_id, ids],
             )
         return

@@ -35,6 +35,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection, connections, transaction
@@ -45,10 +46,13 @@ from django.utils.translation import gettext as _
 from businesses.models import Business, MonthlyRecord
 from forecasting.engine import schema
 from forecasting.engine.features import (
+    CATEGORICAL_COLUMNS,
+    KEY_COLUMNS,
     WINDOW,
     GroupStats,
     build_features,
     build_panel,
+    encode_categoricals,
     group_statistics,
 )
 
@@ -134,7 +138,9 @@ def prediction_job_enqueue(job: PredictionJob) -> None:
 def _single_threaded(model: Any) -> None:
     """One XGBoost thread per booster: a worker is one process per core, and threads of
     several workers fighting over the cores stall at OpenMP barriers (see DESIGN.md)."""
-    for booster in getattr(model, "models_", {}).values():
+    boosters = [*getattr(model, "models_", {}).values()]
+    boosters += getattr(model, "mean_models_", {}).values()  # the expected-value models
+    for booster in boosters:
         if hasattr(booster, "set_params"):
             booster.set_params(n_jobs=1)
     inner = getattr(model, "model_", None)  # the growth classifier (its calibrator shares it)
@@ -290,36 +296,49 @@ def _panel_statistics(
 ) -> tuple[GroupStats, dict[str, float]]:
     """The group statistics of every business at ``cutoff``, from the sales of the window the
     group features read (the groups are the whole panel's, whichever businesses a job
-    scores). The panel is read in parts on a few threads, each with its own database
-    connection, so that this serial step of a job keeps every core busy."""
+    scores): a sum of partial sums over parts of the panel.
+
+    The parts (``PREDICTION_START_PARTS``, default one per thread) are read and summarised on
+    a few threads (``PREDICTION_START_THREADS``), each with its own database connection, so
+    that this serial step of a job keeps every core busy: the database packs one part's sales
+    while another part's statistics are computed (NumPy releases the GIL in its sorts and
+    reductions). The parts are merged in their order, so the sums do not depend on which
+    thread finished first. Returns the statistics and the seconds the parts spent reading and
+    summarising (summed over the threads)."""
     since = (cutoff - pd.DateOffset(months=WINDOW - 1)).date()
     ids = list(Business.objects.order_by("pk").values_list("pk", flat=True))
     threads = max(1, int(getattr(settings, "PREDICTION_START_THREADS", 2)))
+    n_parts = max(1, int(getattr(settings, "PREDICTION_START_PARTS", threads)))
     if connection.vendor != "postgresql":
         threads = 1  # SQLite writes and reads through one file: no gain, and tests' data is
         # visible only on the test's own connection
-    size = -(-len(ids) // threads) if ids else 1
+    size = -(-len(ids) // n_parts) if ids else 1
     parts = [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
 
-    def part_read(part: tuple[int, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def part_statistics(part: tuple[int, int]) -> tuple[GroupStats, float, float]:
         try:
+            t0 = time.perf_counter()
             records = history_frame(None, columns="sales", since=since, id_range=part)
-            return records, businesses_static(None, id_range=part)
+            static = businesses_static(None, id_range=part)
+            t1 = time.perf_counter()
+            stats = group_statistics(records, static, cutoff, horizons=horizons)
+            return stats, t1 - t0, time.perf_counter() - t1
         finally:
             if threading.current_thread() is not threading.main_thread():
                 connections.close_all()
 
-    t0 = time.perf_counter()
-    if len(parts) <= 1:
-        frames = [part_read(part) for part in parts]
-    else:  # the database does the work here; the threads wait on their own connections
-        with ThreadPoolExecutor(max_workers=len(parts)) as pool:
-            frames = list(pool.map(part_read, parts))
-    t1 = time.perf_counter()
+    if threads <= 1 or len(parts) <= 1:
+        results = [part_statistics(part) for part in parts]
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            results = list(pool.map(part_statistics, parts))
     stats = GroupStats()
-    for records, static in frames:
-        stats.merge(group_statistics(records, static, cutoff, horizons=horizons))
-    return stats, {"read": t1 - t0, "features": time.perf_counter() - t1}
+    for part, _read, _spent in results:
+        stats.merge(part)
+    return stats, {
+        "read": sum(read for _part, read, _spent in results),
+        "features": sum(spent for _part, _read, spent in results),
+    }
 
 
 def _statistics_key(cutoff: pd.Timestamp, horizons: tuple[int, ...]) -> str:
@@ -381,23 +400,60 @@ def _score(job: PredictionJob, ids: list[int], seconds: dict[str, float]) -> dic
     seconds["features"] += t2 - t1
     if features.empty:
         return {}
-    n = len(features)
-    predicted = forecaster.predict(None, features=features)
-    probability = classifier.predict_proba(None, features=features)["probability"].to_numpy()
+    forecasts, intermittent = forecast_arrays(forecaster, features)
+    # the classifier's calibrated probability, as its predict_proba gives it (which would also
+    # run the model once more for the raw score)
+    probability = classifier.calibrator_.predict_proba(classifier._matrix(features))[:, 1]
     seconds["predict"] += time.perf_counter() - t2
-    # The forecaster's output is horizon-major, each block in the rows' order.
-    forecasts = {}
-    for j, h in enumerate(forecaster.horizons):
-        block = predicted.iloc[j * n : (j + 1) * n]
-        for stat in FORECAST_STATISTICS:
-            forecasts[PredictionResult.forecast_field(stat, h)] = block[stat].to_numpy()
     return {
         "business_ids": features[schema.BUSINESS_ID].to_numpy(),
         "growth_probability": probability,
         "months_observed": features["months_observed"].to_numpy(),
-        "intermittent": predicted["intermittent"].to_numpy()[:n],
+        "intermittent": intermittent,
         "forecasts": forecasts,
     }
+
+
+def forecast_arrays(forecaster: Any, features: pd.DataFrame) -> tuple[dict, np.ndarray]:
+    """``forecaster.predict(None, features=features)`` as arrays: ``mean_h1`` … ``p90_h6``
+    aligned with the rows of ``features``, and each row's ``intermittent`` flag.
+
+    The engine's ``predict`` builds a horizon view, an encoded copy and an output frame per
+    horizon, and XGBoost converts each frame again: on a chunk that pandas work cost about as
+    much as the trees. Here the frame becomes one float32 matrix once (what XGBoost would
+    convert each frame to), each horizon's model reads its columns by index through
+    ``inplace_predict``, and the interval arithmetic is the engine's own
+    (:meth:`SalesForecaster.from_log_prediction`): the numbers are ``predict``'s (a unit test
+    holds them equal)."""
+    data = [c for c in features.columns if c not in KEY_COLUMNS]
+    where = {c: i for i, c in enumerate(data)}
+    missing = len(data)  # a column of NaN for inputs the frame lacks
+    numeric = [c for c in data if c not in CATEGORICAL_COLUMNS]
+    matrix = np.full((len(features), len(data) + 1), np.nan, dtype=np.float32)
+    matrix[:, [where[c] for c in numeric]] = features[numeric].to_numpy(
+        dtype=np.float32, na_value=np.nan
+    )
+    coded = encode_categoricals(
+        features[[c for c in CATEGORICAL_COLUMNS if c in where]], forecaster.categories_
+    )
+    flags = forecaster.history_flags(features)
+    names = list(forecaster.feature_names_)
+    forecasts: dict[str, np.ndarray] = {}
+    for h in forecaster.horizons:
+        idx = [where.get(f"{name}_h{h}", where.get(name, missing)) for name in names]
+        x = matrix[:, idx]
+        for j, name in enumerate(names):
+            if name in coded.columns:
+                x[:, j] = coded[name].to_numpy(dtype=np.float32)
+            elif name == "horizon":  # the pooled strategy's input
+                x[:, j] = float(h)
+        key = h if forecaster.strategy == "direct" else 0
+        mu = forecaster.models_[key].get_booster().inplace_predict(x)
+        mean = forecaster.expected_sales(key, x, features)
+        out = forecaster.from_log_prediction(mu, flags["bucket"], h, mean=mean)
+        for stat in FORECAST_STATISTICS:
+            forecasts[PredictionResult.forecast_field(stat, h)] = out[stat]
+    return forecasts, flags["intermittent"]
 
 
 def prediction_chunk_execute(chunk_id: int, *, force: bool = False) -> PredictionChunk:

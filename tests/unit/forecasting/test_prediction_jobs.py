@@ -286,3 +286,58 @@ def test_a_job_on_unchanged_data_reuses_the_group_statistics(trained, run):
     MonthlyRecord.objects.filter(pk=MonthlyRecord.objects.order_by("pk").first().pk).delete()
     third = run(prediction_job_create(business_ids=_all_ids()[:5]))
     assert third.group_statistics["key"] != first.group_statistics["key"]
+
+
+def _production(kind):
+    from forecasting.models import ModelVersion
+
+    version = ModelVersion.objects.get(kind=kind, status=ModelVersion.Status.PRODUCTION)
+    return prediction_jobs.pinned_models.get(version)
+
+
+def test_a_chunks_forecast_arrays_are_the_engines_predict(trained):
+    import pandas as pd
+
+    from forecasting.engine.features import build_features
+    from forecasting.selectors import businesses_frame, indicators_frame, records_frame
+
+    forecaster = _production(ModelKind.FORECASTER)
+    records = records_frame()
+    cutoff = pd.Timestamp(records["period"].max())
+    features = build_features(
+        records, businesses_frame(), indicators_frame(), [cutoff], horizons=forecaster.horizons
+    )
+    assert getattr(forecaster, "mean_models_", {})  # the expected-value path is the one taken
+    arrays, intermittent = prediction_jobs.forecast_arrays(forecaster, features)
+    predicted = forecaster.predict(None, features=features)
+    n = len(features)
+    for j, h in enumerate(forecaster.horizons):
+        block = predicted.iloc[j * n : (j + 1) * n]
+        for stat in ("mean", "p10", "p50", "p90"):
+            np.testing.assert_array_equal(arrays[f"{stat}_h{h}"], block[stat].to_numpy())
+    np.testing.assert_array_equal(intermittent, predicted["intermittent"].to_numpy()[:n])
+
+
+def test_the_first_steps_statistics_are_partial_sums_equal_to_the_whole_panels(trained, settings):
+    """The first step sums the group statistics of parts of the panel: the sums of three
+    parts are those of the whole panel read at once (up to summation order)."""
+    import pandas as pd
+
+    from forecasting.engine.features import group_statistics
+    from forecasting.selectors import businesses_frame, records_frame
+
+    forecaster = _production(ModelKind.FORECASTER)
+    records = records_frame()
+    cutoff = pd.Timestamp(records["period"].max())
+    whole = group_statistics(
+        records, businesses_frame(), cutoff, horizons=forecaster.horizons
+    ).to_json()
+    settings.PREDICTION_START_PARTS = 3
+    parts, seconds = prediction_jobs._panel_statistics(cutoff, tuple(forecaster.horizons))
+    summed = parts.to_json()
+    assert set(summed) == set(whole) and seconds["read"] > 0
+    for key, cells in whole.items():
+        assert set(summed[key]) == set(cells), key
+        for label, (total, count) in cells.items():
+            assert summed[key][label][1] == count, (key, label)
+            assert summed[key][label][0] == pytest.approx(total, rel=1e-12, abs=1e-12)
