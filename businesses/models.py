@@ -585,6 +585,19 @@ class DataSource(TimestampedModel):
     is_demo = models.BooleanField(
         _("demo entry"), default=False, help_text=_("Shipped with the demo for stewards to review.")
     )
+    schedule = models.OneToOneField(
+        "django_celery_beat.PeriodicTask",
+        verbose_name=_("pull schedule"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="data_source",
+        help_text=_(
+            "The celery-beat entry that pulls this source (kept in step with the source by "
+            "businesses.sources.schedules); its times are edited in Periodic tasks."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -145,6 +145,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
                 version=version,
                 production=production,
                 score=model_reports.score_of(version),
+                market_data=model_reports.market_data_note(version),
                 horizons=model_reports.horizon_rows(version),
                 baseline_labels=model_reports.BASELINE_LABELS,
                 growth_scores=model_reports.growth_scores(version),

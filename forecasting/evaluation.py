@@ -69,13 +69,14 @@ def evaluate_production() -> dict:
     report = evaluation.evaluate(
         data.records,
         data.businesses,
-        data.indicators,
+        data.backtest_indicators,
         forecaster=templates.get(ModelKind.FORECASTER),
         classifier=templates.get(ModelKind.GROWTH),
         oracle=demo_oracle(),
         run_forecaster=ModelKind.FORECASTER in templates,
         run_classifier=ModelKind.GROWTH in templates,
     )
+    report["market_data"] = data.market_data_record(report.get("market_data"))
     report["data"] = {
         **data.summary(),
         "data_version": data.data_version,

@@ -114,6 +114,37 @@ def growth_scores(version: ModelVersion | None) -> list[tuple[str, float | None,
     ]  # fmt: skip
 
 
+def market_data_note(version: ModelVersion | None) -> str | None:
+    """Which market values the held-out measurement used, in words: as known at each cut-off
+    (rebuilt from the pulls' and imports' history) or as currently stored. None for versions
+    trained before the evaluation recorded it."""
+    record = _get(version.metrics if version else None, "market_data")
+    if not isinstance(record, dict):
+        return None
+    if not record.get("as_known_at_cutoff"):
+        return str(
+            _(
+                "As currently stored: there is no pull or import history to rebuild what was "
+                "known at each cut-off."
+            )
+        )
+    return str(
+        _(
+            "As known at each cut-off (values received by the end of the cut-off month plus "
+            "%(lag)d days, %(tz)s time). Series with a history: %(series)d; revised values "
+            "seen with their old value until the revision: %(revisions)d; values left out "
+            "until they arrived: %(later)d."
+        )
+        % {
+            "lag": record.get("cutoff_lag_days") or 0,
+            "tz": record.get("time_zone") or "",
+            "series": record.get("series_with_history") or 0,
+            "revisions": record.get("revisions_applied") or 0,
+            "later": record.get("values_arrived_later") or 0,
+        }
+    )
+
+
 def cross_validation(version: ModelVersion | None, top: int = 5) -> list[dict]:
     """Per model family of the search: best mean score, its parameters, and the best
     ``top`` candidates (mean ± std over the time-ordered folds)."""

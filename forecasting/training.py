@@ -95,14 +95,19 @@ def fit_and_measure(
     kind: str, data: TrainingData, parameters: dict, progress: Progress
 ) -> FitOutcome:
     """Measure ``kind`` on held-out months (fitting on the months before them), then fit it on
-    all the data for production."""
+    all the data for production.
+
+    The measurement reads the market values as known at each cut-off when pulls or imports left
+    a history (:func:`~forecasting.selectors.indicator_vintages_frame`); the production model
+    is fitted on the values as stored, which are what it is served with.
+    """
     template = estimator_for(kind, parameters)
     progress(_("measuring on held-out months"), 10)
     if kind == ModelKind.FORECASTER:
         report = evaluation.evaluate(
             data.records,
             data.businesses,
-            data.indicators,
+            data.backtest_indicators,
             forecaster=template,
             run_classifier=False,
         )
@@ -113,12 +118,14 @@ def fit_and_measure(
         report = evaluation.evaluate(
             data.records,
             data.businesses,
-            data.indicators,
+            data.backtest_indicators,
             classifier=template,
             run_forecaster=False,
             label_overrides=overrides,
         )
         metrics = report["growth"]
+    # which market values the held-out months were measured with (as known then, or as stored)
+    metrics = {**metrics, "market_data": data.market_data_record(report.get("market_data"))}
     progress(_("fitting on all months"), 55)
     model = estimator_for(kind, parameters)
     if kind == ModelKind.GROWTH:

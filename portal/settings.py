@@ -293,6 +293,9 @@ MARKET_SOURCES_TIMEOUT = env.float("MARKET_SOURCES_TIMEOUT", default=30)  # conn
 MARKET_SOURCES_DEADLINE = env.float("MARKET_SOURCES_DEADLINE", default=120)  # whole answer
 MARKET_SOURCES_MAX_BYTES = env.int("MARKET_SOURCES_MAX_BYTES", default=20 * 1024 * 1024)
 MARKET_SOURCES_RETRIES = env.int("MARKET_SOURCES_RETRIES", default=2)  # per request, backoff
+# Backtests read the market values known at each cut-off: a value received (pulled, imported or
+# revised) by the end of the cut-off month plus these days, Lima time (forecasting.selectors).
+MARKET_DATA_CUTOFF_LAG_DAYS = env.int("MARKET_DATA_CUTOFF_LAG_DAYS", default=0)
 
 # --- REST framework -------------------------------------------------------------------------
 # Partner systems send `Authorization: Api-Key <prefix>.<secret>` (hashed at rest, revocable,

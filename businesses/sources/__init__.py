@@ -5,9 +5,11 @@
 - :mod:`.bcrp` — the BCRPData API: request URLs and the parser of its JSON answers;
 - :mod:`.services` — :func:`~.services.source_pull`, fetch → parse → one atomic write through the
   stewardship importer (revisions kept, idempotent), and the source's health;
-- :mod:`.selectors` — which sources are due, which are failing;
+- :mod:`.selectors` — which sources are due, backing off or failing;
+- :mod:`.schedules` — each source's own celery-beat entry, saved and deleted with the source;
 - :mod:`.demo` — the BCRPData series mapping shipped with the product (a data migration).
 
-Pulls run in Celery (``businesses.tasks.sources_pull_due``, ``source_pull_now``) or in the
-foreground (``manage.py pull_sources``); nothing is fetched while a page or an import runs.
+Pulls run in Celery (``businesses.tasks.source_pull_scheduled`` on each source's schedule,
+``source_pull_now`` from the admin) or in the foreground (``manage.py pull_sources``); nothing is
+fetched while a page or an import runs.
 """

@@ -4,13 +4,16 @@ that pulls and imports kept. Registered from :mod:`businesses.admin`."""
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from businesses.models import DataSource, IndicatorRevision, SourceSeries
 from portal.queueing import QueueUnavailableError, enqueue
 
-from .selectors import FAILING_AFTER, source_next_pull_at
+from .schedules import data_source_delete, data_source_save
+from .selectors import FAILING_AFTER, source_backoff_until
 
 
 class SourceSeriesInline(admin.TabularInline):
@@ -48,6 +51,7 @@ class DataSourceAdmin(admin.ModelAdmin):
         "last_failure_at",
         "last_failure_reason",
         "consecutive_failures",
+        "pull_schedule",
         "next_pull",
         "period_end",
         "created_at",
@@ -72,7 +76,16 @@ class DataSourceAdmin(admin.ModelAdmin):
         ),
         (
             _("Schedule and coverage"),
-            {"fields": ["enabled", "update_frequency", "period_start", "period_end", "next_pull"]},
+            {
+                "fields": [
+                    "enabled",
+                    "update_frequency",
+                    "pull_schedule",
+                    "next_pull",
+                    "period_start",
+                    "period_end",
+                ]
+            },
         ),
         (
             _("Health"),
@@ -93,7 +106,22 @@ class DataSourceAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_series=Count("series"))
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("schedule__crontab", "schedule__interval")
+            .annotate(n_series=Count("series"))
+        )
+
+    def save_model(self, request, obj, form, change):
+        data_source_save(source=obj)
+
+    def delete_model(self, request, obj):
+        data_source_delete(source=obj)
+
+    def delete_queryset(self, request, queryset):
+        for source in queryset:
+            data_source_delete(source=source)
 
     @admin.display(description=_("series"), ordering="n_series")
     def series_count(self, obj):
@@ -117,11 +145,29 @@ class DataSourceAdmin(admin.ModelAdmin):
         reason = obj.last_failure_reason
         return reason if len(reason) <= 120 else reason[:119] + "…"
 
+    @admin.display(description=_("pull schedule"))
+    def pull_schedule(self, obj):
+        """When the source is pulled: its own beat entry, with a link to edit its times."""
+        task = obj.schedule if obj.pk else None
+        if task is None:
+            if obj.kind == DataSource.Kind.MANUAL:
+                return _("none: manual sources are imported by hand")
+            return _("created when the source is saved")
+        when = task.crontab or task.interval or task.solar or task.clocked
+        url = reverse("admin:django_celery_beat_periodictask_change", args=[task.pk])
+        state = _("active") if task.enabled else _("paused (the source is disabled)")
+        return format_html('<a href="{}">{}</a> — {}', url, when or task.name, state)
+
     @admin.display(description=_("next scheduled pull"))
     def next_pull(self, obj):
-        if not obj.enabled or obj.kind == DataSource.Kind.MANUAL:
+        if not obj.enabled or obj.kind == DataSource.Kind.MANUAL or obj.schedule is None:
             return _("not scheduled")
-        return source_next_pull_at(obj) or _("as soon as the scheduler runs")
+        until = source_backoff_until(obj)
+        if until is not None:
+            return _("at the first scheduled time after %(until)s (backing off after failures)") % {
+                "until": formats.localize(timezone.localtime(until))
+            }
+        return _("at the next time of its schedule")
 
     @admin.action(description=_("Pull now (on the worker)"))
     def pull_now(self, request, queryset):

@@ -26,6 +26,15 @@ def source_next_pull_at(source: DataSource) -> dt.datetime | None:
     return source.last_pull_at + wait
 
 
+def source_backoff_until(source: DataSource) -> dt.datetime | None:
+    """Until when a source whose last pull failed is left alone (15 min, 30 min, 1 h… after
+    that pull, never longer than its update interval); None when its last pull did not fail."""
+    if source.last_pull_status != DataSource.PullStatus.FAILED or source.last_pull_at is None:
+        return None
+    failures = max(source.consecutive_failures, 1)
+    return source.last_pull_at + min(source.pull_interval, FIRST_RETRY * 2 ** min(failures - 1, 12))
+
+
 def sources_due(*, now: dt.datetime | None = None) -> list[DataSource]:
     """Enabled automatic sources whose update frequency (or retry backoff) says pull now."""
     now = now or timezone.now()

@@ -16,6 +16,12 @@ Protocol (``evaluate``), for a panel whose months are ``0 .. T-1``:
   ends at ``c*``) and scored on the labels at ``c*``; the oracle's probability is scored on the
   same rows. ``brier_base_rate`` predicts the held-out labels' own rate for everyone (a stronger
   reference than the training rate, which is also reported).
+* Market data. When the ``indicators`` frame carries vintages (a ``known_from`` column, see
+  :mod:`.schema`), every cut-off of the backtest — the training cut-offs of both fits and the
+  scored origins — reads the market values as they were known at that cut-off: a value that
+  arrived later is unknown there, a revised value is seen with its old value. Without them the
+  values are taken as currently stored. ``result["market_data"]`` says which
+  (:func:`~.features.market_data_record`).
 * Segments (horizon 1 and all horizons pooled): short series (< 12 observed months at the
   origin), intermittent series (>= 20 % zero months in the last 24) and sales-only series (no
   costs, employees or satisfaction ever recorded up to the origin).
@@ -32,7 +38,7 @@ import pandas as pd
 from . import labels, metrics, schema
 from .baselines import BASELINES, baseline_forecasts
 from .explanations import named_importance
-from .features import SHORT_HISTORY_MONTHS, build_features, build_panel
+from .features import SHORT_HISTORY_MONTHS, build_features, build_panel, market_data_record
 from .forecaster import SalesForecaster
 from .growth import GrowthClassifier
 from .jsontypes import to_json_types
@@ -254,7 +260,10 @@ def evaluate(
     """
     periods = pd.date_range(records[schema.PERIOD].min(), records[schema.PERIOD].max(), freq="MS")
     n_t = len(periods)
-    result: dict = {"protocol": {"months": n_t, "first": str(periods[0].date())}}
+    result: dict = {
+        "protocol": {"months": n_t, "first": str(periods[0].date())},
+        "market_data": market_data_record(indicators),
+    }
     if run_forecaster:
         template = forecaster if forecaster is not None else SalesForecaster()
         model = SalesForecaster(**template.get_params())

@@ -372,11 +372,19 @@ class _GroupMeans:
 
 
 def _business_frame(panel: Panel, businesses: pd.DataFrame | None) -> pd.DataFrame:
+    """The static attributes of the panel's businesses, one row each in the panel's order."""
     frame = pd.DataFrame({schema.BUSINESS_ID: panel.business_ids})
     if businesses is not None and len(businesses):
         keep = [c for c in schema.BUSINESS_COLUMNS if c in businesses.columns]
-        attrs = businesses[keep].drop_duplicates(schema.BUSINESS_ID, keep="last")
-        frame = frame.merge(attrs, on=schema.BUSINESS_ID, how="left")
+        ids = businesses[schema.BUSINESS_ID].to_numpy()
+        if len(ids) == len(panel.business_ids) and np.array_equal(ids, panel.business_ids):
+            # already one row per business in panel order (a served request, a scoring
+            # chunk): the merge below would cost more than the rest of a small request
+            frame = businesses[keep].reset_index(drop=True)
+            frame[schema.BUSINESS_ID] = panel.business_ids
+        else:
+            attrs = businesses[keep].drop_duplicates(schema.BUSINESS_ID, keep="last")
+            frame = frame.merge(attrs, on=schema.BUSINESS_ID, how="left")
     for col in schema.BUSINESS_COLUMNS[1:]:
         if col not in frame.columns:
             frame[col] = pd.NaT if col == schema.FOUNDED else np.nan
@@ -395,21 +403,86 @@ def _codes_and_labels(values: pd.Series) -> tuple[np.ndarray, int, np.ndarray]:
 # --------------------------------------------------------------------------- market indicators
 
 
+@dataclass(frozen=True)
+class MarketSeries:
+    """One market indicator as each business sees it: ``chosen[i]`` is the row of the series
+    matrix (series x month) that best matches business ``i`` (-1: none).
+
+    The matrix is either fixed (``values``: the values as currently stored) or rebuilt at each
+    cut-off from ``vintages`` (``key_row, col, value, known_from, known_until`` arrays, month
+    indices on the panel's axis): a vintage is known at cut-offs ``known_from <= c <
+    known_until``. Either way a cut-off reads a window of a few dozen series rows, then gathers
+    the businesses' rows, so vintages cost one small scatter per cut-off, not a panel rebuild.
+    """
+
+    chosen: np.ndarray
+    n_series: int
+    n_months: int
+    values: np.ndarray | None = None
+    vintages: tuple[np.ndarray, ...] | None = None
+
+    def known_at(self, c: int) -> np.ndarray:
+        """The (series x month) matrix as known at cut-off column ``c``."""
+        if self.vintages is None:
+            return self.values
+        key_row, col, value, known_from, known_until = self.vintages
+        now = (known_from <= c) & (known_until > c) & (col <= c)
+        series = np.full((self.n_series, self.n_months), np.nan)
+        series[key_row[now], col[now]] = value[now]
+        return series
+
+    def window(self, c: int, width: int) -> np.ndarray:
+        """Columns ``c - width + 1 .. c`` for every business, as known at ``c``."""
+        rows = _window(self.known_at(c), c, width)
+        out = np.full((len(self.chosen), width), np.nan)
+        ok = self.chosen >= 0
+        out[ok] = rows[self.chosen[ok]]
+        return out
+
+
+_NEVER = np.iinfo(np.int64).max // 2
+
+
+def _vintage_arrays(
+    key_row: np.ndarray, col: np.ndarray, value: np.ndarray, known_from: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Sort the vintages of each (series, month) by ``known_from`` and give each the column at
+    which the next one replaces it (``known_until``), so one cut-off selects one per month."""
+    order = np.lexsort((np.arange(len(col)), known_from, col, key_row))
+    key_row, col, value, known_from = key_row[order], col[order], value[order], known_from[order]
+    same_next = (key_row[1:] == key_row[:-1]) & (col[1:] == col[:-1])
+    known_until = np.full(len(col), _NEVER, dtype=np.int64)
+    known_until[:-1][same_next] = known_from[1:][same_next]
+    return key_row, col, value, known_from, known_until
+
+
 def _indicator_blocks(
     indicators: pd.DataFrame | None, panel: Panel, static: pd.DataFrame
-) -> dict[str, np.ndarray]:
-    """For each indicator name, the (business x month) matrix of the best-matching series.
+) -> dict[str, MarketSeries]:
+    """For each indicator name, the best-matching series of every business.
 
     Matching goes from the most specific series to the least: (division, region), (division,
     any region), (section, region), (section, any region), (any sector, region), national. A
     series' sector may be a CIIU division ("47") or a section ("G"): official statistics such
-    as the central bank's sector production indices are published by section.
+    as the central bank's sector production indices are published by section. Which series
+    exist is decided on all the rows given (every vintage), so a business reads the same
+    series at every cut-off.
+
+    With a ``known_from`` column (see :mod:`.schema`) each cut-off sees the values as known
+    then; without it, the values as given.
     """
     if indicators is None or not len(indicators):
         return {}
     ind = indicators.copy()
     ind["_col"] = _month_number(ind[schema.PERIOD].to_numpy()) - _month_number(panel.periods[:1])[0]
     ind = ind[(ind["_col"] >= 0) & (ind["_col"] < len(panel.periods))]
+    vintaged = schema.INDICATOR_KNOWN_FROM in ind.columns
+    if vintaged:
+        known = ind[schema.INDICATOR_KNOWN_FROM]
+        months = _month_number(known.fillna(panel.periods[0]).to_numpy())
+        ind["_known"] = np.where(
+            known.isna().to_numpy(), -_NEVER, months - _month_number(panel.periods[:1])[0]
+        )
     sec = ind[schema.SECTOR_DIVISION].astype(object).where(ind[schema.SECTOR_DIVISION].notna(), "*")
     reg = ind[schema.REGION_CODE].astype(object).where(ind[schema.REGION_CODE].notna(), "*")
     ind["_key"] = sec.astype(str) + "|" + reg.astype(str)
@@ -441,19 +514,46 @@ def _indicator_blocks(
     blocks = {}
     for name, sub in ind.groupby(schema.INDICATOR_NAME, sort=True):
         keys, key_row = np.unique(sub["_key"].to_numpy(), return_inverse=True)
-        series = np.full((len(keys), len(panel.periods)), np.nan)
-        series[key_row, sub["_col"].to_numpy()] = sub[schema.INDICATOR_VALUE].to_numpy(float)
         lookup = pd.Series(np.arange(len(keys)), index=keys)
         chosen = np.full(len(static), -1)
         for cand in candidates:
             hit = cand.map(lookup).to_numpy(dtype=float, na_value=np.nan)
             fill = (chosen < 0) & ~np.isnan(hit)
             chosen[fill] = hit[fill].astype(int)
-        block = np.full((len(static), len(panel.periods)), np.nan)
-        ok = chosen >= 0
-        block[ok] = series[chosen[ok]]
-        blocks[str(name)] = block
+        shape = {"chosen": chosen, "n_series": len(keys), "n_months": len(panel.periods)}
+        col = sub["_col"].to_numpy()
+        value = sub[schema.INDICATOR_VALUE].to_numpy(float)
+        if vintaged:
+            vintages = _vintage_arrays(key_row, col, value, sub["_known"].to_numpy(np.int64))
+            blocks[str(name)] = MarketSeries(**shape, vintages=vintages)
+        else:
+            series = np.full((len(keys), len(panel.periods)), np.nan)
+            series[key_row, col] = value
+            blocks[str(name)] = MarketSeries(**shape, values=series)
     return blocks
+
+
+def market_data_record(indicators: pd.DataFrame | None) -> dict:
+    """What the market values of a backtest were: as known at each cut-off (the frame has
+    vintages, see :mod:`.schema`) or as currently stored, with how many series had a history,
+    how many values were revised after they first arrived and how many arrived after their
+    series' first values (both seen by the cut-offs before they were known)."""
+    column = schema.INDICATOR_KNOWN_FROM
+    if indicators is None or column not in indicators or not indicators[column].notna().any():
+        return {"as_known_at_cutoff": False, "series_with_history": 0, "revisions_applied": 0}
+    series = [schema.INDICATOR_NAME, schema.SECTOR_DIVISION, schema.REGION_CODE]
+    frame = indicators[[*series, schema.PERIOD, column]].copy()
+    for key in series[1:]:
+        frame[key] = frame[key].astype(object).where(frame[key].notna(), "*")
+    frame = frame.sort_values([*series, schema.PERIOD, column], na_position="first", kind="stable")
+    later = frame[column].notna()
+    revision = frame.groupby([*series, schema.PERIOD], sort=False).cumcount() > 0
+    return {
+        "as_known_at_cutoff": True,
+        "series_with_history": int(frame.loc[later, series].drop_duplicates().shape[0]),
+        "revisions_applied": int((later & revision).sum()),
+        "values_arrived_later": int((later & ~revision).sum()),
+    }
 
 
 # --------------------------------------------------------------------------- the builder
@@ -496,15 +596,10 @@ def build_features(
     ``group_stats`` (:func:`group_statistics` of the whole panel at the one cut-off) says what
     the groups hold: then a part of the panel gets the features the whole panel would.
     """
-    if panel is None:
-        panel = build_panel(records)
-    static = _business_frame(panel, businesses)
-    blocks = _indicator_blocks(indicators, panel, static)
-    groups = _GroupMeans(*_group_codes(static), stats=group_stats)
     if group_stats is not None and len(pd.DatetimeIndex(cutoffs)) != 1:
         raise ValueError("group statistics describe one cut-off")
-    founded = _month_number(static[schema.FOUNDED].to_numpy()).astype(float)
-    founded[static[schema.FOUNDED].isna().to_numpy()] = np.nan
+    prepared = _Prepared.of(records, businesses, indicators, panel, group_stats)
+    panel = prepared.panel
     cutoffs = pd.DatetimeIndex(cutoffs)
     frames = []
     capped_total = 0
@@ -514,18 +609,77 @@ def build_features(
         rows = panel.first_index <= c
         if not rows.any():
             continue
-        frame, capped = _features_at(panel, static, groups, blocks, founded, int(c), horizons)
+        columns, capped = prepared.at(int(c), horizons)
+        for col in CATEGORICAL_COLUMNS:
+            columns[col] = pd.Categorical(columns[col])
+        frame = pd.DataFrame(columns)
         frame.insert(1, "cutoff", cutoff)
-        frames.append(frame[rows].reset_index(drop=True))
+        frames.append(frame if rows.all() else frame[rows].reset_index(drop=True))
         capped_total += capped
-    if frames:
+    if len(frames) == 1:  # one cut-off (serving, scoring): no copy through concat
+        out = frames[0]
+    elif frames:
         out = pd.concat(frames, ignore_index=True)
     else:
         out = pd.DataFrame(columns=[*KEY_COLUMNS, *base_feature_names(horizons=horizons)])
     for col in CATEGORICAL_COLUMNS:
-        out[col] = out[col].astype("category")
+        if not isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].astype("category")
     out.attrs["preprocessing"] = preprocessing_record(capped_values=capped_total)
     return out
+
+
+def feature_columns(
+    panel: Panel,
+    businesses: pd.DataFrame | None,
+    cutoff: pd.Timestamp,
+    *,
+    horizons: tuple[int, ...] = schema.HORIZONS,
+    group_stats: GroupStats | None = None,
+) -> dict[str, np.ndarray]:
+    """:func:`build_features` at one ``cutoff`` inside the panel, without market indicators,
+    as plain arrays: ``{column: values}`` over every business of the panel in its order, the
+    categorical columns as object arrays, no ``cutoff`` column.
+
+    For serving a few businesses, where building and reading back a DataFrame of ~150 columns
+    costs as much as the features themselves; the numbers are :func:`build_features`' own (a
+    unit test holds them equal)."""
+    c = int(panel.period_index([cutoff])[0])
+    if not 0 <= c < len(panel.periods):
+        raise ValueError("the cut-off lies outside the panel")
+    return _Prepared.of(None, businesses, None, panel, group_stats).at(c, horizons)[0]
+
+
+@dataclass
+class _Prepared:
+    """What every cut-off of one :func:`build_features` call reads: the panel, the businesses'
+    attributes in panel order, indicator blocks and group codes."""
+
+    panel: Panel
+    static: pd.DataFrame
+    blocks: dict[str, MarketSeries]
+    groups: _GroupMeans
+    founded: np.ndarray
+
+    @classmethod
+    def of(cls, records, businesses, indicators, panel, group_stats) -> _Prepared:
+        if panel is None:
+            panel = build_panel(records)
+        static = _business_frame(panel, businesses)
+        founded = _month_number(static[schema.FOUNDED].to_numpy()).astype(float)
+        founded[static[schema.FOUNDED].isna().to_numpy()] = np.nan
+        return cls(
+            panel=panel,
+            static=static,
+            blocks=_indicator_blocks(indicators, panel, static),
+            groups=_GroupMeans(*_group_codes(static), stats=group_stats),
+            founded=founded,
+        )
+
+    def at(self, c: int, horizons: tuple[int, ...]) -> tuple[dict[str, np.ndarray], int]:
+        return _features_at(
+            self.panel, self.static, self.groups, self.blocks, self.founded, c, horizons
+        )
 
 
 def group_statistics(
@@ -611,11 +765,13 @@ def _features_at(
     panel: Panel,
     static: pd.DataFrame,
     groups: _GroupMeans,
-    blocks: dict[str, np.ndarray],
+    blocks: dict[str, MarketSeries],
     founded: np.ndarray,
     c: int,
     horizons: tuple[int, ...],
-) -> tuple[pd.DataFrame, int]:
+) -> tuple[dict[str, np.ndarray], int]:
+    """Every feature column at panel column ``c`` as arrays over all the panel's businesses,
+    and the number of log-sales values the outlier rule capped."""
     raw, log, q1, q3 = _capped_log(panel, c)
     capped = int(np.sum((log != raw) & ~np.isnan(raw)))
 
@@ -757,7 +913,8 @@ def _features_at(
         f[f"log_sales_vs_{name}"] = f["log_sales_mean_3"] - level
 
     for name, block in blocks.items():
-        series = _window(block, c, 13)
+        window = block.window(c, 36)
+        series = window[:, -13:]
         now = series[:, -1]
         f[f"mkt_{name}_level"] = now
         for k in (1, 3, 12):
@@ -767,7 +924,7 @@ def _features_at(
             f[f"mkt_{name}_chg_{k}"] = ratio
         # The market's persistent growth shows in its longer trend, not in a noisy 12-month change.
         with np.errstate(invalid="ignore", divide="ignore"):
-            log_index = np.log(np.where(_window(block, c, 36) > 0, _window(block, c, 36), np.nan))
+            log_index = np.log(np.where(window > 0, window, np.nan))
         f[f"mkt_{name}_trend_12"] = _slope(log_index[:, -12:])
         f[f"mkt_{name}_trend_36"] = _slope(log_index)
         f[f"mkt_{name}_chg_12_ma"] = _nanmean(log_index[:, -12:]) - _nanmean(log_index[:, -24:-12])
@@ -786,10 +943,9 @@ def _features_at(
         for name in ("sector", "sector_region"):
             f[f"{name}_seasonal_change_h{h}"] = groups(f"own_seasonal_change_h{h}", name, own)
 
-    frame = pd.DataFrame(f)
     for col in CATEGORICAL_COLUMNS:
-        frame[col] = static[col].to_numpy()
-    return frame, capped
+        f[col] = static[col].to_numpy(dtype=object)
+    return f, capped
 
 
 def preprocessing_record(**stats: object) -> dict:

@@ -28,6 +28,14 @@ unknown, never zero):
     period           datetime64[ns], first day of the month
     name             str, e.g. "sector_production_index"
     value            float64
+    known_from       optional, datetime64[ns] month start or NaT: the first cut-off month at
+                     which this value was known. With the column, a value of a (series, month)
+                     may come in several rows, one per vintage (the first value received, then
+                     each revision); at cut-off ``T`` the features read, for each month, the
+                     row with the latest ``known_from <= T`` (NaT: known at every cut-off; rows
+                     with equal ``known_from``: the later row wins) and a month with no such
+                     row is unknown (NaN). Without the column every value is taken as known at
+                     every cut-off (the values as currently stored).
 """
 
 BUSINESS_ID = "business_id"
@@ -46,6 +54,7 @@ SELLS_ONLINE = "sells_online"
 
 INDICATOR_NAME = "name"
 INDICATOR_VALUE = "value"
+INDICATOR_KNOWN_FROM = "known_from"
 # The market indicator the advice, the market pages and the API read as "the sector's
 # production index" (the generator and the BCRP mapping publish under this name).
 PRODUCTION_INDEX = "sector_production_index"

@@ -169,7 +169,13 @@ def test_training_hands_the_overrides_to_the_growth_classifier(monkeypatch, advi
 
     monkeypatch.setattr(training.evaluation, "evaluate", fake_evaluate)
     monkeypatch.setattr(training, "estimator_for", lambda kind, parameters=None: FakeClassifier())
-    data = SimpleNamespace(records=None, businesses=None, indicators=None)
+    data = SimpleNamespace(
+        records=None,
+        businesses=None,
+        indicators=None,
+        backtest_indicators=None,
+        market_data_record=lambda measured=None: {},
+    )
     training.fit_and_measure(ModelKind.GROWTH, data, {}, lambda stage, percent: None)
     for frame in (seen["evaluate"], seen["fit"]):
         assert frame.to_dict("records") == [

@@ -149,7 +149,6 @@ def test_schedules_are_in_the_database_and_their_tasks_exist(settings):
         "forecasting.tasks.nightly_rescore",
         "portal.tasks.jobs_sweep",
         "portal.tasks.drift_measure",
-        "businesses.tasks.sources_pull_due",
     } <= set(tasks)
     nightly = tasks["forecasting.tasks.nightly_rescore"].crontab
     assert (nightly.hour, nightly.minute, str(nightly.timezone)) == ("2", "30", "America/Lima")

@@ -165,3 +165,22 @@ def test_a_section_level_series_reaches_the_businesses_of_its_divisions(toy):
     pd.testing.assert_frame_equal(by_section, by_division)
     both = level(pd.concat([series(section, offset=50.0), series(division)]))
     pd.testing.assert_frame_equal(both, by_division)
+
+
+def test_feature_columns_are_build_features_as_plain_arrays(toy):
+    """The serving path's arrays hold the DataFrame's numbers, column for column, in its order;
+    the attributes come in panel order whether or not the businesses frame already is."""
+    cutoff = _cutoff(toy, 39)  # every toy business has a month by then
+    panel = features.build_panel(toy.records)
+    frame = features.build_features(toy.records, toy.businesses, None, [cutoff], panel=panel)
+    shuffled = toy.businesses.sample(frac=1.0, random_state=1)
+    for businesses in (toy.businesses.sort_values(schema.BUSINESS_ID), shuffled):
+        columns = features.feature_columns(panel, businesses, cutoff)
+        assert list(columns) == [c for c in frame.columns if c != "cutoff"]
+        for name, values in columns.items():
+            if name in features.CATEGORICAL_COLUMNS:
+                expected = frame[name].astype(object).where(frame[name].notna(), None)
+                got = pd.Series(values, dtype=object).where(pd.notna(values), None)
+                assert got.tolist() == expected.tolist(), name
+            else:
+                np.testing.assert_array_equal(values, frame[name].to_numpy(), err_msg=name)
