@@ -12,7 +12,7 @@ export OMP_NUM_THREADS ?= 1
 UNIT_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL ASESOR_DATA_DIR=var/test-unit
 INTEGRATION_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/asesor}} REDIS_URL=$${TEST_REDIS_URL:-$${REDIS_URL:-redis://127.0.0.1:6379/0}} CELERY_BROKER_URL= ASESOR_DATA_DIR=var/test-integration
 
-.PHONY: run test test-unit test-integration test-browser browser-deps worker beat venv lint format lock messages clean-demo bench system-deps
+.PHONY: run test test-unit test-integration test-browser browser-deps worker beat venv lint format lock messages clean-demo bench bench-deps system-deps
 BROWSER_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL ASESOR_DATA_DIR=var/test-browser
 
 $(STAMP): requirements.lock requirements-dev.lock | system-deps
@@ -90,6 +90,14 @@ browser-deps:
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+# wrk, the HTTP load generator of bench/api.py (Debian's package).
+bench-deps:
+	@command -v wrk >/dev/null && exit 0; \
+	echo "Installing Debian's wrk for the benchmarks"; \
+	sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -100,7 +108,7 @@ format: $(STAMP)
 
 # Translations: extract the strings, then compile (the .mo files are committed as well).
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l es -l en --ignore=.venv --ignore=var
+	$(PY) manage.py makemessages -l es -l en --ignore=.venv --ignore=var --ignore=tests --ignore=bench
 	$(PY) manage.py compilemessages --ignore=.venv
 
 # Re-resolve the pinned versions after editing requirements*.in.
@@ -111,5 +119,5 @@ lock:
 	/tmp/asesor-lock/bin/pip install --quiet -r requirements-dev.in
 	/tmp/asesor-lock/bin/pip freeze --exclude pip | grep -vxFf requirements.lock > requirements-dev.lock
 
-bench: $(STAMP)
+bench: $(STAMP) bench-deps
 	@for b in bench/*.py; do echo "$$b"; $(PY) $$b; done

@@ -5,8 +5,8 @@ and predicts per request from JSON feature rows).
 It builds a throwaway SQLite registry with demo data (``seed_demo``), trains small models
 (``train --promote``; the growth search limited to XGBoost), issues a partner API key, and
 serves both apps the same way — gunicorn, 2 sync workers, OMP_NUM_THREADS=1 — on loopback.
-A second process loads them with 8 concurrent clients: one business per request (the project
-gets the business's sales history and attributes and builds its features; Flask gets the
+wrk (one thread, 8 connections: 8 concurrent clients) loads them: one business per request (the
+project gets the business's sales history and attributes and builds its features; Flask gets the
 feature row already built), then batches of 100. The project also computes the growth
 probability and its drivers; Flask only the forecast. Phases alternate between the two servers
 over ``BENCH_ROUNDS`` rounds so that other load on the machine hits both alike.
@@ -18,21 +18,20 @@ Run from the repository root: ``.venv/bin/python bench/api.py``.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BUSINESSES = int(os.environ.get("BENCH_BUSINESSES", "1000"))
 MONTHS = int(os.environ.get("BENCH_MONTHS", "48"))
-SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
 CLIENTS = 8
 WORKERS = 2
@@ -129,76 +128,47 @@ def _manage(env: dict, *args: str) -> str:
     ).stdout
 
 
-# --------------------------------------------------------------------------- the load process
+# --------------------------------------------------------------------------- the load
 
 
-def _request(port: int, path: str, body: bytes, headers: dict) -> tuple[int, float]:
-    started = time.perf_counter()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request("POST", path, body=body, headers=headers)
-        response = conn.getresponse()
-        response.read()
-        status = response.status
-    finally:
-        conn.close()
-    return status, time.perf_counter() - started
+def _wrk() -> str:
+    """The wrk binary; installed from Debian's packages (``make bench-deps``) when missing."""
+    found = shutil.which("wrk")
+    if found is None:
+        subprocess.run(["make", "-s", "bench-deps"], cwd=ROOT, check=True)
+        found = shutil.which("wrk")
+    if found is None:
+        raise SystemExit("bench/api.py needs wrk: run `make bench-deps`")
+    return found
 
 
-def load(spec: dict) -> dict:
-    """Run ``spec["clients"]`` threads posting the bodies in turn for ``spec["seconds"]``."""
-    bodies = [b.encode() for b in spec["bodies"]]
-    headers = {"Content-Type": "application/json", **spec["headers"]}
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    deadline = time.perf_counter() + spec["seconds"]
-
-    def client(offset: int) -> None:
-        i = offset
-        mine, bad = [], 0
-        while time.perf_counter() < deadline:
-            status, seconds = _request(spec["port"], spec["path"], bodies[i % len(bodies)], headers)
-            i += 1
-            if status == 200:
-                mine.append(seconds)
-            else:
-                bad += 1
-        with lock:
-            latencies.extend(mine)
-            errors[0] += bad
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(k * 7,)) for k in range(spec["clients"])]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
-    latencies.sort()
-
-    def pct(q: float) -> float:
-        return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 1)
-
-    return {
-        "requests": len(latencies),
-        "errors": errors[0],
-        "seconds": wall,
-        "p50_ms": pct(0.50) if latencies else None,
-        "p99_ms": pct(0.99) if latencies else None,
-    }
-
-
-def _load_in_child(spec: dict, tmp: Path) -> dict:
-    path = tmp / "spec.json"
-    path.write_text(json.dumps(spec))
+def load(spec: dict, tmp: Path) -> dict:
+    """Run wrk (one thread, ``spec["clients"]`` connections) for ``spec["seconds"]``, posting
+    ``spec["bodies"]`` in turn; wrk's C event loop leaves the two cores to the servers, where a
+    Python load generator took a share of them."""
+    bodies = tmp / "bodies.jsonl"
+    bodies.write_text("\n".join(spec["bodies"]) + "\n")
+    headers = [arg for k, v in spec["headers"].items() for arg in ("-H", f"{k}: {v}")]
     out = subprocess.run(
-        [sys.executable, __file__, "--load", str(path)],
+        [
+            _wrk(), "-t1", f"-c{spec['clients']}", f"-d{spec['seconds']}s", "--timeout", "60s",
+            "-s", str(ROOT / "bench" / "api_load.lua"), *headers,
+            f"http://127.0.0.1:{spec['port']}{spec['path']}",
+        ],
+        env={**os.environ, "BENCH_BODIES": str(bodies)},
         check=True,
         capture_output=True,
         text=True,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    ).stdout  # fmt: skip
+    result = json.loads(out.strip().splitlines()[-1])
+    good = result["requests"] - result["non_2xx"]
+    return {
+        "requests": good,
+        "errors": result["non_2xx"] + result["socket_errors"],
+        "seconds": result["seconds"],
+        "p50_ms": result["p50_ms"],
+        "p99_ms": result["p99_ms"],
+    }
 
 
 # --------------------------------------------------------------------------- the benchmark
@@ -289,16 +259,19 @@ def main() -> None:
                     "rows": 100,
                 },
             }
-            # warm both workers of each server (models, market reference) before measuring
-            for spec in phases.values():
-                warm = _load_in_child({**spec, "clients": WORKERS * 2, "seconds": 3.0}, tmp)
+            # warm both workers of each server before measuring: models, and the project's
+            # market reference of each month the sample's histories end in (the first request
+            # of a month reads the registry: seconds, once per worker)
+            for (_, server), spec in phases.items():
+                seconds = 10 if server == "project" else 3
+                warm = load({**spec, "clients": WORKERS * 2, "seconds": seconds}, tmp)
                 if warm["errors"] or not warm["requests"]:
                     raise RuntimeError(f"warm-up failed on {spec['path']}: {warm}")
             totals: dict = {k: {"requests": 0, "errors": 0, "seconds": 0.0, "p50": [], "p99": []}
                             for k in phases}  # fmt: skip
             for _ in range(ROUNDS):
                 for key, spec in phases.items():
-                    result = _load_in_child({**spec, "clients": CLIENTS, "seconds": SECONDS}, tmp)
+                    result = load({**spec, "clients": CLIENTS, "seconds": SECONDS}, tmp)
                     t = totals[key]
                     t["requests"] += result["requests"]
                     t["errors"] += result["errors"]
@@ -362,7 +335,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--load":
-        print(json.dumps(load(json.loads(Path(sys.argv[2]).read_text()))))
-    else:
-        main()
+    main()

@@ -1,11 +1,12 @@
-"""Lean prediction for API requests: the production models applied to a small feature frame
-through NumPy and XGBoost's ``inplace_predict``, without the per-horizon DataFrames of
+"""Lean prediction for API requests: the production models applied to a few businesses'
+features through NumPy and XGBoost's ``inplace_predict``, without the per-horizon DataFrames of
 :meth:`SalesForecaster.predict`.
 
 The engine's ``predict`` builds a view, an encoded copy and an output frame per horizon: right
 for a panel of 100,000 businesses, but at one to a few hundred rows that pandas bookkeeping costs
-ten times the trees. Here the feature frame becomes one float matrix, each model reads its
-columns by a precomputed index, and the outputs stay arrays. The numbers are the engine's: the
+ten times the trees. Here the features (a DataFrame, or the plain ``{column: array}`` mapping of
+:func:`engine.features.feature_columns`) become one float matrix, each model reads its columns
+by a precomputed index, and the outputs stay arrays. The numbers are the engine's: the
 interval and smearing arithmetic is :meth:`SalesForecaster.from_log_prediction` itself, and a
 unit test holds forecasts and probabilities to those of ``predict`` / ``predict_proba``.
 
@@ -16,6 +17,7 @@ kind as the advice's; a random-forest classifier goes through its own (slower) `
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -23,9 +25,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xgboost as xgb
+from scipy.special import expit
+from sklearn.calibration import _SigmoidCalibration  # what CalibratedClassifierCV fits
+from sklearn.isotonic import IsotonicRegression
 
 from .engine.features import CATEGORICAL_COLUMNS, KEY_COLUMNS, feature_catalogue
+from .engine.forecaster import mean_scale
 from .engine.jsontypes import to_json_types
+
+Features = pd.DataFrame | Mapping[str, Any]  # column name -> values, one per row
 
 
 @lru_cache(maxsize=4096)
@@ -49,6 +57,25 @@ def _value(value: Any) -> Any:
 def _booster(model: Any) -> xgb.Booster | None:
     get = getattr(model, "get_booster", None)
     return get() if get is not None else None
+
+
+def _calibration(calibrator: Any) -> Callable[[np.ndarray], np.ndarray]:
+    """One fitted calibrator's ``predict`` as plain NumPy: scikit-learn's input checks cost
+    more than the interpolation at a few rows. Isotonic regression (clipped to its range) is
+    the linear interpolation between its thresholds; the sigmoid is ``expit(-(a x + b))``.
+    Anything else keeps its own ``predict``. A unit test holds each form to ``predict``."""
+    if isinstance(calibrator, IsotonicRegression) and calibrator.out_of_bounds == "clip":
+        lo, hi = calibrator.X_min_, calibrator.X_max_
+        xs, ys = calibrator.X_thresholds_, calibrator.y_thresholds_
+        return lambda raw: np.interp(np.clip(raw, lo, hi), xs, ys)
+    if isinstance(calibrator, _SigmoidCalibration):
+        a, b = calibrator.a_, calibrator.b_
+        return lambda raw: expit(-(a * raw + b))
+    return calibrator.predict
+
+
+def _rows(features: Features) -> int:
+    return len(features) if isinstance(features, pd.DataFrame) else len(features[KEY_COLUMNS[0]])
 
 
 @dataclass
@@ -83,6 +110,11 @@ class ServingModels:
             "f": _level_codes(forecaster.categories_),
             "g": _level_codes(getattr(classifier, "categories_", {})),
         }
+        calibrator = getattr(classifier, "calibrator_", None)
+        self._calibrations = [
+            _calibration(c.calibrators[0])
+            for c in getattr(calibrator, "calibrated_classifiers_", [])
+        ]
         self._layouts: dict[tuple, dict] = {}
         self._lock = threading.Lock()
 
@@ -113,14 +145,13 @@ class ServingModels:
             self._layouts[columns] = layout
         return layout
 
-    def _numeric(self, features: pd.DataFrame, data: list[str]) -> np.ndarray:
-        """The frame as one float matrix (categorical columns left NaN, one extra NaN column
-        for inputs the frame lacks)."""
-        out = np.full((len(features), len(data) + 1), np.nan)
-        numeric = [i for i, c in enumerate(data) if c not in CATEGORICAL_COLUMNS]
-        out[:, numeric] = features[[data[i] for i in numeric]].to_numpy(
-            dtype=float, na_value=np.nan
-        )
+    def _numeric(self, features: Features, data: list[str]) -> np.ndarray:
+        """The features as one float matrix (categorical columns left NaN, one extra NaN
+        column for inputs the features lack)."""
+        out = np.full((_rows(features), len(data) + 1), np.nan)
+        for j, col in enumerate(data):
+            if col not in CATEGORICAL_COLUMNS:
+                out[:, j] = np.asarray(features[col], dtype=float)
         return out
 
     def _with_categories(self, numeric: np.ndarray, features, data: list[str], codes: dict):
@@ -130,23 +161,24 @@ class ServingModels:
         for j, col in enumerate(data):
             if col in CATEGORICAL_COLUMNS:
                 mapping = codes.get(col, {})
-                values = features[col].astype(object).tolist()
+                values = np.asarray(features[col], dtype=object).tolist()
                 out[:, j] = [mapping.get(str(v), np.nan) for v in values]
         return out
 
     # ------------------------------------------------------------------ predict
 
-    def predict(self, features: pd.DataFrame, *, top: int = 5) -> ServingResult:
+    def predict(self, features: Features, *, top: int = 5) -> ServingResult:
         """Forecast (6 horizons, intervals, expected value), growth probability and its
-        ``top`` drivers for every row of ``features`` (from :func:`build_features` with the
-        forecaster's horizons)."""
-        layout = self._layout(tuple(features.columns))
+        ``top`` drivers for every row of ``features`` (from :func:`build_features` or
+        :func:`feature_columns` with the forecaster's horizons)."""
+        layout = self._layout(tuple(features))
         f = self.forecaster
         numeric = self._numeric(features, layout["data"])
         matrix = self._with_categories(numeric, features, layout["data"], self._codes["f"])
         flags = f.history_flags(features)
+        scale = mean_scale(features)
         names = ("mean", "p10", "p50", "p90")
-        forecast = {name: np.empty((len(self.horizons), len(features))) for name in names}
+        forecast = {name: np.empty((len(self.horizons), _rows(features))) for name in names}
         for j, h in enumerate(self.horizons):
             idx = layout["per_horizon"][h]
             x = matrix[:, np.where(idx < 0, matrix.shape[1] - 1, idx)]
@@ -158,16 +190,18 @@ class ServingModels:
                 mu = booster.inplace_predict(x)
             else:  # not an XGBoost model: its own predict on a frame
                 mu = f.models_[key].predict(pd.DataFrame(x, columns=f.feature_names_))
-            mean = f.expected_sales(key, x, features)
+            mean = f.expected_sales(key, x, features, scale=scale)
             out = f.from_log_prediction(np.asarray(mu, dtype=float), flags["bucket"], h, mean=mean)
             for name in names:
                 forecast[name][j] = out[name]
         probability, drivers = self._growth(features, numeric, layout, top=top)
         return ServingResult(self.horizons, forecast, flags, probability, drivers)
 
-    def _growth(self, features: pd.DataFrame, numeric, layout: dict, *, top: int) -> tuple:
+    def _growth(self, features: Features, numeric, layout: dict, *, top: int) -> tuple:
         g = self.classifier
         if self._growth_booster is None:
+            if not isinstance(features, pd.DataFrame):
+                features = pd.DataFrame(dict(features))
             proba = g.predict_proba(None, features=features)["probability"].to_numpy()
             explained = g.explain(features, top=top)
             return proba, [e["drivers"] for e in explained]
@@ -183,16 +217,16 @@ class ServingModels:
         # a driver shows a categorical column's own value (e.g. the sector), not its code
         shown = values.astype(object)
         for j, name in enumerate(names):
-            if name in CATEGORICAL_COLUMNS and name in features.columns:
-                shown[:, j] = features[name].astype(object).to_numpy()
+            if name in CATEGORICAL_COLUMNS and name in features:
+                shown[:, j] = np.asarray(features[name], dtype=object)
         return proba, self._top_drivers(contrib, shown, names, top=top)
 
     def _calibrated(self, raw: np.ndarray) -> np.ndarray:
         """The calibrator's probability from the frozen model's raw one, as
         ``CalibratedClassifierCV.predict_proba`` computes it (mean over its calibrations)."""
         parts = []
-        for calibrated in self.classifier.calibrator_.calibrated_classifiers_:
-            p = np.asarray(calibrated.calibrators[0].predict(raw), dtype=float)
+        for calibration in self._calibrations:
+            p = np.asarray(calibration(raw), dtype=float)
             parts.append(np.clip(np.where(np.isnan(p), 0.5, p), 0.0, 1.0))
         return np.mean(parts, axis=0)
 
@@ -202,20 +236,22 @@ class ServingModels:
         of :func:`explanations.top_drivers` (zero contributions left out)."""
         k = min(top, contrib.shape[1])
         order = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :k]
+        # lists, not NumPy scalars, in the loop: it builds a few hundred dicts per batch
+        contributions = np.take_along_axis(contrib, order, axis=1).astype(float).tolist()
+        values = np.take_along_axis(shown, order, axis=1).tolist()
+        labels = [_labels(name) for name in names]
         out = []
-        for i in range(len(contrib)):
+        for row, cs, vs in zip(order.tolist(), contributions, values, strict=True):
             items = []
-            for j in order[i]:
-                c = float(contrib[i, j])
+            for j, c, v in zip(row, cs, vs, strict=True):
                 if c == 0.0:
                     continue
-                label_es, label_en = _labels(names[j])
                 items.append(
                     {
                         "feature": names[j],
-                        "label_es": label_es,
-                        "label_en": label_en,
-                        "value": _value(shown[i, j]),
+                        "label_es": labels[j][0],
+                        "label_en": labels[j][1],
+                        "value": _value(v),
                         "contribution": c,
                         "direction": "up" if c > 0 else "down",
                     }

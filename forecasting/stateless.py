@@ -39,7 +39,13 @@ from rest_framework.exceptions import ValidationError
 
 from businesses.models import MonthlyRecord, Region, Sector
 from forecasting.engine import schema
-from forecasting.engine.features import GroupStats, build_features, build_panel, group_statistics
+from forecasting.engine.features import (
+    GroupStats,
+    build_features,
+    build_panel,
+    feature_columns,
+    group_statistics,
+)
 
 from .scoring import _production_models, data_signature
 from .selectors import businesses_frame, indicators_frame, records_frame
@@ -225,32 +231,58 @@ def _history_slow(history: list, path: list, problems: _Problems, today: int) ->
             problems.add([*here, "customer_satisfaction"], _("Must be low, medium, high or null."))
 
 
-def _history_fast(history: list, today: int) -> dict | None:
-    """The history's columns, or None when anything is wrong (the slow pass says what)."""
+_NUMBER = {int, float}
+_NUMBER_OR_NULL = {int, float, type(None)}
+_LEVEL_OR_NULL = {*SATISFACTION, None}
+
+
+def _numbers(values: list, *, nullable: bool) -> np.ndarray | None:
+    """``values`` as floats (None as NaN) when every one is a finite number >= 0 (or None,
+    if ``nullable``), else None. Types are checked as a set (``map(type, …)`` runs in C; a bool
+    is not a number here, as JSON's ``true`` is not)."""
+    if not set(map(type, values)) <= (_NUMBER_OR_NULL if nullable else _NUMBER):
+        return None
     try:
-        months = [_month_number(row["period"]) for row in history]
-        sales = [row["sales"] for row in history]
-        costs = [row.get("costs") for row in history]
-        employees = [row.get("employees") for row in history]
-        levels = [row.get("customer_satisfaction") for row in history]
+        out = np.array(values, dtype=float)  # None becomes NaN
+    except OverflowError:  # an integer beyond float range
+        return None
+    finite = np.isfinite(out)
+    if nullable:  # NaN only where the value was None (orjson never decodes NaN)
+        if (~finite).sum() != values.count(None) or (np.isinf(out)).any():
+            return None
+    elif not finite.all():
+        return None
+    return out if not (out < 0).any() else None
+
+
+def _histories_fast(histories: list[list], today: int) -> dict | None:
+    """All the histories' months as flat columns (in order, with ``business``: the index of
+    each row's history), or None when anything is wrong anywhere (the slow pass says what).
+    One pass over the batch: per-history NumPy calls would cost more than the checks."""
+    flat = [row for history in histories for row in history]
+    try:
+        periods = [row["period"] for row in flat]
+        sales = [row["sales"] for row in flat]
+        costs = [row.get("costs") for row in flat]
+        employees = [row.get("employees") for row in flat]
+        levels = [row.get("customer_satisfaction") for row in flat]
+        if set(map(type, periods)) != {str} or not set(levels) <= _LEVEL_OR_NULL:
+            return None  # (a list or an object as a level is unhashable: TypeError)
     except (TypeError, KeyError, AttributeError):
         return None
-    if None in months or not all(map(_is_number, sales)):
+    months = list(map(_parse_month, periods))
+    if None in months:
         return None
-    month_arr = np.asarray(months)
-    sales_arr = np.asarray(sales, dtype=float)
-    if (sales_arr < 0).any() or month_arr.max() > today:
+    month = np.asarray(months, dtype=np.int64)
+    business = np.repeat(np.arange(len(histories)), [len(h) for h in histories])
+    if month.max() > today or len(np.unique(business * 100_000 + month)) != len(month):
+        return None  # a future month, or a month twice in one history
+    out = {"business": business, "month": month, "sales": _numbers(sales, nullable=False)}
+    out["costs"] = _numbers(costs, nullable=True)
+    out["employees"] = _numbers(employees, nullable=True)
+    if any(out[name] is None for name in ("sales", "costs", "employees")):
         return None
-    if len(np.unique(month_arr)) != len(month_arr):
-        return None
-    out = {"month": month_arr, "sales": sales_arr}
-    for name, values in (("costs", costs), ("employees", employees)):
-        if any(v is not None and (not _is_number(v) or v < 0) for v in values):
-            return None
-        out[name] = np.asarray([np.nan if v is None else v for v in values], dtype=float)
-    if any(v is not None and (not isinstance(v, str) or v not in SATISFACTION) for v in levels):
-        return None
-    out["satisfaction"] = np.asarray(
+    out["satisfaction"] = np.array(
         [np.nan if v is None else SATISFACTION[v] for v in levels], dtype=float
     )
     return out
@@ -263,7 +295,7 @@ def forecast_input_parse(items: Any, *, path_prefix: list | None = None) -> Fore
     problems = _Problems()
     today = timezone.localdate().year * 12 + timezone.localdate().month - 1
     refs = _reference_data()
-    attributes, histories = [], []
+    attributes, histories, paths = [], [], []
     for b, item in enumerate(items):
         path = [*prefix, b] if prefix else []
         if not isinstance(item, dict):
@@ -273,36 +305,33 @@ def forecast_input_parse(items: Any, *, path_prefix: list | None = None) -> Fore
         history = item.get("history")
         if not isinstance(history, list) or not history:
             problems.add([*path, "history"], _("A non-empty list of months with their sales."))
-            histories.append(None)
             continue
         if len(history) > MAX_HISTORY_MONTHS:
             problems.add(
                 [*path, "history"],
                 _("At most %(max)d months of history per business.") % {"max": MAX_HISTORY_MONTHS},
             )
-            histories.append(None)
             continue
-        columns = _history_fast(history, today)
-        if columns is None:
+        histories.append(history)
+        paths.append(path)
+    columns = _histories_fast(histories, today) if not problems.count else None
+    if columns is None:
+        for history, path in zip(histories, paths, strict=True):
             _history_slow(history, path, problems, today)
-        histories.append(columns)
+        if not problems.count:  # the fast checks are stricter in no way; kept as a guard
+            problems.add(prefix or ["non_field_errors"], _("The history could not be read."))
     if problems.count:
         raise ValidationError(problems.detail)
-    lengths = [len(h["month"]) for h in histories]
-    ids = np.repeat(np.arange(len(histories)), lengths)
-
-    def joined(name: str) -> np.ndarray:
-        return np.concatenate([h[name] for h in histories])
-
-    months = joined("month")
+    ids = columns["business"]
+    months = columns["month"]
     records = pd.DataFrame(
         {
-            schema.BUSINESS_ID: ids.astype("int64"),
+            schema.BUSINESS_ID: ids,
             schema.PERIOD: _timestamps(months),
-            schema.SALES: joined("sales"),
-            schema.COSTS: joined("costs"),
-            schema.EMPLOYEES: joined("employees"),
-            schema.SATISFACTION: joined("satisfaction"),
+            schema.SALES: columns["sales"],
+            schema.COSTS: columns["costs"],
+            schema.EMPLOYEES: columns["employees"],
+            schema.SATISFACTION: columns["satisfaction"],
         }
     )
     founded = np.array([a["founded"] if a["founded"] is not None else -1 for a in attributes])
@@ -317,7 +346,8 @@ def forecast_input_parse(items: Any, *, path_prefix: list | None = None) -> Fore
             schema.SELLS_ONLINE: [a["sells_online"] for a in attributes],
         }
     )
-    cutoffs = np.asarray([h["month"].max() for h in histories])
+    starts = np.concatenate([[0], np.cumsum([len(h) for h in histories])[:-1]])
+    cutoffs = np.maximum.reduceat(months, starts)
     return ForecastInput([a["reference"] for a in attributes], records, businesses, cutoffs)
 
 
@@ -416,23 +446,19 @@ class _MarketReferences:
 market_references = _MarketReferences()
 
 
-def _market_features(state: _MarketState, businesses: pd.DataFrame, month: int) -> pd.DataFrame:
-    """The ``mkt_*`` feature columns of these businesses at ``month``.
+def _market_features(
+    state: _MarketState, businesses: pd.DataFrame, month: int
+) -> dict[str, np.ndarray]:
+    """The ``mkt_*`` feature columns of these businesses at ``month``, in their order.
 
     They depend only on the indicator series a business's sector and region match and on the
     month, so each (month, sector, region) is computed once per process by the engine itself —
     :func:`build_features` on one stand-in business of that sector and region over the whole
     market — and a request only looks them up (the engine's matching of series costs more than
     the rest of a batch's features)."""
-    sectors = (
-        businesses[schema.SECTOR_DIVISION]
-        .astype(object)
-        .where(businesses[schema.SECTOR_DIVISION].notna(), None)
-    )
-    regions = (
-        businesses[schema.REGION_CODE]
-        .astype(object)
-        .where(businesses[schema.REGION_CODE].notna(), None)
+    sectors, regions = (
+        [v if isinstance(v, str) else None for v in businesses[col].tolist()]
+        for col in (schema.SECTOR_DIVISION, schema.REGION_CODE)
     )
     keys = [(month, s, r) for s, r in zip(sectors, regions, strict=True)]
     missing = sorted({k for k in keys if k not in state.market_features}, key=str)
@@ -473,8 +499,10 @@ def _market_features(state: _MarketState, businesses: pd.DataFrame, month: int) 
         for i, key in enumerate(missing):
             state.market_features[key] = values[i]
     columns = state.market_columns.get(month, [])
-    matrix = np.vstack([state.market_features[k] for k in keys]) if columns else None
-    return pd.DataFrame(matrix, columns=columns, index=businesses.index)
+    if not columns:
+        return {}
+    matrix = np.vstack([state.market_features[k] for k in keys])
+    return {name: matrix[:, j] for j, name in enumerate(columns)}
 
 
 # ---------------------------------------------------------------------------- the forecast
@@ -515,18 +543,12 @@ def forecasts_compute(
             _timestamps(np.array([month - PANEL_MONTHS + 1]))[0], records[schema.PERIOD].min()
         )
         panel = build_panel(records, periods=pd.date_range(first, cutoff, freq="MS"))
-        features = build_features(
-            records, businesses, None, [cutoff], horizons=horizons, panel=panel,
-            group_stats=stats,
-        )  # fmt: skip
-        features.attrs = {}
-        market = _market_features(market_references.state(), businesses, int(month))
-        if len(market.columns):
-            ids_in_order = features[schema.BUSINESS_ID].to_numpy()
-            market = market.set_axis(businesses[schema.BUSINESS_ID].to_numpy()).loc[ids_in_order]
-            features = pd.concat([features, market.reset_index(drop=True)], axis=1)
+        # every business has a month <= its cut-off, so the columns hold them all, in the
+        # order of ``businesses`` (ids ascending, as the panel's rows)
+        features = feature_columns(panel, businesses, cutoff, horizons=horizons, group_stats=stats)
+        features.update(_market_features(market_references.state(), businesses, int(month)))
         served = server.predict(features)
-        rows = features[schema.BUSINESS_ID].to_numpy().tolist()
+        rows = features[schema.BUSINESS_ID].tolist()
         answers = _results(served, int(month), ref, [data.references[b] for b in rows], label)
         for b, answer in zip(rows, answers, strict=True):
             results[b] = answer

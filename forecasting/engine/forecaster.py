@@ -83,10 +83,10 @@ MAX_SCALE_RATIO = 50.0  # a month at 50x the business's own recent mean is an en
 def mean_scale(features: pd.DataFrame) -> np.ndarray:
     """Each row's own sales scale (soles, >= 1) for the expected-value model: the robust mean of
     its last 12 months, zero months included; its last recorded month where that is missing."""
-    robust = features["sales_mean_12_raw"].to_numpy(dtype=float) - np.nan_to_num(
-        features["outlier_effect_12"].to_numpy(dtype=float)
+    robust = np.asarray(features["sales_mean_12_raw"], dtype=float) - np.nan_to_num(
+        np.asarray(features["outlier_effect_12"], dtype=float)
     )
-    last = features["log_sales_last"].to_numpy(dtype=float)
+    last = np.asarray(features["log_sales_last"], dtype=float)
     log_scale = np.where(np.isnan(robust), last, robust)
     return np.maximum(np.expm1(np.nan_to_num(log_scale)), 1.0)
 
@@ -420,15 +420,15 @@ class SalesForecaster(BaseEstimator):
     def history_flags(self, features: pd.DataFrame) -> dict[str, np.ndarray]:
         """Per feature row: the interval ``bucket``, ``short_history`` (< 12 observed months)
         with its ``reason`` code, and ``intermittent`` (>= 20 % zero months in the last 24)."""
-        months_obs = features["months_observed"].to_numpy()
-        share_zero = features["share_zero_24"].to_numpy()
+        months_obs = np.asarray(features["months_observed"], dtype=float)
+        share_zero = np.asarray(features["share_zero_24"], dtype=float)
         short = months_obs < SHORT_HISTORY_MONTHS
         reason = np.where(
             months_obs < HISTORY_EDGES[0],
             "history_lt_6_months",
             np.where(short, "history_lt_12_months", ""),
         )
-        stale = np.nan_to_num(features["months_since_last"].to_numpy()) >= 3
+        stale = np.nan_to_num(np.asarray(features["months_since_last"], dtype=float)) >= 3
         return {
             "bucket": history_bucket(months_obs, share_zero),
             "short_history": short,
@@ -436,10 +436,13 @@ class SalesForecaster(BaseEstimator):
             "intermittent": share_zero >= INTERMITTENT_SHARE,
         }
 
-    def expected_sales(self, key: int, x, features: pd.DataFrame) -> np.ndarray | None:
+    def expected_sales(
+        self, key: int, x, features: pd.DataFrame, *, scale: np.ndarray | None = None
+    ) -> np.ndarray | None:
         """The expected-value model's sales for matrix ``x`` (a frame, or the NumPy matrix of
         the same columns), or None where this forecaster smears the log model instead (also
-        artifacts trained before the expected-value model existed)."""
+        artifacts trained before the expected-value model existed). ``scale``: the rows'
+        :func:`mean_scale`, when the caller has it already (it is the same at every horizon)."""
         model = getattr(self, "mean_models_", {}).get(key)
         if model is None:
             return None
@@ -447,7 +450,7 @@ class SalesForecaster(BaseEstimator):
             ratio = model.predict(x)
         else:
             ratio = model.get_booster().inplace_predict(x)
-        return np.asarray(ratio, dtype=float) * mean_scale(features)
+        return np.asarray(ratio, dtype=float) * (mean_scale(features) if scale is None else scale)
 
     def from_log_prediction(
         self, mu: np.ndarray, bucket: np.ndarray, h: int, *, mean: np.ndarray | None = None

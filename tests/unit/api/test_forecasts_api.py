@@ -254,3 +254,29 @@ def test_the_lean_serving_path_gives_the_engines_numbers(trained):
     assert [[d["feature"] for d in e["drivers"]] for e in explained] == [
         [d["feature"] for d in drivers] for drivers in served.drivers
     ]
+    # the stateless path hands the same features over as plain arrays (feature_columns)
+    arrays = {c: features[c].to_numpy() for c in features.columns if c != "cutoff"}
+    plain = ServingModels(forecaster, classifier).predict(arrays)
+    for name in ("mean", "p10", "p50", "p90"):
+        np.testing.assert_array_equal(plain.forecast[name], served.forecast[name])
+    np.testing.assert_array_equal(plain.probability, served.probability)
+    assert plain.drivers == served.drivers
+
+
+@pytest.mark.parametrize("method", ["isotonic", "sigmoid"])
+def test_the_serving_calibration_is_the_calibrators_own(method):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.linear_model import LogisticRegression
+
+    from forecasting.serving import _calibration
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(600, 2))
+    y = (x[:, 0] + rng.normal(size=600) > 0).astype(int)
+    model = LogisticRegression().fit(x[:300], y[:300])
+    calibrated = CalibratedClassifierCV(FrozenEstimator(model), method=method).fit(x[300:], y[300:])
+    calibrator = calibrated.calibrated_classifiers_[0].calibrators[0]
+    raw = np.concatenate([rng.normal(scale=3, size=200), [-50.0, 50.0]])  # and out of range
+    np.testing.assert_allclose(_calibration(calibrator)(raw), calibrator.predict(raw), atol=1e-12)
+    assert getattr(_calibration(calibrator), "__self__", None) is None  # not its own predict
