@@ -35,7 +35,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection, connections, transaction
@@ -46,13 +45,10 @@ from django.utils.translation import gettext as _
 from businesses.models import Business, MonthlyRecord
 from forecasting.engine import schema
 from forecasting.engine.features import (
-    CATEGORICAL_COLUMNS,
-    KEY_COLUMNS,
     WINDOW,
     GroupStats,
     build_features,
     build_panel,
-    encode_categoricals,
     group_statistics,
 )
 
@@ -68,6 +64,7 @@ from .prediction_io import businesses_static, history_frame, results_delete, res
 from .registry import artifact_load
 from .scoring import data_signature
 from .selectors import indicators_frame
+from .serving import ServingModels, serving_models
 
 logger = logging.getLogger(__name__)
 
@@ -400,60 +397,32 @@ def _score(job: PredictionJob, ids: list[int], seconds: dict[str, float]) -> dic
     seconds["features"] += t2 - t1
     if features.empty:
         return {}
-    forecasts, intermittent = forecast_arrays(forecaster, features)
-    # the classifier's calibrated probability, as its predict_proba gives it (which would also
-    # run the model once more for the raw score)
-    probability = classifier.calibrator_.predict_proba(classifier._matrix(features))[:, 1]
+    served = job_serving(job, forecaster, classifier).predict(features, explain=False)
     seconds["predict"] += time.perf_counter() - t2
     return {
         "business_ids": features[schema.BUSINESS_ID].to_numpy(),
-        "growth_probability": probability,
+        "growth_probability": served.probability,
         "months_observed": features["months_observed"].to_numpy(),
-        "intermittent": intermittent,
-        "forecasts": forecasts,
+        "intermittent": served.flags["intermittent"],
+        "forecasts": {
+            PredictionResult.forecast_field(stat, h): served.forecast[stat][j]
+            for j, h in enumerate(served.horizons)
+            for stat in FORECAST_STATISTICS
+        },
     }
 
 
-def forecast_arrays(forecaster: Any, features: pd.DataFrame) -> tuple[dict, np.ndarray]:
-    """``forecaster.predict(None, features=features)`` as arrays: ``mean_h1`` … ``p90_h6``
-    aligned with the rows of ``features``, and each row's ``intermittent`` flag.
-
-    The engine's ``predict`` builds a horizon view, an encoded copy and an output frame per
-    horizon, and XGBoost converts each frame again: on a chunk that pandas work cost about as
-    much as the trees. Here the frame becomes one float32 matrix once (what XGBoost would
-    convert each frame to), each horizon's model reads its columns by index through
-    ``inplace_predict``, and the interval arithmetic is the engine's own
-    (:meth:`SalesForecaster.from_log_prediction`): the numbers are ``predict``'s (a unit test
-    holds them equal)."""
-    data = [c for c in features.columns if c not in KEY_COLUMNS]
-    where = {c: i for i, c in enumerate(data)}
-    missing = len(data)  # a column of NaN for inputs the frame lacks
-    numeric = [c for c in data if c not in CATEGORICAL_COLUMNS]
-    matrix = np.full((len(features), len(data) + 1), np.nan, dtype=np.float32)
-    matrix[:, [where[c] for c in numeric]] = features[numeric].to_numpy(
-        dtype=np.float32, na_value=np.nan
+def job_serving(job: PredictionJob, forecaster: Any, classifier: Any) -> ServingModels:
+    """The job's pinned models as the serving path applies them (one float matrix, each model
+    reading its columns by index through ``inplace_predict``, the engine's own interval
+    arithmetic): the API's numbers, without the per-horizon DataFrames of the engine's
+    ``predict``, which cost a chunk about as much as the trees (a unit test holds the two to
+    the same numbers)."""
+    return serving_models(
+        key=(job.forecaster_version_id, job.growth_version_id),
+        forecaster=forecaster,
+        classifier=classifier,
     )
-    coded = encode_categoricals(
-        features[[c for c in CATEGORICAL_COLUMNS if c in where]], forecaster.categories_
-    )
-    flags = forecaster.history_flags(features)
-    names = list(forecaster.feature_names_)
-    forecasts: dict[str, np.ndarray] = {}
-    for h in forecaster.horizons:
-        idx = [where.get(f"{name}_h{h}", where.get(name, missing)) for name in names]
-        x = matrix[:, idx]
-        for j, name in enumerate(names):
-            if name in coded.columns:
-                x[:, j] = coded[name].to_numpy(dtype=np.float32)
-            elif name == "horizon":  # the pooled strategy's input
-                x[:, j] = float(h)
-        key = h if forecaster.strategy == "direct" else 0
-        mu = forecaster.models_[key].get_booster().inplace_predict(x)
-        mean = forecaster.expected_sales(key, x, features)
-        out = forecaster.from_log_prediction(mu, flags["bucket"], h, mean=mean)
-        for stat in FORECAST_STATISTICS:
-            forecasts[PredictionResult.forecast_field(stat, h)] = out[stat]
-    return forecasts, flags["intermittent"]
 
 
 def prediction_chunk_execute(chunk_id: int, *, force: bool = False) -> PredictionChunk:

@@ -74,6 +74,20 @@ def _calibration(calibrator: Any) -> Callable[[np.ndarray], np.ndarray]:
     return calibrator.predict
 
 
+def _category_codes(values: Any, mapping: dict[str, float]) -> np.ndarray:
+    """A categorical column coded by ``mapping`` (NaN when missing or unseen): through its
+    categories when it is a pandas categorical (a scoring chunk's thousands of rows), value by
+    value otherwise (a request's few)."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        lookup = np.array([mapping.get(str(c), np.nan) for c in values.cat.categories] + [np.nan])
+        codes = values.cat.codes.to_numpy()
+        return lookup[np.where(codes >= 0, codes, len(lookup) - 1)]
+    return np.array(
+        [mapping.get(str(v), np.nan) for v in np.asarray(values, dtype=object).tolist()],
+        dtype=float,
+    )
+
+
 def _rows(features: Features) -> int:
     return len(features) if isinstance(features, pd.DataFrame) else len(features[KEY_COLUMNS[0]])
 
@@ -160,17 +174,15 @@ class ServingModels:
         out = numeric.copy()
         for j, col in enumerate(data):
             if col in CATEGORICAL_COLUMNS:
-                mapping = codes.get(col, {})
-                values = np.asarray(features[col], dtype=object).tolist()
-                out[:, j] = [mapping.get(str(v), np.nan) for v in values]
+                out[:, j] = _category_codes(features[col], codes.get(col, {}))
         return out
 
     # ------------------------------------------------------------------ predict
 
-    def predict(self, features: Features, *, top: int = 5) -> ServingResult:
+    def predict(self, features: Features, *, top: int = 5, explain: bool = True) -> ServingResult:
         """Forecast (6 horizons, intervals, expected value), growth probability and its
-        ``top`` drivers for every row of ``features`` (from :func:`build_features` or
-        :func:`feature_columns` with the forecaster's horizons)."""
+        ``top`` drivers (none unless ``explain``) for every row of ``features`` (from
+        :func:`build_features` or :func:`feature_columns` with the forecaster's horizons)."""
         layout = self._layout(tuple(features))
         f = self.forecaster
         numeric = self._numeric(features, layout["data"])
@@ -194,15 +206,17 @@ class ServingModels:
             out = f.from_log_prediction(np.asarray(mu, dtype=float), flags["bucket"], h, mean=mean)
             for name in names:
                 forecast[name][j] = out[name]
-        probability, drivers = self._growth(features, numeric, layout, top=top)
+        probability, drivers = self._growth(features, numeric, layout, top=top, explain=explain)
         return ServingResult(self.horizons, forecast, flags, probability, drivers)
 
-    def _growth(self, features: Features, numeric, layout: dict, *, top: int) -> tuple:
+    def _growth(self, features: Features, numeric, layout: dict, *, top: int, explain: bool):
         g = self.classifier
         if self._growth_booster is None:
             if not isinstance(features, pd.DataFrame):
                 features = pd.DataFrame(dict(features))
             proba = g.predict_proba(None, features=features)["probability"].to_numpy()
+            if not explain:
+                return proba, [[] for _ in range(len(proba))]
             explained = g.explain(features, top=top)
             return proba, [e["drivers"] for e in explained]
         matrix = self._with_categories(numeric, features, layout["data"], self._codes["g"])
@@ -210,6 +224,8 @@ class ServingModels:
         x = np.ascontiguousarray(values, dtype=np.float32)
         raw = np.asarray(self._growth_booster.inplace_predict(x), dtype=float)
         proba = self._calibrated(raw)
+        if not explain:
+            return proba, [[] for _ in range(len(proba))]
         contrib = self._growth_booster.predict(
             xgb.DMatrix(x, feature_names=list(g.feature_names_)), pred_contribs=True
         )[:, :-1]  # the last column is the bias

@@ -295,27 +295,39 @@ def _production(kind):
     return prediction_jobs.pinned_models.get(version)
 
 
-def test_a_chunks_forecast_arrays_are_the_engines_predict(trained):
+def test_a_chunks_predictions_are_the_engines_predict(trained):
+    """A chunk predicts through the serving path (job_serving): the numbers of the engine's
+    predict / predict_proba, with the expected-value models in use, and no drivers computed."""
     import pandas as pd
 
     from forecasting.engine.features import build_features
     from forecasting.selectors import businesses_frame, indicators_frame, records_frame
 
     forecaster = _production(ModelKind.FORECASTER)
+    classifier = _production(ModelKind.GROWTH)
+    job = PredictionJob(
+        forecaster_version=production_models.get(ModelKind.FORECASTER)[0],
+        growth_version=production_models.get(ModelKind.GROWTH)[0],
+    )
     records = records_frame()
     cutoff = pd.Timestamp(records["period"].max())
     features = build_features(
         records, businesses_frame(), indicators_frame(), [cutoff], horizons=forecaster.horizons
     )
     assert getattr(forecaster, "mean_models_", {})  # the expected-value path is the one taken
-    arrays, intermittent = prediction_jobs.forecast_arrays(forecaster, features)
+    served = prediction_jobs.job_serving(job, forecaster, classifier).predict(
+        features, explain=False
+    )
     predicted = forecaster.predict(None, features=features)
     n = len(features)
-    for j, h in enumerate(forecaster.horizons):
+    for j in range(len(forecaster.horizons)):
         block = predicted.iloc[j * n : (j + 1) * n]
         for stat in ("mean", "p10", "p50", "p90"):
-            np.testing.assert_array_equal(arrays[f"{stat}_h{h}"], block[stat].to_numpy())
-    np.testing.assert_array_equal(intermittent, predicted["intermittent"].to_numpy()[:n])
+            np.testing.assert_allclose(served.forecast[stat][j], block[stat].to_numpy(), rtol=1e-9)
+    np.testing.assert_array_equal(served.flags["intermittent"], predicted["intermittent"][:n])
+    proba = classifier.predict_proba(None, features=features)["probability"].to_numpy()
+    np.testing.assert_allclose(served.probability, proba, atol=1e-9)
+    assert served.drivers == [[] for _ in range(n)]
 
 
 def test_the_first_steps_statistics_are_partial_sums_equal_to_the_whole_panels(trained, settings):
