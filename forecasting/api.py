@@ -174,9 +174,19 @@ class AdviceDetailView(GenericAPIView):
 
 
 def _versions(computed) -> dict:
-    return ModelVersionsSerializer(
-        {"forecaster": computed.forecaster_version, "growth": computed.growth_version}
-    ).data
+    """The answer's ``model_versions``: serialised once per pair of production versions (as
+    they stand), not per request (a ModelSerializer builds its fields each time)."""
+    versions = (computed.forecaster_version, computed.growth_version)
+    key = tuple((v.pk, v.status, v.data_version) if v is not None else None for v in versions)
+    data = _versions_cache.get(key)
+    if data is None:
+        data = ModelVersionsSerializer({"forecaster": versions[0], "growth": versions[1]}).data
+        _versions_cache.clear()  # only the current pair is asked for again
+        _versions_cache[key] = data
+    return data
+
+
+_versions_cache: dict[tuple, dict] = {}
 
 
 def _compute(data):
