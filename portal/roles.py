@@ -82,7 +82,17 @@ def sync_role_groups(apps=None) -> None:
         group.permissions.set(perm_ids)
 
 
-def sync_role_groups_after_migrate(sender, **kwargs) -> None:
+def sync_role_groups_after_migrate(sender, using=None, **kwargs) -> None:
+    """After ``migrate``: give the role groups the permissions of every model, new ones too.
+
+    Django creates a model's permissions in the post_migrate of the model's own app, which may
+    come after this app's (an app listed later, or migrations that happen to run in another
+    order): they are created here first, for every app, so the groups never miss one."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using or "default")
     sync_role_groups()
 
 
