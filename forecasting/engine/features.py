@@ -42,6 +42,7 @@ GROUP_SHRINK = 5.0  # pseudo-count pulling small sector/region groups towards th
 INTERMITTENT_SHARE = 0.2  # share of zero months (among observed, last 24) that flags a series
 SHORT_HISTORY_MONTHS = 12
 KALMAN_LEVEL_VAR = 0.01  # monthly variance of the underlying level (sd 10 %), chosen by measurement
+MARKET_PUBLICATION_LAG = 3  # months a market series' latest value may trail the cut-off
 
 OUTLIER_RULE: dict = {
     "name": "per_business_iqr_cap_on_log_sales",
@@ -431,9 +432,25 @@ class MarketSeries:
         series[key_row[now], col[now]] = value[now]
         return series
 
-    def window(self, c: int, width: int) -> np.ndarray:
-        """Columns ``c - width + 1 .. c`` for every business, as known at ``c``."""
-        rows = _window(self.known_at(c), c, width)
+    def window(self, c: int, width: int, *, publication_lag: int = 0) -> np.ndarray:
+        """``width`` months for every business, as known at ``c``, ending at ``c`` or, with
+        ``publication_lag``, at its series' latest value of the last ``publication_lag + 1``
+        months: official statistics appear weeks after their month (the central bank's
+        production indices about 45 days), so at a month's end the latest value is often one
+        or two months old. A series without any value in those months ends at ``c``."""
+        known = self.known_at(c)
+        end = np.full(self.n_series, c)
+        if publication_lag > 0 and self.n_series:
+            first = max(c - publication_lag, 0)
+            has = ~np.isnan(known[:, first : c + 1])
+            last = has.shape[1] - 1 - np.argmax(has[:, ::-1], axis=1)
+            end = np.where(has.any(axis=1), first + last, c)
+        cols = end[:, None] - (width - 1) + np.arange(width)
+        rows = np.where(
+            cols >= 0,
+            known[np.arange(self.n_series)[:, None], np.maximum(cols, 0)],
+            np.nan,
+        )
         out = np.full((len(self.chosen), width), np.nan)
         ok = self.chosen >= 0
         out[ok] = rows[self.chosen[ok]]
@@ -913,7 +930,10 @@ def _features_at(
         f[f"log_sales_vs_{name}"] = f["log_sales_mean_3"] - level
 
     for name, block in blocks.items():
-        window = block.window(c, 36)
+        # as of each series' latest published month (at most MARKET_PUBLICATION_LAG months
+        # before the cut-off): with the values as known then, the cut-off's own month is
+        # usually not out yet, and reading it would leave these features empty
+        window = block.window(c, 36, publication_lag=MARKET_PUBLICATION_LAG)
         series = window[:, -13:]
         now = series[:, -1]
         f[f"mkt_{name}_level"] = now

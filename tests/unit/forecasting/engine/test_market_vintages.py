@@ -65,9 +65,10 @@ def _market(indicators: pd.DataFrame, cutoffs: list[str]) -> pd.DataFrame:
 
 def test_each_cutoff_sees_the_values_known_then():
     f = _market(_vintages(), ["2023-06-01", "2023-07-01", "2023-10-01"])
-    # The 2023-06 value arrived after the 2023-06 cut-off: unknown there, known a month later.
-    assert np.isnan(f.loc["2023-06-01", "mkt_idx_level"])
-    assert np.isnan(f.loc["2023-06-01", "mkt_idx_chg_1"])
+    # The 2023-06 value arrived after the 2023-06 cut-off: unknown there (the features read
+    # the latest month published by then, 2023-05 = 128), known a month later.
+    assert f.loc["2023-06-01", "mkt_idx_level"] == 128.0
+    assert f.loc["2023-06-01", "mkt_idx_chg_1"] == pytest.approx(np.log(128.0 / 127.0))
     # Before its revision the 2023-07 value is the old one, after it the new one.
     assert f.loc["2023-07-01", "mkt_idx_level"] == 50.0
     assert f.loc["2023-07-01", "mkt_idx_chg_1"] == pytest.approx(np.log(50.0 / 70.0))
@@ -128,6 +129,23 @@ def test_backtest_reads_the_vintages_and_says_so(monkeypatch):
     assert list(scored.index.unique("cutoff")) == list(
         pd.date_range("2023-06-01", periods=6, freq="MS")
     )
-    assert np.isnan(scored.loc[(1, M("2023-06-01")), "mkt_idx_level"])
+    assert scored.loc[(1, M("2023-06-01")), "mkt_idx_level"] == 128.0  # 2023-06 not out yet
     assert scored.loc[(1, M("2023-07-01")), "mkt_idx_level"] == 50.0
     assert scored.loc[(1, M("2023-10-01")), "mkt_idx_chg_3"] == pytest.approx(np.log(133 / 60))
+
+
+def test_market_features_read_each_series_latest_published_month():
+    """Official series appear weeks after their month: the features read a series as of its
+    latest value of the last MARKET_PUBLICATION_LAG + 1 months, not the cut-off's empty one;
+    a series silent for longer gives nothing (NaN)."""
+    current = _vintages().drop_duplicates(schema.PERIOD, keep="last")
+    current = current.drop(columns=schema.INDICATOR_KNOWN_FROM)
+    lagged = current[current[schema.PERIOD] <= M("2023-08-01")]  # published up to 2023-08
+    f = _market(lagged, ["2023-08-01", "2023-10-01", "2023-11-01", "2023-12-01"])
+    g = _market(current, ["2023-08-01"])
+    for col in [c for c in f.columns if c.startswith("mkt_")]:  # as of 2023-08, three ways
+        assert f.loc["2023-10-01", col] == pytest.approx(g.loc["2023-08-01", col], nan_ok=True)
+        assert f.loc["2023-11-01", col] == pytest.approx(g.loc["2023-08-01", col], nan_ok=True)
+    assert f.loc["2023-11-01", "mkt_idx_level"] == 131.0  # 2023-08: 100 + its month number
+    assert features.MARKET_PUBLICATION_LAG == 3
+    assert np.isnan(f.loc["2023-12-01", "mkt_idx_level"])  # four months without a value
