@@ -287,40 +287,28 @@ def main() -> None:
                 except subprocess.TimeoutExpired:
                     proc.kill()
 
-    def rate(key) -> float:
-        t = totals[key]
-        return t["requests"] * phases[key]["rows"] / t["seconds"]
+    def summary(kind: str, unit: str) -> dict:
+        """One phase kind's figures: rates (``unit`` per second), their ratio, the worst
+        round's percentiles and the errors of both servers."""
+        rate = {
+            server: totals[(kind, server)]["requests"]
+            * phases[(kind, server)]["rows"]
+            / totals[(kind, server)]["seconds"]
+            for server in ("project", "flask")
+        }
+        out: dict = {f"{server}_{unit}": round(r, 1) for server, r in rate.items()}
+        out["ratio"] = round(rate["project"] / rate["flask"], 2)
+        for server in ("project", "flask"):
+            for q in ("p50", "p99"):
+                out[f"{server}_{q}_ms"] = max(totals[(kind, server)][q])
+        out["errors"] = sum(totals[(kind, server)]["errors"] for server in ("project", "flask"))
+        return out
 
-    def worst(key, q) -> float:
-        return max(totals[key][q])
-
-    single_p, single_f = rate(("single", "project")), rate(("single", "flask"))
-    batch_p, batch_f = rate(("batch100", "project")), rate(("batch100", "flask"))
     print(
         json.dumps(
             {
-                "single": {
-                    "project_rps": round(single_p, 1),
-                    "flask_rps": round(single_f, 1),
-                    "ratio": round(single_p / single_f, 2),
-                    "project_p50_ms": worst(("single", "project"), "p50"),
-                    "project_p99_ms": worst(("single", "project"), "p99"),
-                    "flask_p50_ms": worst(("single", "flask"), "p50"),
-                    "flask_p99_ms": worst(("single", "flask"), "p99"),
-                    "errors": totals[("single", "project")]["errors"]
-                    + totals[("single", "flask")]["errors"],
-                },
-                "batch100": {
-                    "project_rows_per_s": round(batch_p, 1),
-                    "flask_rows_per_s": round(batch_f, 1),
-                    "ratio": round(batch_p / batch_f, 2),
-                    "project_p50_ms": worst(("batch100", "project"), "p50"),
-                    "project_p99_ms": worst(("batch100", "project"), "p99"),
-                    "flask_p50_ms": worst(("batch100", "flask"), "p50"),
-                    "flask_p99_ms": worst(("batch100", "flask"), "p99"),
-                    "errors": totals[("batch100", "project")]["errors"]
-                    + totals[("batch100", "flask")]["errors"],
-                },
+                "single": summary("single", "rps"),
+                "batch100": summary("batch100", "rows_per_s"),
                 "clients": CLIENTS,
                 "workers": WORKERS,
                 "seconds_per_phase": SECONDS,

@@ -41,6 +41,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.model_parameters import SMALL_MODELS  # noqa: E402  (plain data, no Django)
+
 DATA_DIR = ROOT / "var" / "bench-page-weight"
 CHROMIUM = os.environ.get("ASESOR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
@@ -48,24 +51,7 @@ USERNAME, PASSWORD = "asesora.lima", "asesor-demo-2026"  # businesses.demo
 # Slow 3G as issue 10 puts it: ~400 kbit/s down, 400 ms latency.
 PROFILE = {"name": "slow-3g", "download_kbit_s": 400, "upload_kbit_s": 400, "latency_ms": 400}
 BUDGETS = {"business_page": {"cold_bytes": 300_000, "warm_bytes": 60_000, "visible_ms": 5000}}
-# Page weight does not depend on model quality: small models train in seconds.
-SMALL_MODELS = {
-    "forecaster": {
-        "n_estimators": 15,
-        "max_cutoffs": 8,
-        "calibration_months": 2,
-        "min_bucket_rows": 20,
-        "n_jobs": 1,
-    },
-    "growth": {
-        "families": ["xgboost"],
-        "n_iter": 1,
-        "cv_splits": 2,
-        "max_cutoffs": 6,
-        "importance_rows": 300,
-        "n_jobs": 1,
-    },
-}
+# Page weight does not depend on model quality: SMALL_MODELS train in seconds.
 
 PREPARE = """
 import json

@@ -133,13 +133,10 @@ def prediction_job_enqueue(job: PredictionJob) -> None:
 
 
 def _single_threaded(model: Any) -> None:
-    """One XGBoost thread per booster: a worker is one process per core, and threads of
-    several workers fighting over the cores stall at OpenMP barriers (see DESIGN.md)."""
-    boosters = [*getattr(model, "models_", {}).values()]
-    boosters += getattr(model, "mean_models_", {}).values()  # the expected-value models
-    for booster in boosters:
-        if hasattr(booster, "set_params"):
-            booster.set_params(n_jobs=1)
+    """One thread for a growth classifier's own model: a worker is one process per core, and
+    threads of several workers fighting over the cores stall at OpenMP barriers (see
+    DESIGN.md). XGBoost boosters, the forecaster's included, are set to one thread by the
+    serving path the chunks predict through (:class:`serving.ServingModels`)."""
     inner = getattr(model, "model_", None)  # the growth classifier (its calibrator shares it)
     for name in ("n_jobs", "model__n_jobs"):
         try:

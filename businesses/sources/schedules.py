@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
@@ -21,7 +22,6 @@ from businesses.models import DataSource
 
 TASK = "businesses.tasks.source_pull_scheduled"
 SCHEDULE_NAME = "Descarga de datos de mercado: {name}"
-TIME_ZONE = "America/Lima"
 # When a new source is pulled (Lima time). Official monthly statistics come out on no fixed day:
 # looking once a week finds a new month within days, and a pull that brings nothing new changes
 # nothing. Daily and weekly sources are looked at every morning.
@@ -40,7 +40,7 @@ def default_crontab(frequency: str) -> CrontabSchedule:
     crontab, _ = CrontabSchedule.objects.get_or_create(
         day_of_month="*",
         month_of_year="*",
-        timezone=TIME_ZONE,
+        timezone=settings.TIME_ZONE,
         **DEFAULT_CRONTABS.get(frequency, _MONDAYS),
     )
     return crontab

@@ -392,10 +392,6 @@ def _business_frame(panel: Panel, businesses: pd.DataFrame | None) -> pd.DataFra
     return frame
 
 
-def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
-    return _codes_and_labels(values)[:2]
-
-
 def _codes_and_labels(values: pd.Series) -> tuple[np.ndarray, int, np.ndarray]:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return codes.astype(np.int64), max(len(uniques), 1), np.asarray(uniques).astype(str)
@@ -746,6 +742,21 @@ def _capped_log(panel: Panel, c: int) -> tuple[np.ndarray, ...]:
     return raw, log, q1, q3
 
 
+def _yearly_deviations(log: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The window's last 24 months, each month's deviation from its year's mean (NaN for a
+    year with fewer than 8 months), and the two years' deviations stacked as rows (businesses
+    then businesses again) for the seasonal profile's group means."""
+    last24 = log[:, WINDOW - 24 :]
+    dev = np.full_like(last24, np.nan)
+    for lo_col in (0, 12):
+        block = last24[:, lo_col : lo_col + 12]
+        ok = _count(block) >= 8
+        dev[:, lo_col : lo_col + 12] = np.where(
+            ok[:, None], block - _nanmean(block)[:, None], np.nan
+        )
+    return last24, dev, np.concatenate([dev[:, :12], dev[:, 12:]], axis=0)
+
+
 def _group_inputs(log: np.ndarray, horizons: tuple[int, ...]) -> list[tuple[str, str, np.ndarray]]:
     """``(stat, group, values)`` of every group mean :func:`_features_at` takes, computed the
     same way from the capped log window (a unit test holds the two to the same numbers), so the
@@ -761,15 +772,7 @@ def _group_inputs(log: np.ndarray, horizons: tuple[int, ...]) -> list[tuple[str,
         "log_sales_mean_3": mean_3,
     }
     out = [(stat, g, values) for g in GROUPS for stat, values in inputs.items()]
-    last24 = log[:, w - 24 :]
-    dev = np.full_like(last24, np.nan)
-    for lo_col in (0, 12):
-        block = last24[:, lo_col : lo_col + 12]
-        ok = _count(block) >= 8
-        dev[:, lo_col : lo_col + 12] = np.where(
-            ok[:, None], block - _nanmean(block)[:, None], np.nan
-        )
-    stacked = np.concatenate([dev[:, :12], dev[:, 12:]], axis=0)
+    stacked = _yearly_deviations(log)[2]
     for p in range(12):
         out += [(f"season_{p}", g, stacked[:, p]) for g in ("sector", "sector_region")]
     for h in horizons:
@@ -861,15 +864,7 @@ def _features_at(
     # Seasonal adjustment: a sector-region seasonal profile (shrunk to the sector's) estimated
     # from the last two complete years up to the cut-off, scaled per business by a shrunken
     # amplitude; the adjusted series gives a cleaner level and trend than raw lags.
-    last24 = log[:, w - 24 :]
-    dev = np.full_like(last24, np.nan)
-    for lo_col in (0, 12):
-        block = last24[:, lo_col : lo_col + 12]
-        ok = _count(block) >= 8
-        dev[:, lo_col : lo_col + 12] = np.where(
-            ok[:, None], block - _nanmean(block)[:, None], np.nan
-        )
-    stacked = np.concatenate([dev[:, :12], dev[:, 12:]], axis=0)
+    last24, dev, stacked = _yearly_deviations(log)
     profile = np.zeros((len(log), 12))
     for p in range(12):
         prior = groups(f"season_{p}", "sector", stacked[:, p])

@@ -36,6 +36,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.model_parameters import SMALL_MODELS
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("ASESOR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -51,23 +53,6 @@ SCREENSHOTS = ROOT / "var" / "test-browser" / "screenshots"
 SITE_DIR = ROOT / "var" / "test-browser" / "site"
 PASSWORD = "asesor-demo-2026"  # businesses.demo.DEMO_PASSWORD
 BUSINESSES, MONTHS, SEED = 240, 36, 5
-SMALL_MODELS = {
-    "forecaster": {
-        "n_estimators": 15,
-        "max_cutoffs": 8,
-        "calibration_months": 2,
-        "min_bucket_rows": 20,
-        "n_jobs": 1,
-    },
-    "growth": {
-        "families": ["xgboost"],
-        "n_iter": 1,
-        "cv_splits": 2,
-        "max_cutoffs": 6,
-        "importance_rows": 300,
-        "n_jobs": 1,
-    },
-}
 
 # Run inside the site (``manage.py shell``): for the advisor scenario, a business of
 # asesora.lima whose advice will carry at least three recommendations (accept, edit, reject),

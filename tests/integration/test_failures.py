@@ -29,9 +29,9 @@ from forecasting.tasks import training_run_task
 from forecasting.training import training_run_create
 from portal.celery import app
 from portal.sweeper import jobs_sweep
+from tests.model_parameters import SMALL_MODELS as SMALL
 from tests.own_services import OwnPostgres, OwnRedis, free_port
 from tests.unit.feedback.advice_data import ready_advice
-from tests.unit.forecasting.test_training import SMALL
 from tests.workers import ROOT, start_worker, stop_worker, wait_for, worker_env
 
 VISIBILITY_TIMEOUT = 3  # seconds before our Redis hands a dead worker's task to another

@@ -16,7 +16,7 @@ from forecasting.prediction_jobs import (
     prediction_job_start,
 )
 from forecasting.registry import production_models
-from tests.unit.forecasting.test_training import SMALL
+from tests.model_parameters import SMALL_MODELS as SMALL
 from tests.workers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

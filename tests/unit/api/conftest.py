@@ -8,11 +8,17 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from businesses.demo import demo_data_load
+from forecasting.registry import production_models
+from forecasting.scoring import scoring_snapshots
+from forecasting.stateless import market_references
 from portal.models import Partner, PartnerGrant
 from portal.partners import partner_api_key_issue, partner_create, partner_grant_business
 from tests.factories import BusinessFactory, MonthlyRecordFactory, valid_ruc
+from tests.model_parameters import SMALL_MODELS
 
 
 @dataclass
@@ -95,3 +101,20 @@ def client_a(partner_a) -> APIClient:
 @pytest.fixture
 def client_b(partner_b) -> APIClient:
     return key_client(partner_b.key)
+
+
+@pytest.fixture
+def trained(db, settings, tmp_path):
+    """Demo data (120 businesses x 40 months) and small production models, trained afresh; the
+    per-process model, snapshot and market caches emptied before and after."""
+    settings.MODEL_PARAMETERS = SMALL_MODELS
+    settings.MODEL_STORE_DIR = tmp_path / "models"
+    settings.MODEL_REFRESH_SECONDS = 0
+    settings.SCORING_SNAPSHOT_REFRESH_SECONDS = 0
+    for model_cache in (production_models, scoring_snapshots, market_references):
+        model_cache.clear()
+    demo = demo_data_load(businesses=120, months=40, seed=2)
+    call_command("train", kind="all", verbosity=0)
+    yield demo
+    for model_cache in (production_models, scoring_snapshots, market_references):
+        model_cache.clear()

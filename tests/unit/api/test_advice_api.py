@@ -7,37 +7,16 @@ from __future__ import annotations
 from unittest import mock
 
 import pytest
-from django.core.management import call_command
 from django.db.models import Count
 
-from businesses.demo import demo_data_load
 from businesses.models import Business
 from forecasting.models import Advice
-from forecasting.registry import production_models
-from forecasting.scoring import scoring_snapshots
-from forecasting.stateless import market_references
 from portal.partners import partner_grant_business
 from tests.unit.api.conftest import key_client, session_client
-from tests.unit.forecasting.test_training import SMALL
 
 
 def _advice_url(business) -> str:
     return f"/api/v1/businesses/{business.ruc}/advice/"
-
-
-@pytest.fixture
-def trained(db, settings, tmp_path):
-    settings.MODEL_PARAMETERS = SMALL
-    settings.MODEL_STORE_DIR = tmp_path / "models"
-    settings.MODEL_REFRESH_SECONDS = 0
-    settings.SCORING_SNAPSHOT_REFRESH_SECONDS = 0
-    for cache in (production_models, scoring_snapshots, market_references):
-        cache.clear()
-    demo = demo_data_load(businesses=120, months=40, seed=2)
-    call_command("train", kind="all", verbosity=0)
-    yield demo
-    for cache in (production_models, scoring_snapshots, market_references):
-        cache.clear()
 
 
 @pytest.mark.parametrize("method", ["get", "post"])

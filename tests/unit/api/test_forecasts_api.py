@@ -7,10 +7,8 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from django.core.management import call_command
 from django.db.models import Count
 
-from businesses.demo import demo_data_load
 from businesses.models import Business, MonthlyRecord
 from forecasting.models import ModelKind
 from forecasting.registry import production_models
@@ -18,7 +16,6 @@ from forecasting.scoring import score_business, scoring_snapshots
 from forecasting.serving import ServingModels
 from forecasting.stateless import market_references
 from tests.unit.api.conftest import key_client
-from tests.unit.forecasting.test_training import SMALL
 
 URL = "/api/v1/forecasts/"
 BATCH_URL = "/api/v1/forecasts/batch/"
@@ -63,21 +60,6 @@ def _registry_body(business: Business) -> dict:
         "sells_online": business.sells_online,
         "history": history,
     }
-
-
-@pytest.fixture
-def trained(db, settings, tmp_path):
-    settings.MODEL_PARAMETERS = SMALL
-    settings.MODEL_STORE_DIR = tmp_path / "models"
-    settings.MODEL_REFRESH_SECONDS = 0
-    settings.SCORING_SNAPSHOT_REFRESH_SECONDS = 0
-    for cache in (production_models, scoring_snapshots, market_references):
-        cache.clear()
-    demo = demo_data_load(businesses=120, months=40, seed=2)
-    call_command("train", kind="all", verbosity=0)
-    yield demo
-    for cache in (production_models, scoring_snapshots, market_references):
-        cache.clear()
 
 
 def test_forecasts_need_credentials(db):

@@ -17,7 +17,7 @@ from forecasting.engine import evaluation, schema
 from forecasting.models import ModelKind, ModelVersion
 from forecasting.registry import production_models
 from forecasting.selectors import indicator_vintages_frame, training_data
-from tests.unit.forecasting.test_training import SMALL
+from tests.model_parameters import SMALL_MODELS as SMALL
 
 pytestmark = pytest.mark.django_db
 LIMA = zoneinfo.ZoneInfo("America/Lima")

@@ -19,7 +19,7 @@ from forecasting.registry import production_models
 from forecasting.services import model_version_promote
 from forecasting.training import training_run_execute
 from portal.models import AuditEntry
-from tests.unit.forecasting.test_training import SMALL
+from tests.model_parameters import SMALL_MODELS as SMALL
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from forecasting.prediction_jobs import (
 )
 from forecasting.registry import production_models
 from forecasting.scoring import scoring_snapshots
-from tests.unit.forecasting.test_training import SMALL
+from tests.model_parameters import SMALL_MODELS as SMALL
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from forecasting.scoring import (
     scoring_snapshots,
 )
 from tests.factories import BusinessFactory
-from tests.unit.forecasting.test_training import SMALL
+from tests.model_parameters import SMALL_MODELS as SMALL
 
 pytestmark = pytest.mark.django_db
 

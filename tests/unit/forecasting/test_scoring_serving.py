@@ -14,8 +14,8 @@ from forecasting import scoring
 from forecasting.models import ModelKind
 from forecasting.registry import production_models
 from forecasting.scoring import business_drivers, scoring_snapshots, scoring_warm
+from tests.model_parameters import SMALL_MODELS as SMALL
 from tests.unit.forecasting.test_scoring import fresh_caches  # noqa: F401 - a fixture
-from tests.unit.forecasting.test_training import SMALL
 
 pytestmark = pytest.mark.django_db
 

@@ -7,26 +7,9 @@ from businesses.demo import demo_data_load
 from forecasting.models import ModelEvent, ModelKind, ModelVersion, TrainingRun
 from forecasting.registry import artifact_load, production_models
 from forecasting.training import training_run_create, training_run_execute
+from tests.model_parameters import SMALL_MODELS as SMALL
 
 pytestmark = pytest.mark.django_db
-
-SMALL = {
-    "forecaster": {
-        "n_estimators": 15,
-        "max_cutoffs": 8,
-        "calibration_months": 2,
-        "min_bucket_rows": 20,
-        "n_jobs": 1,
-    },
-    "growth": {
-        "families": ["xgboost"],
-        "n_iter": 1,
-        "cv_splits": 2,
-        "max_cutoffs": 6,
-        "importance_rows": 300,
-        "n_jobs": 1,
-    },
-}
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ from portal.metrics import database_collector, queue_length
 from portal.models import FeatureDrift
 from portal.tasks import drift_measure
 from tests.factories import BusinessFactory, MonthlyRecordFactory
+from tests.model_parameters import SMALL_MODELS as SMALL
 from tests.unit.businesses.files import write_csv
-from tests.unit.forecasting.test_training import SMALL
 
 
 @pytest.fixture(autouse=True)
