@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 
+from tests.model_parameters import SMALL_MODELS
 from tests.workers import start_worker, stop_worker, worker_env
 
 UNDER_CI = os.environ.get("CI", "").lower() == "true"
@@ -67,17 +68,7 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock():
         name = connection.settings_dict["NAME"]
     log = tmp_path_factory.mktemp("worker") / "worker.log"
-    small_models = json.dumps(
-        {
-            "forecaster": {
-                "n_estimators": 15,
-                "max_cutoffs": 8,
-                "calibration_months": 2,
-                "min_bucket_rows": 20,
-                "n_jobs": 1,
-            }
-        }
-    )
+    small_models = json.dumps({"forecaster": SMALL_MODELS["forecaster"]})
     env = worker_env(name, CELERY_QUEUE=queue, ASESOR_MODEL_PARAMETERS=small_models)
     process = start_worker(env, concurrency=2, log=log)
     process.log_path = log
