@@ -23,4 +23,4 @@ RUN DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput -v0 \
 
 USER asesor
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]

@@ -42,7 +42,7 @@ run: $(STAMP)
 	$(PY) manage.py seed_demo --if-empty --businesses $(DEMO_BUSINESSES) --months $(DEMO_MONTHS); \
 	$(PY) manage.py train --kind all --promote --if-missing; \
 	$(PY) manage.py refresh_scores --if-empty || echo "No caseload scores yet: run 'manage.py refresh_scores' once models are trained."; \
-	$(PY) -m celery -A portal worker -B -l warning --concurrency 2 & worker=$$!; \
+	$(PY) -m celery -A config worker -B -l warning --concurrency 2 & worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	echo ""; echo "Asesor MYPE: http://$(HOST):$(PORT)/"; \
 	echo "Demo users (password asesor-demo-2026): asesora.lima, asesor.lima, asesora.arequipa,"; \
@@ -52,17 +52,19 @@ run: $(STAMP)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: $(STAMP)
-	$(PY) -m celery -A portal worker -l info
+	$(PY) -m celery -A config worker -l info
 
 beat: $(STAMP)
-	$(PY) -m celery -A portal beat -l info
+	$(PY) -m celery -A config beat -l info
 
-# Unit tier (SQLite, the embedded broker), then the integration tier (PostgreSQL, Redis and a
+# The layers first (import-linter's contracts in pyproject.toml: a broken layer fails the run),
+# then the unit tier (SQLite, the embedded broker), then the integration tier (PostgreSQL, Redis and a
 # real Celery worker); each prints its own count. The unit tier includes the API fuzzing:
 # schemathesis in-process against /api/v1/schema/ (tests/unit/api/test_schemathesis.py, 25
 # derandomised cases per operation and mode, with a partner key and an advisor session; it
 # prints the number of cases run).
 test: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
 	bash scripts/test-services.sh
 	$(UNIT_ENV) $(PY) -m pytest tests/unit -q
 	$(INTEGRATION_ENV) $(PY) -m pytest tests/integration -q
@@ -99,6 +101,7 @@ bench-deps:
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
 
 lint: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 

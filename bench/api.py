@@ -45,9 +45,9 @@ PREPARE = r"""
 import json, sys
 import numpy as np, pandas as pd
 from forecasting.engine.features import build_features
-from forecasting.registry import production_model, store_dir
-from forecasting.selectors import businesses_frame, indicators_frame, records_frame
-from portal.partners import partner_api_key_issue, partner_create
+from forecasting.lifecycle.registry import production_model, store_dir
+from forecasting.history import businesses_frame, indicators_frame, records_frame
+from businesses.partners import partner_api_key_issue, partner_create
 
 out = sys.argv[1] if len(sys.argv) > 1 else None
 partner = partner_create(name="Banco de pruebas", contact_email="bench@example.pe")
@@ -208,7 +208,7 @@ def main() -> None:
         gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(WORKERS)]
         servers = [
             subprocess.Popen(
-                [*gunicorn, "--bind", f"127.0.0.1:{project_port}", "portal.wsgi:application"],
+                [*gunicorn, "--bind", f"127.0.0.1:{project_port}", "config.wsgi:application"],
                 env=env,
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,

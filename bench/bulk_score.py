@@ -60,7 +60,7 @@ def _setup_django(database_url: str, data_dir: str, broker: str, queue: str) -> 
             "ASESOR_DATA_DIR": data_dir,
             "CELERY_BROKER_URL": broker,
             "CELERY_QUEUE": queue,
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "OMP_NUM_THREADS": "1",
         }
     )
@@ -95,8 +95,8 @@ def _register_models() -> None:
     from forecasting.engine.forecaster import SalesForecaster
     from forecasting.engine.growth import GrowthClassifier
     from forecasting.engine.synthetic import generate_panel
+    from forecasting.lifecycle.registry import artifact_save
     from forecasting.models import ModelKind, ModelVersion
-    from forecasting.registry import artifact_save
 
     if ModelVersion.objects.filter(status=ModelVersion.Status.PRODUCTION).count() == 2:
         return
@@ -141,7 +141,7 @@ def _start_workers(count: int, env: dict, log_dir: Path) -> list[subprocess.Pope
                     "-m",
                     "celery",
                     "-A",
-                    "portal",
+                    "config",
                     "worker",
                     *WORKER_OPTIONS,
                     "--hostname",
@@ -171,7 +171,7 @@ def _stop_workers(workers: list[subprocess.Popen]) -> None:
 
 def _run_job(business_ids: list[int], chunk_size: int, timeout: float = 600) -> tuple:
     from forecasting.models import PredictionJob
-    from forecasting.prediction_jobs import prediction_job_create
+    from forecasting.predictions.jobs import prediction_job_create
     from forecasting.tasks import prediction_job_run
 
     job = prediction_job_create(business_ids=business_ids, chunk_size=chunk_size)
@@ -221,7 +221,7 @@ def main() -> None:
 
     from businesses.models import Business
     from forecasting.models import PredictionJob
-    from forecasting.prediction_jobs import prediction_job_seconds
+    from forecasting.predictions.jobs import prediction_job_seconds
 
     ids = list(Business.objects.order_by("pk").values_list("pk", flat=True))
     # A worker process builds the advice's scoring snapshot when it starts (the whole panel

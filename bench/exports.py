@@ -16,8 +16,8 @@ from sqlite_project import businesses_seed, run
 
 def inner(businesses: int, months: int, directory: Path) -> dict:
     """Runs inside the temporary project environment: load the rows, then time each format."""
+    from businesses.exports import export_write
     from businesses.models import Business, MonthlyRecord
-    from portal.exports import export_write
 
     businesses_seed(businesses)
     ids = list(Business.objects.order_by("pk").values_list("pk", flat=True))

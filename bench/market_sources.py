@@ -50,7 +50,7 @@ def answer(path: str, *, revised: bool) -> bytes:
 
 def inner(n_series: int, months: int) -> dict:
     sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()

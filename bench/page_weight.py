@@ -59,7 +59,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count
 from businesses.models import Business
 from feedback.models import RecommendationFeedback
-from forecasting.advice_services import advice_compute_now
+from forecasting.advice.services import advice_compute_now
 from forecasting.models import Advice
 
 user = get_user_model().objects.get(username=%(user)r)
@@ -145,7 +145,7 @@ def start_server() -> tuple[subprocess.Popen, str]:
     server = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("gunicorn")),
-            "portal.wsgi:application",
+            "config.wsgi:application",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

@@ -6,7 +6,7 @@ dropped at the end unless ``--keep``), 100,000 businesses x 48 months of demo da
 production models (``manage.py train`` with few trees and cut-offs, on every 20th business: the
 budget is about serving, not model quality; scoring then covers all 100,000). Then, with the
 models and the scoring snapshot warm (as a worker has them after
-:func:`forecasting.scoring.scoring_warm` at start):
+:func:`forecasting.scoring.snapshot.scoring_warm` at start):
 
 * business page with stored advice: an advisor's business pages through the whole Django stack
   (middleware, session, the view, the template), in-process with the test client, one client;
@@ -97,7 +97,7 @@ def _configure(reuse: bool) -> None:
     for name in ("REDIS_URL", "CELERY_QUEUE"):
         os.environ.pop(name, None)
     os.environ.update(
-        DJANGO_SETTINGS_MODULE="portal.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         DATABASE_URL=f"{PG}/{DB_NAME}",
         ASESOR_DATA_DIR=str(DATA_DIR),
         ASESOR_MODEL_STORE=str(DATA_DIR / "models"),
@@ -153,7 +153,8 @@ def _train_on_a_sample() -> None:
     from django.core.management import call_command
 
     from businesses.models import Business
-    from forecasting import selectors, training
+    from forecasting import history as selectors
+    from forecasting.lifecycle import training
 
     def sample():
         ids = list(Business.objects.order_by("pk").values_list("pk", flat=True))
@@ -207,7 +208,7 @@ def _page_times(user, ids: list[int], rounds: int) -> tuple[list[float], list[fl
 def _advice_once(business_id: int) -> tuple[float, float]:
     """In a server process: one fresh advice, its server time and CPU time in ms."""
     from businesses.models import Business
-    from forecasting.advice_services import advice_compute_now
+    from forecasting.advice.services import advice_compute_now
     from forecasting.models import Advice
 
     t, c = time.perf_counter(), time.thread_time()
@@ -259,7 +260,7 @@ def _profile(user, business_id: int) -> None:
     from pyinstrument import Profiler
 
     from businesses.models import Business
-    from forecasting.advice_services import advice_compute_now
+    from forecasting.advice.services import advice_compute_now
 
     client = Client()
     client.force_login(user)
@@ -298,7 +299,7 @@ def main() -> None:
     from django.db import connections
 
     from businesses.models import Business, MonthlyRecord
-    from forecasting.scoring import scoring_warm
+    from forecasting.scoring.snapshot import scoring_warm
 
     try:
         setup = {"reused_database": reuse, **_setup(args.businesses, args.months)}

@@ -27,7 +27,7 @@ def run(script: str, inner: Callable[[int, int, Path], dict]) -> None:
     args = parser.parse_args()
     if args.inner:
         sys.path.insert(0, str(ROOT))
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
         import django
 
         django.setup()

@@ -13,15 +13,14 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from portal.export_views import export_actions, export_response
-from portal.exports import EXPORTS, FORMATS
-
-from .imports import ImportRefusedError, data_import_run
-from .imports.forms import DataImportConfirmForm, DataImportUploadForm
-from .imports.importers import IMPORTERS
-from .imports.report import data_import_rejections_csv
-from .imports.uploads import upload_discard, upload_path, upload_store
-from .models import (
+from businesses.export_views import export_actions, export_response
+from businesses.exports import EXPORTS, FORMATS
+from businesses.imports import ImportRefusedError, data_import_run
+from businesses.imports.forms import DataImportConfirmForm, DataImportUploadForm
+from businesses.imports.importers import IMPORTERS
+from businesses.imports.report import data_import_rejections_csv
+from businesses.imports.uploads import upload_discard, upload_path, upload_store
+from businesses.models import (
     Business,
     BusinessAssignment,
     DataImport,
@@ -152,7 +151,7 @@ class BusinessAdmin(FastListAdmin):
 
     @admin.action(description=_("Recompute size class from the last 12 months"))
     def refresh_size_classes(self, request, queryset):
-        from .services import business_refresh_size_classes
+        from businesses.services import business_refresh_size_classes
 
         changed = business_refresh_size_classes(business_ids=queryset.values_list("pk", flat=True))
         self.message_user(request, _("%(n)d size classes changed.") % {"n": changed})
@@ -342,7 +341,7 @@ class SupervisedRegionAdmin(admin.ModelAdmin):
 
 
 # Data sources, their series mappings and the indicator revisions (businesses.sources).
-from .sources import admin as _sources_admin  # noqa: E402, F401
+from businesses.sources import admin as _sources_admin  # noqa: E402, F401
 
 
 @admin.register(BusinessAssignment)
@@ -360,3 +359,7 @@ class BusinessAssignmentAdmin(FastListAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+# Partner systems, their keys and grants: a page of their own.
+from businesses import partner_admin  # noqa: E402, F401

@@ -13,13 +13,11 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from portal.api_auth import BulkWriteRateThrottle, RegistryWritePermission
-from portal.api_errors import PayloadTooLarge, RowsRejected, row_problem_detail
-from portal.roles import visible_businesses
-
-from .imports.api_rows import MonthlyRowsRejectedError, monthly_records_bulk_upsert
-from .selectors import business_list, market_indicator_list, monthly_record_list
-from .serializers import (
+from businesses.api_auth import BulkWriteRateThrottle, RegistryWritePermission
+from businesses.imports.api_rows import MonthlyRowsRejectedError, monthly_records_bulk_upsert
+from businesses.scoping import visible_businesses
+from businesses.selectors import business_list, market_indicator_list, monthly_record_list
+from businesses.serializers import (
     BusinessCreateSerializer,
     BusinessFilterSerializer,
     BusinessOutputSerializer,
@@ -33,7 +31,8 @@ from .serializers import (
     MonthlyRecordFilterSerializer,
     MonthlyRecordOutputSerializer,
 )
-from .services import business_create, business_update
+from businesses.services import business_create, business_update
+from core.api_errors import PayloadTooLarge, RowsRejected, row_problem_detail
 
 RUC_PARAMETER = OpenApiParameter(
     "ruc", str, OpenApiParameter.PATH, description="RUC, 11 digits", pattern=r"^\d{11}$"

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class BusinessesConfig(AppConfig):
     name = "businesses"
     verbose_name = _("Business registry")
+
+    def ready(self) -> None:
+        from businesses import exports  # noqa: F401 - registers the registry's export kinds
+        from businesses.audit import connect_receivers
+
+        connect_receivers()

@@ -14,12 +14,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from forecasting.engine import schema
-from forecasting.engine.synthetic import SyntheticPanel, generate_panel
-from portal import roles
-
-from .bulk import bulk_insert_rows
-from .models import (
+from businesses.bulk import bulk_insert_rows
+from businesses.models import (
     Business,
     DataImport,
     MarketIndicator,
@@ -28,7 +24,10 @@ from .models import (
     SupervisedRegion,
     SupportProgramme,
 )
-from .services import business_refresh_size_classes
+from businesses.services import business_refresh_size_classes
+from core import roles
+from forecasting.engine import schema
+from forecasting.engine.synthetic import SyntheticPanel, generate_panel
 
 DEMO_PASSWORD = "asesor-demo-2026"  # noqa: S105 - printed by seed_demo; demo databases only
 SATISFACTION_CODES = {0.0: "low", 1.0: "medium", 2.0: "high"}

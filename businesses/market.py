@@ -29,12 +29,12 @@ from django.core.cache import cache
 from django.db.models import Count, F, Max, Q, Sum
 from django.http import Http404
 
+from businesses import scoping
+from businesses.models import DataImport, MarketIndicator, MonthlyRecord, Region, Sector
+from businesses.sources.selectors import indicator_provenance
+from core import roles
 from forecasting.engine.schema import PRODUCTION_INDEX
 from forecasting.models import LatestScore
-from portal import roles
-
-from .models import DataImport, MarketIndicator, MonthlyRecord, Region, Sector
-from .sources.selectors import indicator_provenance
 
 MIN_BUSINESSES = 3
 MONTHS_SHOWN = 36
@@ -50,7 +50,7 @@ def trend_regions(user) -> list[Region]:
     """The regions whose trends ``user`` sees (see the module docstring)."""
     if roles.sees_every_business(user):
         return list(Region.objects.order_by("name"))
-    codes = Q(code__in=roles.visible_businesses(user).values("region_id"))
+    codes = Q(code__in=scoping.visible_businesses(user).values("region_id"))
     if roles.has_role(user, roles.SUPERVISOR):
         codes |= Q(code__in=user.supervised_regions.values("region_id"))
     return list(Region.objects.filter(codes).order_by("name"))

@@ -1,5 +1,6 @@
 """The business registry: regions, sectors, businesses, their monthly records, market data,
-support programmes, the UIT by year and the imports that brought data in."""
+support programmes, the UIT by year, the imports that brought data in, and the partner
+systems that may read and feed some of it."""
 
 from decimal import Decimal
 
@@ -9,8 +10,9 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import AbstractAPIKey
 
-from .validators import validate_period_in_past, validate_ruc, validate_ubigeo
+from businesses.validators import validate_period_in_past, validate_ruc, validate_ubigeo
 
 
 class TimestampedModel(models.Model):
@@ -732,3 +734,106 @@ class IndicatorRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator_id}: {self.old_value} → {self.new_value}"
+
+
+# Partner systems and their scope. The tables keep the names the ``portal`` app gave them.
+
+
+class Partner(models.Model):
+    """A partner system (a regional government, a bank, a CDE) that uses the REST API.
+
+    It acts through its own user, a member of the ``partner`` group without a usable password,
+    so that :func:`businesses.scoping.visible_businesses` scopes it like anyone else: to the
+    businesses it submitted or was granted (:class:`PartnerGrant`).
+    """
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("API user"),
+        on_delete=models.PROTECT,
+        related_name="partner",
+        editable=False,
+    )
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("An inactive partner's keys are all refused.")
+    )
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        db_table = "portal_partner"
+        ordering = ["name"]
+        verbose_name = _("partner system")
+        verbose_name_plural = _("partner systems")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerAPIKey(AbstractAPIKey):
+    """An API key of a partner. Only a prefix and the SHA-512 of the whole key are stored
+    (djangorestframework-api-key); the key is shown once, when it is issued. A key can be
+    revoked (for good) and expires at ``expiry_date``."""
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="api_keys"
+    )
+
+    class Meta(AbstractAPIKey.Meta):
+        db_table = "portal_partnerapikey"
+        verbose_name = _("partner API key")
+        verbose_name_plural = _("partner API keys")
+
+    def is_usable(self) -> bool:
+        """Not revoked, not expired, and its partner and the partner's user are active."""
+        return (
+            not self.revoked
+            and not self.has_expired
+            and self.partner.active
+            and self.partner.user.is_active
+        )
+
+
+class PartnerGrant(models.Model):
+    """A business in a partner's scope: one it submitted through the API, or one a steward
+    granted it."""
+
+    class Reason(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted by the partner")
+        GRANTED = "granted", _("Granted by a data steward")
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="grants"
+    )
+    business = models.ForeignKey(
+        Business,
+        verbose_name=_("business"),
+        on_delete=models.CASCADE,
+        related_name="partner_grants",
+    )
+    reason = models.CharField(
+        _("reason"), max_length=10, choices=Reason.choices, default=Reason.GRANTED
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        db_table = "portal_partnergrant"
+        ordering = ["partner", "-created_at"]
+        verbose_name = _("partner grant")
+        verbose_name_plural = _("partner grants")
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "business"], name="unique_partner_business")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} → {self.business}"

@@ -6,9 +6,8 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 
-from portal.roles import visible_businesses
-
-from .models import Business, MarketIndicator, MonthlyRecord
+from businesses.models import Business, MarketIndicator, MonthlyRecord
+from businesses.scoping import visible_businesses
 
 
 def business_list(

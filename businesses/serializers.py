@@ -12,8 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import Business, MarketIndicator, MonthlyRecord, Satisfaction, Sector, SizeClass
-from .validators import ruc_problem, validate_ubigeo
+from businesses.models import (
+    Business,
+    MarketIndicator,
+    MonthlyRecord,
+    Satisfaction,
+    Sector,
+    SizeClass,
+)
+from businesses.validators import ruc_problem, validate_ubigeo
 
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})(-01)?$")

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Sum
 from django.utils.translation import gettext_lazy as _
 
-from .models import Business, MonthlyRecord, Sector, SizeClass, Source, UITValue
+from businesses.models import Business, MonthlyRecord, Sector, SizeClass, Source, UITValue
 
 # Ley 30056 thresholds in UIT of annual sales.
 MICRO_MAX_UIT = 150
@@ -142,8 +142,8 @@ def business_create(
 ) -> Business:
     """Register a business (its region is the ubigeo's department). A partner that creates a
     business gets it in its scope (a "submitted" grant)."""
-    from portal.models import Partner, PartnerGrant
-    from portal.roles import PARTNER, has_role
+    from businesses.models import Partner, PartnerGrant
+    from core.roles import PARTNER, has_role
 
     if Business.objects.filter(ruc=ruc).exists():
         raise _ruc_taken_error(ruc)
@@ -179,7 +179,7 @@ def business_update(*, business: Business, user, **changes) -> Business:
     """Change the editable fields of ``business`` (loaded through ``user``'s scope). A change
     that would move the business out of the user's own scope (a supervisor moving it to
     another region) is refused."""
-    from portal.roles import visible_businesses
+    from businesses.scoping import visible_businesses
 
     unknown = set(changes) - set(BUSINESS_EDITABLE_FIELDS)
     if unknown:
@@ -214,9 +214,9 @@ def business_reassign(*, user, business_ids: Iterable[int], advisor, reason: str
     from django.core.exceptions import PermissionDenied
     from django.http import Http404
 
-    from portal import roles
-
-    from .models import BusinessAssignment
+    from businesses import scoping
+    from businesses.models import BusinessAssignment
+    from core import roles
 
     if not roles.is_supervisor(user):
         raise PermissionDenied
@@ -229,9 +229,9 @@ def business_reassign(*, user, business_ids: Iterable[int], advisor, reason: str
     ids = {int(pk) for pk in business_ids}
     if not ids:
         raise ValidationError(_("Choose at least one business."), code="none_chosen")
-    scope = roles.visible_businesses(user)
+    scope = scoping.visible_businesses(user)
     if not user.is_superuser:
-        scope = scope.filter(region_id__in=roles.supervised_region_codes(user))
+        scope = scope.filter(region_id__in=scoping.supervised_region_codes(user))
     businesses = list(scope.select_for_update().filter(pk__in=ids).order_by("pk"))
     if len(businesses) != len(ids):
         raise Http404
@@ -249,8 +249,8 @@ def business_reassign(*, user, business_ids: Iterable[int], advisor, reason: str
     # ``update`` leaves ``updated_at`` alone on purpose: the assignment history records the
     # change, and the scoring data (whose signature reads ``updated_at``) did not move.
     Business.objects.filter(pk__in=[b.pk for b in moved]).update(advisor=advisor)
-    if moved:  # ``update`` sends no signal: the audit log is written here (portal.audit)
-        from portal.audit import ADVISOR_CHANGED, audit_record
+    if moved:  # ``update`` sends no signal: the audit log is written here (core.audit)
+        from core.audit import ADVISOR_CHANGED, audit_record
 
         audit_record(
             user,

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import LabelOverride, RecommendationFeedback, Visit
+from feedback.models import LabelOverride, RecommendationFeedback, Visit
 
 
 class RecommendationFeedbackForm(forms.Form):

@@ -3,7 +3,7 @@ for an owner who is not an analyst, and the reports already produced (the audit 
 
 Everything is computed in the active language: the caller wraps it in
 ``translation.override(language)``. Numbers use the same filters as the business page
-(:mod:`portal.templatetags.asesor_format`), so the report quotes the page's figures exactly.
+(:mod:`core.templatetags.asesor_format`), so the report quotes the page's figures exactly.
 """
 
 from __future__ import annotations
@@ -18,14 +18,13 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from businesses.models import Business
+from businesses.scoping import visible_businesses
 from businesses.selectors import business_records
+from core.templatetags.asesor_format import month, percent, soles
+from feedback.models import OwnerReport, RecommendationFeedback
 from forecasting.advice_selectors import advice_recommendations, driver_value_text
 from forecasting.engine.schema import DEFAULT_GROWTH_RATE
 from forecasting.models import Advice
-from portal.roles import visible_businesses
-from portal.templatetags.asesor_format import month, percent, soles
-
-from .models import OwnerReport, RecommendationFeedback
 
 REPORT_MONTHS = 12  # months of history on the report's chart
 MIN_CHART_MONTHS = 6  # below this, the report says the history is too short instead of a chart

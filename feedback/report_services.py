@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from portal.roles import get_visible_business_or_404
-
-from .models import OwnerReport
-from .report_pdf import pdf_render
-from .report_selectors import owner_report_context
+from businesses.scoping import get_visible_business_or_404
+from feedback.models import OwnerReport
+from feedback.report_pdf import pdf_render
+from feedback.report_selectors import owner_report_context
 
 REPORT_LANGUAGES = ("es", "en")
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 from django.conf import settings
+from django.db.models import Count, OuterRef, Q, Subquery
 
+from feedback.models import LabelOverride, Outcome, RecommendationFeedback
 from forecasting.engine import schema
-
-from .models import LabelOverride, Outcome
+from forecasting.models import ModelKind, ModelVersion, Recommendation
 
 
 def _empty_labels() -> pd.DataFrame:
@@ -40,7 +41,7 @@ VISITS_SHOWN = 10
 
 def visit_list(*, business, limit: int = VISITS_SHOWN) -> list:
     """The business's latest visits, newest first (the caller loaded it through the scope)."""
-    from .models import Visit
+    from feedback.models import Visit
 
     return list(
         Visit.objects.filter(business=business)
@@ -102,3 +103,63 @@ def training_labels_frame(*, rate: float | None = None) -> pd.DataFrame:
     frame = frame.sort_values([schema.BUSINESS_ID, "cutoff", "_rank"], kind="stable")
     frame = frame.drop_duplicates([schema.BUSINESS_ID, "cutoff"], keep="first")
     return frame.drop(columns="_rank").reset_index(drop=True)
+
+
+def feedback_by_code(version: ModelVersion) -> list[dict]:
+    """Per recommendation code, over the advice computed with ``version``: how many
+    recommendations, and the latest verdict on each (accepted, edited, rejected, none); the
+    acceptance rate counts accepted and edited ones among those judged. One query."""
+    latest = (
+        RecommendationFeedback.objects.filter(recommendation=OuterRef("pk"))
+        .order_by("-created_at", "-pk")
+        .values("action")[:1]
+    )
+    field = (
+        "advice__growth_version"
+        if version.kind == ModelKind.GROWTH
+        else ("advice__forecaster_version")
+    )
+    rows = (
+        Recommendation.objects.filter(Q(**{field: version}))
+        .annotate(verdict=Subquery(latest))
+        .values("code", "verdict")
+        .annotate(n=Count("pk"))
+        .order_by("code")
+    )
+    by_code: dict[str, dict] = {}
+    for row in rows:
+        entry = by_code.setdefault(
+            row["code"],
+            {"code": row["code"], "total": 0, "accepted": 0, "edited": 0, "rejected": 0,
+             "pending": 0},
+        )  # fmt: skip
+        entry["total"] += row["n"]
+        entry[row["verdict"] if row["verdict"] in entry else "pending"] += row["n"]
+    for entry in by_code.values():
+        judged = entry["accepted"] + entry["edited"] + entry["rejected"]
+        entry["judged"] = judged
+        entry["acceptance_rate"] = (
+            (entry["accepted"] + entry["edited"]) / judged if judged else None
+        )
+    return sorted(by_code.values(), key=lambda e: -e["total"])
+
+
+def overrides_by_class(version: ModelVersion) -> list[dict]:
+    """Growth-label overrides of advice scored by ``version``, per label, with how many went
+    against the model (the advisor says "grows" where the probability was below one half, or
+    the reverse)."""
+    if version.kind != ModelKind.GROWTH:
+        return []
+    rows = LabelOverride.objects.filter(advice__growth_version=version).values_list(
+        "label", "advice__growth_probability"
+    )
+    out = {
+        value: {"label": value, "name": name, "n": 0, "against_model": 0}
+        for value, name in LabelOverride.Label.choices
+    }
+    for label, probability in rows:
+        entry = out[label]
+        entry["n"] += 1
+        if probability is not None and (label == LabelOverride.Label.GROWS) != (probability >= 0.5):
+            entry["against_model"] += 1
+    return list(out.values())

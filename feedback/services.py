@@ -1,6 +1,6 @@
 """Feedback services: advisors annotate the advice of the businesses they can see.
 
-Every object is loaded through :func:`portal.roles.visible_businesses`: a recommendation or
+Every object is loaded through :func:`businesses.scoping.visible_businesses`: a recommendation or
 advice of a business outside the user's scope does not exist for them (``Http404``).
 """
 
@@ -16,10 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from businesses.models import Business
+from businesses.scoping import visible_businesses
+from feedback.models import AdviceRating, LabelOverride, Outcome, RecommendationFeedback, Visit
 from forecasting.models import Advice, Recommendation
-from portal.roles import visible_businesses
-
-from .models import AdviceRating, LabelOverride, Outcome, RecommendationFeedback, Visit
 
 
 def _visible_advice(user, advice_id, *, business: Business | None = None) -> Advice:

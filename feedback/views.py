@@ -9,10 +9,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.roles import get_visible_business_or_404
-
-from . import services
-from .forms import (
+from businesses.scoping import get_visible_business_or_404
+from feedback import services
+from feedback.forms import (
     AdviceRatingForm,
     LabelOverrideForm,
     OutcomeForm,

@@ -10,14 +10,20 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from portal.audit import TRAINING_STARTED, audit_record
-from portal.export_views import export_actions
-from portal.queueing import QueueUnavailableError
-
-from . import model_reports
-from .model_reports import TRAINING_PRESETS
-from .models import (
+from businesses.export_views import export_actions
+from core.admin import StewardOnlyAdmin
+from core.audit import TRAINING_STARTED, audit_record
+from core.queueing import QueueUnavailableError
+from forecasting.lifecycle import reports as model_reports
+from forecasting.lifecycle.reports import TRAINING_PRESETS
+from forecasting.lifecycle.services import (
+    PromotionError,
+    model_version_promote,
+    model_version_rollback,
+)
+from forecasting.models import (
     Advice,
+    FeatureDrift,
     ModelEvent,
     ModelKind,
     ModelVersion,
@@ -27,7 +33,6 @@ from .models import (
     Recommendation,
     TrainingRun,
 )
-from .services import PromotionError, model_version_promote, model_version_rollback
 
 
 class ModelEventInline(admin.TabularInline):
@@ -151,8 +156,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
                 growth_scores=model_reports.growth_scores(version),
                 cross_validation=model_reports.cross_validation(version),
                 importance=model_reports.importance_bars(version),
-                feedback=model_reports.feedback_by_code(version),
-                overrides=model_reports.overrides_by_class(version),
+                **model_reports.report_sections(version),
                 events=version.events.select_related("user"),
                 run=version.training_run,
                 can_change=self.has_change_permission(request, version),
@@ -302,7 +306,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
         form = TrainingStartForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             # imported here: the admin loads in every process, the ML stack only where needed
-            from .training import training_run_create, training_run_enqueue
+            from forecasting.lifecycle.training import training_run_create, training_run_enqueue
 
             kind, preset = form.cleaned_data["kind"], form.cleaned_data["preset"]
             try:
@@ -443,4 +447,25 @@ class PredictionResultAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FeatureDrift)
+class FeatureDriftAdmin(StewardOnlyAdmin):
+    """Data drift of the production models, per feature (forecasting.scoring.drift), read-only:
+    written by the drift_measure task, exposed on /metrics as asesor_feature_drift_psi."""
+
+    list_display = ["model_version", "feature", "psi", "period", "measured_at"]
+    list_filter = ["model_version__kind"]
+    search_fields = ["feature"]
+    ordering = ["-psi"]
+    readonly_fields = ["model_version", "feature", "psi", "period", "measured_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

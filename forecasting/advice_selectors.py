@@ -11,11 +11,10 @@ from django.utils.translation import gettext as _
 
 from businesses.models import Business
 from businesses.sources.selectors import indicator_provenance
+from core.templatetags.asesor_format import percent, soles
 from feedback.models import AdviceRating, LabelOverride, Outcome, RecommendationFeedback
-from portal.templatetags.asesor_format import percent, soles
-
-from .advice import recommendation_text
-from .models import Advice, ModelVersion
+from forecasting.advice.rules import recommendation_text
+from forecasting.models import Advice, ModelVersion
 
 ADVICE_HISTORY = 20  # past advice listed on the business page
 

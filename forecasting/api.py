@@ -21,13 +21,12 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from businesses.api import RUC_PARAMETER
-from portal.api_errors import ErrorSerializer, PayloadTooLarge, ServiceUnavailable
-from portal.roles import visible_businesses
-
-from .advice_services import advice_compute_now, advice_request
-from .models import Advice
-from .scoring import ScoringUnavailableError
-from .serializers import (
+from businesses.scoping import visible_businesses
+from core.api_errors import ErrorSerializer, PayloadTooLarge, ServiceUnavailable
+from forecasting.advice.services import advice_compute_now, advice_request
+from forecasting.models import Advice
+from forecasting.scoring.snapshot import ScoringUnavailableError
+from forecasting.serializers import (
     AdviceQueuedSerializer,
     AdviceRequestQuerySerializer,
     AdviceSerializer,
@@ -40,8 +39,8 @@ from .serializers import (
     ModelVersionsSerializer,
     driver_label,
 )
-from .stateless import forecast_input_parse, forecasts_compute
-from .trend_selectors import market_trend_list
+from forecasting.trend_selectors import market_trend_list
+from forecasting.unregistered.forecasts import forecast_input_parse, forecasts_compute
 
 RETRY_AFTER = OpenApiParameter(
     "Retry-After",

@@ -160,8 +160,8 @@ class TrainingRun(models.Model):
 
 class Advice(models.Model):
     """Machine-learning advice on one business: forecast, growth score and its drivers, peer
-    benchmarks, market trend, and the recommendations drawn from them (see forecasting.advice).
-
+    benchmarks, market trend, and the recommendations drawn from them (see
+    forecasting.advice.rules).
     Requested by an advisor, computed by a worker (``queued`` → ``ready`` or ``failed``).
     """
 
@@ -286,7 +286,7 @@ class LatestScore(models.Model):
 
     The caseload sorts, filters and raises alerts on these at any size (an indexed join, not a
     JSON field or a subquery per row). Written by every computed advice and by a bulk refresh
-    from the scoring snapshot (``forecasting.latest_scores``), so businesses nobody asked
+    from the scoring snapshot (``forecasting.scoring.latest``), so businesses nobody asked
     advice for yet have a score too.
     """
 
@@ -364,7 +364,7 @@ class PredictionJob(models.Model):
         related_name="+",
     )
     partner = models.ForeignKey(
-        "portal.Partner",
+        "businesses.Partner",
         verbose_name=_("partner"),
         null=True,
         blank=True,
@@ -556,3 +556,33 @@ for _horizon in FORECAST_HORIZONS:
             models.FloatField(f"{_statistic} h{_horizon}"),
         )
 del _horizon, _statistic
+
+
+class FeatureDrift(models.Model):
+    """How far one feature of the latest month has moved from a model version's training data:
+    the population stability index (forecasting.engine.drift), measured by the
+    ``portal.tasks.drift_measure`` task and exposed on /metrics. One row per (version, feature),
+    replaced at every measurement."""
+
+    model_version = models.ForeignKey(
+        ModelVersion,
+        verbose_name=_("model version"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    feature = models.CharField(_("feature"), max_length=100)
+    psi = models.FloatField(_("population stability index"))
+    period = models.DateField(_("month measured"))
+    measured_at = models.DateTimeField(_("measured"))
+
+    class Meta:
+        db_table = "portal_featuredrift"
+        ordering = ["model_version", "feature"]
+        verbose_name = _("feature drift")
+        verbose_name_plural = _("feature drift")
+        constraints = [
+            models.UniqueConstraint(fields=["model_version", "feature"], name="unique_drift")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_version_id} {self.feature}: {self.psi:.3f}"

@@ -1,6 +1,6 @@
 """API serializers of forecasting: advice, stateless forecasts and market trends. They shape
 output and document input; the stateless forecast's input is validated by
-:func:`forecasting.stateless.forecast_input_parse` (vectorised, far cheaper than nested
+:func:`forecasting.unregistered.forecasts.forecast_input_parse` (vectorised, far cheaper than nested
 serializers on thousands of months), and these classes describe it for the OpenAPI schema."""
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from rest_framework import serializers
 
 from businesses.models import Satisfaction
 from businesses.serializers import PeriodField
-
-from .advice import recommendation_text
-from .models import Advice, ModelVersion
+from forecasting.advice.rules import recommendation_text
+from forecasting.models import Advice, ModelVersion
 
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 

@@ -21,7 +21,7 @@ def scoring_warm_at_start(**_kwargs) -> None:
 def _scoring_warm() -> None:
     from django.db import connection
 
-    from .scoring import scoring_warm
+    from forecasting.scoring.snapshot import scoring_warm
 
     try:
         snap = scoring_warm()
@@ -37,7 +37,7 @@ def _scoring_warm() -> None:
 def training_run_task(run_id: int) -> str:
     """Run one TrainingRun (idempotent: a finished run is left as it is)."""
     # Imported here so that a worker starts without loading the ML stack until it trains.
-    from .training import training_run_execute
+    from forecasting.lifecycle.training import training_run_execute
 
     return training_run_execute(run_id).status
 
@@ -45,7 +45,7 @@ def training_run_task(run_id: int) -> str:
 @shared_task(name="forecasting.advice_compute", acks_late=True)
 def advice_compute_task(advice_id: int) -> str:
     """Compute one Advice (idempotent: ready advice is left as it is)."""
-    from .advice_services import advice_compute
+    from forecasting.advice.services import advice_compute
 
     return advice_compute(advice_id).status
 
@@ -53,7 +53,7 @@ def advice_compute_task(advice_id: int) -> str:
 @shared_task(name="forecasting.latest_scores_refresh", acks_late=True)
 def latest_scores_refresh_task() -> int:
     """Store every business's latest growth probability and forecast change (idempotent)."""
-    from .latest_scores import latest_scores_refresh
+    from forecasting.scoring.latest import latest_scores_refresh
 
     return latest_scores_refresh()
 
@@ -62,7 +62,7 @@ def latest_scores_refresh_task() -> int:
 def prediction_job_run(job_id: int) -> str:
     """Start a PredictionJob: pin its models, gather the group statistics, send its chunks
     (idempotent: a finished job is left as it is, a started one is resumed)."""
-    from .prediction_jobs import celery_dispatch, prediction_job_start
+    from forecasting.predictions.jobs import celery_dispatch, prediction_job_start
 
     return prediction_job_start(job_id, dispatch=celery_dispatch).status
 
@@ -71,7 +71,7 @@ def prediction_job_run(job_id: int) -> str:
 def prediction_chunk_run(chunk_id: int) -> str:
     """Score one chunk of a PredictionJob (idempotent: its results are replaced, never
     duplicated; a succeeded chunk is skipped)."""
-    from .prediction_jobs import prediction_chunk_execute
+    from forecasting.predictions.jobs import prediction_chunk_execute
 
     return prediction_chunk_execute(chunk_id).status
 
@@ -80,7 +80,7 @@ def prediction_chunk_run(chunk_id: int) -> str:
 def nightly_rescore() -> int:
     """Re-score every business (celery beat, nightly); old jobs' results are pruned first, and
     the caseload's latest scores (LatestScore) are refreshed by their own task."""
-    from .prediction_jobs import (
+    from forecasting.predictions.jobs import (
         celery_dispatch,
         nightly_rescore_create,
         prediction_job_start,

@@ -1,7 +1,7 @@
 """Market trends of a sector in a region, month by month, for the API.
 
-The figures are those of the business page's "Its market" (forecasting.scoring): for each month
-``t`` the year-on-year growth of a matched panel — the businesses with at least
+The figures are those of the business page's "Its market" (forecasting.scoring.snapshot): for each
+month ``t`` the year-on-year growth of a matched panel — the businesses with at least
 ``MIN_MONTHS_FOR_GROWTH`` observed months in both the last 12 months up to ``t`` and the 12
 before, their mean monthly sales summed — and the 3-month momentum likewise; at the data's
 latest month they equal the page's numbers. Besides, the month's total sales, the same
@@ -21,8 +21,11 @@ import pandas as pd
 
 from businesses.market import MIN_BUSINESSES
 from businesses.models import MarketIndicator, MonthlyRecord
-
-from .scoring import MIN_MONTHS_FOR_GROWTH, MIN_MONTHS_FOR_MOMENTUM, PRODUCTION_INDEX
+from forecasting.scoring.snapshot import (
+    MIN_MONTHS_FOR_GROWTH,
+    MIN_MONTHS_FOR_MOMENTUM,
+    PRODUCTION_INDEX,
+)
 
 
 def _window_sums(values: np.ndarray, counts: np.ndarray, width: int, lag: int) -> tuple:

@@ -8,11 +8,11 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self) -> None:
-        from .roles import sync_role_groups_after_migrate
+        from core.roles import sync_role_groups_after_migrate
 
         # Models added by later migrations get their permissions into the role groups too.
         post_migrate.connect(sync_role_groups_after_migrate, sender=self)
 
-        from .audit import connect_receivers
+        from core.audit import connect_receivers
 
         connect_receivers()

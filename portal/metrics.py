@@ -10,7 +10,7 @@ Two sources, chosen so that every figure is right however many processes serve t
 * **From the database** at scrape time (:class:`DatabaseCollector`, results kept for
   ``CACHE_SECONDS``) — everything the workers do: jobs by kind and outcome with their total
   duration, predictions served, the production model version per kind, data drift per feature
-  (``portal.models.FeatureDrift``), workers alive; plus the broker's queue length. Workers run
+  (``forecasting.models.FeatureDrift``), workers alive; plus the broker's queue length. Workers run
   in other processes, often on other machines, so counting there would need a push gateway;
   the database already knows.
 """
@@ -158,9 +158,7 @@ def _prediction_families() -> list:
 
 
 def _model_families() -> list:
-    from forecasting.models import ModelVersion
-
-    from .models import FeatureDrift
+    from forecasting.models import FeatureDrift, ModelVersion
 
     version = GaugeMetricFamily(
         "asesor_model_production_version",
@@ -190,7 +188,7 @@ def _model_families() -> list:
 
 
 def _worker_families() -> list:
-    from .models import WorkerHeartbeat
+    from core.models import WorkerHeartbeat
 
     limit = timezone.now() - dt.timedelta(seconds=settings.WORKER_LOST_SECONDS)
     alive = GaugeMetricFamily(
@@ -202,7 +200,7 @@ def _worker_families() -> list:
 
 def queue_length() -> int | None:
     """Messages waiting in the default queue, or None when the broker does not answer."""
-    from portal.celery import app
+    from config.celery import app
 
     options = {"socket_connect_timeout": 1, "socket_timeout": 2}
     try:

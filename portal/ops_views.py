@@ -23,8 +23,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from .metrics import metrics_text
-from .queueing import broker_check
+from core.queueing import broker_check
+from portal.metrics import metrics_text
 
 
 @never_cache
@@ -63,8 +63,8 @@ def _broker() -> dict:
 
 
 def _models() -> dict:
+    from forecasting.lifecycle.registry import production_model
     from forecasting.models import ModelKind
-    from forecasting.registry import production_model
 
     found, missing = {}, []
     for kind in ModelKind.values:

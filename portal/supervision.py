@@ -14,11 +14,10 @@ from django.db.models import Avg, Count, Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from businesses import scoping
 from businesses.models import Business, BusinessAssignment, Region
 from feedback.models import AdviceRating, LabelOverride, Outcome, RecommendationFeedback, Visit
 from forecasting.models import Advice, Recommendation
-
-from . import roles
 
 PERIODS = (30, 90, 365)
 DEFAULT_PERIOD = 90
@@ -98,7 +97,7 @@ def _latest_verdicts(recommendations_in_scope):
 
 def supervision_dashboard(*, user, days: int = DEFAULT_PERIOD) -> Dashboard:
     """The dashboard of the regions ``user`` coordinates, over the last ``days`` days."""
-    codes = roles.supervised_region_codes(user)
+    codes = scoping.supervised_region_codes(user)
     since = timezone.now() - dt.timedelta(days=days)
     board = Dashboard(
         regions=list(Region.objects.filter(code__in=codes).order_by("name")),
@@ -252,9 +251,9 @@ def _activity(*, advice, verdicts, ratings, overrides, outcomes, visits, assignm
 
 def reassignment_candidates(*, user, ids) -> list[Business]:
     """Businesses chosen for reassignment, as the supervisor may see them (for the form)."""
-    codes = roles.supervised_region_codes(user)
+    codes = scoping.supervised_region_codes(user)
     return list(
-        roles.visible_businesses(user)
+        scoping.visible_businesses(user)
         .filter(region_id__in=codes, pk__in=ids)
         .select_related("advisor")
         .order_by("legal_name")

@@ -8,7 +8,7 @@ task is idempotent, so a redelivered one just runs again. The sweeper (``portal.
 every few minutes from celery beat) is the backstop for what redelivery cannot save:
 
 * **running, worker gone** — the row names its worker and that worker's liveness beat
-  (:mod:`portal.worker_liveness`) is older than ``WORKER_LOST_SECONDS``, and the broker has had
+  (:mod:`core.worker_liveness`) is older than ``WORKER_LOST_SECONDS``, and the broker has had
   its chance to redeliver (the row showed no sign of life for longer than the redelivery delay:
   the visibility timeout on Redis, none on the filesystem broker, which does not redeliver);
 * **running, no sign of life** for ``JOBS_STALE_SECONDS`` (default: the hard time limit plus
@@ -87,7 +87,7 @@ def _workers_of(row, names: set[str]) -> set[str]:
 
 
 def _gone_workers(now: dt.datetime) -> set[str]:
-    from .models import WorkerHeartbeat
+    from core.models import WorkerHeartbeat
 
     limit = now - dt.timedelta(seconds=settings.WORKER_LOST_SECONDS)
     return set(WorkerHeartbeat.objects.filter(seen_at__lt=limit).values_list("hostname", flat=True))
@@ -152,7 +152,7 @@ def _sweep_jobs(model, now: dt.datetime, gone: set[str], outcome: SweepOutcome) 
 
 
 def _sweep_advice(now: dt.datetime, outcome: SweepOutcome) -> None:
-    from forecasting.advice_services import ADVICE_QUEUE_TIMEOUT
+    from forecasting.advice.services import ADVICE_QUEUE_TIMEOUT
     from forecasting.models import Advice
 
     names = _field_names(Advice)

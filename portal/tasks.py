@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from .models import WorkerHeartbeat
+from core.models import WorkerHeartbeat
 
 
 @shared_task(bind=True, name="portal.heartbeat")
@@ -18,7 +18,7 @@ def heartbeat(self, token: str = "") -> str:
 def jobs_sweep() -> dict:
     """Fail training runs, prediction jobs and advice left queued or running by a lost message
     or a dead worker, with the reason (portal.sweeper); run by celery beat every few minutes."""
-    from .sweeper import jobs_sweep as sweep
+    from portal.sweeper import jobs_sweep as sweep
 
     return sweep().as_dict()
 
@@ -27,6 +27,6 @@ def jobs_sweep() -> dict:
 def drift_measure() -> dict:
     """Measure each production model's data drift (PSI per feature, training data against the
     latest month) and store it for /metrics; run by celery beat after the nightly re-scoring."""
-    from .drift import drift_measure as measure
+    from forecasting.scoring.drift import drift_measure as measure
 
     return measure()

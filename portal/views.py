@@ -10,12 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from businesses.forms import ReassignForm
 from businesses.services import business_reassign
-
-from . import roles
-from .supervision import DEFAULT_PERIOD, PERIODS
-from .supervision import supervision_dashboard as dashboard_of
+from core import roles
+from portal.forms import ReassignForm
+from portal.supervision import DEFAULT_PERIOD, PERIODS
+from portal.supervision import supervision_dashboard as dashboard_of
 
 
 @login_required

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import Group
 
-from portal import roles
+from core import roles
 from tests.factories import BusinessFactory, UserFactory
 
 

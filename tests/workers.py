@@ -42,7 +42,7 @@ def start_worker(
         "-m",
         "celery",
         "-A",
-        "portal",
+        "config",
         "worker",
         "--loglevel",
         "info",

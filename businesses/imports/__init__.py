@@ -11,7 +11,7 @@
 - :mod:`.report` — the rejected rows of an import as a CSV download.
 """
 
-from .reading import ImportRefusedError
-from .services import ImportReport, data_import_run
+from businesses.imports.reading import ImportRefusedError
+from businesses.imports.services import ImportReport, data_import_run
 
 __all__ = ["ImportRefusedError", "ImportReport", "data_import_run"]

@@ -20,11 +20,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from businesses.imports.importers import MonthlyImporter
+from businesses.imports.rows import ParsedRow
+from businesses.imports.values import cell_text
 from businesses.models import DataImport
-
-from .importers import MonthlyImporter
-from .rows import ParsedRow
-from .values import cell_text
 
 JSON_FIELDS = ("ruc", "period", "sales", "costs", "employees", "customer_satisfaction")
 _SCALARS = (str, int, float)

@@ -17,6 +17,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from businesses.bulk import bulk_insert_rows
+from businesses.imports.rows import Column, ParsedRow, RowImporter
+from businesses.imports.values import (
+    Cell,
+    CellValueError,
+    cell_text,
+    parse_count,
+    parse_date,
+    parse_flag,
+    parse_number,
+    parse_satisfaction,
+)
 from businesses.models import (
     Business,
     DataImport,
@@ -29,18 +40,6 @@ from businesses.models import (
 )
 from businesses.services import business_refresh_size_classes
 from businesses.validators import validate_ubigeo
-
-from .rows import Column, ParsedRow, RowImporter
-from .values import (
-    Cell,
-    CellValueError,
-    cell_text,
-    parse_count,
-    parse_date,
-    parse_flag,
-    parse_number,
-    parse_satisfaction,
-)
 
 # Keeps every IN (...) under SQLite's historical 999-parameter limit.
 LOOKUP_CHUNK = 900

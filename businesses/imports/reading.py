@@ -21,7 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from .values import Cell
+from businesses.imports.values import Cell
 
 # Overridable in settings; 50 MB is ~1.5 million monthly rows of CSV.
 DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024

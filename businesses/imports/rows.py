@@ -12,11 +12,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from businesses.imports.reading import ImportRefusedError, Table, cell_is_filled
+from businesses.imports.values import (
+    Cell,
+    CellValueError,
+    cell_text,
+    normalise_header,
+    parse_number,
+    parse_period,
+)
 from businesses.models import DataImport
 from businesses.validators import ruc_problem
-
-from .reading import ImportRefusedError, Table, cell_is_filled
-from .values import Cell, CellValueError, cell_text, normalise_header, parse_number, parse_period
 
 # The stored report keeps this many problems (the counts stay exact beyond it).
 MAX_STORED_PROBLEMS = 50_000

@@ -10,11 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from businesses.imports.importers import IMPORTERS
+from businesses.imports.reading import XLSX, FileFacts, ImportRefusedError, file_inspect, table_open
 from businesses.models import DataImport
-from portal.audit import IMPORT, audit_record
-
-from .importers import IMPORTERS
-from .reading import XLSX, FileFacts, ImportRefusedError, file_inspect, table_open
+from businesses.signals import data_imported
+from core.audit import IMPORT, audit_record
 
 
 @dataclass
@@ -153,12 +153,13 @@ def data_import_run(
         data_import.rows_unchanged = report.rows_unchanged
         data_import.rows_rejected = report.rows_rejected
         data_import.rejected_rows = report.problems
-        # Retrain when the import changed enough of the data (queued once this commits).
-        from forecasting.retraining import retraining_after_import
-
-        note = retraining_after_import(data_import=data_import, user=user)
-        if note:
-            warnings.append(note)
+        # The apps above react (forecasting retrains when enough changed, queued once this
+        # commits) and may add a note to the report.
+        for _receiver, note in data_imported.send(
+            sender=DataImport, data_import=data_import, user=user
+        ):
+            if note:
+                warnings.append(note)
         data_import.message = "\n".join([report.summary(), *warnings])
         data_import.finished_at = timezone.now()
         data_import.save()

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
-from .reading import ImportRefusedError, max_file_bytes
+from businesses.imports.reading import ImportRefusedError, max_file_bytes
 
 KEEP_SECONDS = 24 * 3600
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")

@@ -10,10 +10,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from businesses.models import DataSource, IndicatorRevision, SourceSeries
-from portal.queueing import QueueUnavailableError, enqueue
-
-from .schedules import data_source_delete, data_source_save
-from .selectors import FAILING_AFTER, source_backoff_until
+from businesses.sources.schedules import data_source_delete, data_source_save
+from businesses.sources.selectors import FAILING_AFTER, source_backoff_until
+from core.queueing import QueueUnavailableError, enqueue
 
 
 class SourceSeriesInline(admin.TabularInline):

@@ -28,9 +28,8 @@ from businesses.imports.importers import IndicatorImporter
 from businesses.imports.reading import XLSX, ImportRefusedError, file_inspect, table_open
 from businesses.imports.rows import ParsedRow
 from businesses.models import DataImport, DataSource, MarketIndicator
-
-from .bcrp import BCRPParseError, bcrp_parse, bcrp_urls
-from .fetching import SourceFetchError, fetch_with_retries
+from businesses.sources.bcrp import BCRPParseError, bcrp_parse, bcrp_urls
+from businesses.sources.fetching import SourceFetchError, fetch_with_retries
 
 # Without a start period, a BCRPData source asks for this many years back.
 DEFAULT_YEARS_BACK = 10

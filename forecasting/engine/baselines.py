@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import schema
-from .features import Panel, _last_valid, _window, build_panel
+from forecasting.engine import schema
+from forecasting.engine.features import Panel, _last_valid, _window, build_panel
 
 BASELINES = ("last_value", "seasonal_naive", "mean_3")
 

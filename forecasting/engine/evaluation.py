@@ -35,13 +35,18 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from . import labels, metrics, schema
-from .baselines import BASELINES, baseline_forecasts
-from .explanations import named_importance
-from .features import SHORT_HISTORY_MONTHS, build_features, build_panel, market_data_record
-from .forecaster import SalesForecaster
-from .growth import GrowthClassifier
-from .jsontypes import to_json_types
+from forecasting.engine import labels, metrics, schema
+from forecasting.engine.baselines import BASELINES, baseline_forecasts
+from forecasting.engine.explanations import named_importance
+from forecasting.engine.features import (
+    SHORT_HISTORY_MONTHS,
+    build_features,
+    build_panel,
+    market_data_record,
+)
+from forecasting.engine.forecaster import SalesForecaster
+from forecasting.engine.growth import GrowthClassifier
+from forecasting.engine.jsontypes import to_json_types
 
 KEYS = [schema.BUSINESS_ID, "cutoff", "horizon", schema.PERIOD]
 

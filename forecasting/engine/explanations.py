@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .features import feature_catalogue
+from forecasting.engine.features import feature_catalogue
 
 
 def label_for(feature: str) -> dict[str, str]:

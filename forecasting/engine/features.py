@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import schema
+from forecasting.engine import schema
 
 LAGS = (1, 2, 3, 6, 12)
 ROLLING_WINDOWS = (3, 6, 12)

@@ -48,10 +48,10 @@ import xgboost as xgb
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator
 
-from . import schema
-from .drift import reference_distribution
-from .explanations import top_drivers
-from .features import (
+from forecasting.engine import schema
+from forecasting.engine.drift import reference_distribution
+from forecasting.engine.explanations import top_drivers
+from forecasting.engine.features import (
     INTERMITTENT_SHARE,
     SHORT_HISTORY_MONTHS,
     Panel,

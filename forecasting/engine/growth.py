@@ -51,10 +51,10 @@ from sklearn.model_selection import RandomizedSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
-from . import labels, schema
-from .drift import reference_distribution
-from .explanations import top_drivers
-from .features import (
+from forecasting.engine import labels, schema
+from forecasting.engine.drift import reference_distribution
+from forecasting.engine.explanations import top_drivers
+from forecasting.engine.features import (
     CATEGORICAL_COLUMNS,
     Panel,
     build_features,
@@ -63,7 +63,7 @@ from .features import (
     encode_categoricals,
     model_columns,
 )
-from .jsontypes import to_json_types
+from forecasting.engine.jsontypes import to_json_types
 
 RF_GRID = {
     "model__n_estimators": [60, 100],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import schema
+from forecasting.engine import schema
 
 WINDOW = 12
 MIN_MONTHS = 6

@@ -151,7 +151,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import labels, schema
+from forecasting.engine import labels, schema
 
 # --------------------------------------------------------------------------------------------
 # Population tables

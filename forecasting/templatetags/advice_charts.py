@@ -16,7 +16,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from portal.templatetags.asesor_format import soles
+from core.templatetags.asesor_format import soles
 
 register = template.Library()
 

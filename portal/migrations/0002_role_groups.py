@@ -8,7 +8,7 @@ from django.db import migrations
 
 
 def create_groups(apps, schema_editor):
-    from portal.roles import sync_role_groups
+    from core.roles import sync_role_groups
 
     for app_config in apps.get_app_configs():
         app_config.models_module = True

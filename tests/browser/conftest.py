@@ -59,8 +59,8 @@ BUSINESSES, MONTHS, SEED = 240, 36, 5
 # found by scoring without storing anything.
 _PICK_BUSINESS = """
 from businesses.models import Business
-from forecasting.advice import recommendations_for
-from forecasting.scoring import score_business
+from forecasting.advice.rules import recommendations_for
+from forecasting.scoring.snapshot import score_business
 best = None
 for b in Business.objects.filter(advisor__username="asesora.lima").order_by("pk")[:60]:
     n = len(recommendations_for(score_business(b.pk)))
@@ -225,7 +225,7 @@ def site() -> Iterator[Site]:
             "-m",
             "celery",
             "-A",
-            "portal",
+            "config",
             "worker",
             "--loglevel",
             "info",

@@ -62,7 +62,7 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
 
     queue = f"asesor-test-{uuid.uuid4().hex[:8]}"
     settings.CELERY_TASK_DEFAULT_QUEUE = queue
-    from portal.celery import app
+    from config.celery import app
 
     app.conf.task_default_queue = queue
     with django_db_blocker.unblock():

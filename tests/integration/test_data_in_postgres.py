@@ -7,7 +7,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from businesses.models import MonthlyRecord
-from portal.partners import (
+from businesses.partners import (
     partner_api_key_issue,
     partner_create,
     partner_grant_business,

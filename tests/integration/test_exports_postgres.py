@@ -8,16 +8,16 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from businesses.exports import export_write
+from core.models import AuditEntry
 from forecasting.models import Advice, Recommendation
-from portal.exports import export_write
-from portal.models import AuditEntry
 from tests.factories import BusinessFactory, MonthlyRecordFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_exports_read_in_chunks_and_stay_in_scope_on_postgres(advisor, other_advisor, monkeypatch):
-    monkeypatch.setattr("portal.exports.CHUNK", 3)  # several server-side fetches
+    monkeypatch.setattr("businesses.exports.CHUNK", 3)  # several server-side fetches
     mine = [BusinessFactory(advisor=advisor) for _ in range(4)]
     BusinessFactory(advisor=other_advisor)
     for b in mine:

@@ -24,10 +24,10 @@ from django.utils import translation
 from kombu import Connection
 
 from businesses.demo import demo_data_load
+from config.celery import app
+from forecasting.lifecycle.training import training_run_create
 from forecasting.models import ModelKind, PredictionJob, TrainingRun
 from forecasting.tasks import training_run_task
-from forecasting.training import training_run_create
-from portal.celery import app
 from portal.sweeper import jobs_sweep
 from tests.model_parameters import SMALL_MODELS as SMALL
 from tests.own_services import OwnPostgres, OwnRedis, free_port
@@ -151,7 +151,7 @@ def test_with_redis_stopped_pages_and_stored_advice_serve_and_queueing_says_so(
     # This process's cache and broker are our Redis, which we then stop.
     settings.CACHES = {
         "default": {
-            "BACKEND": "portal.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": own_redis.url,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -230,7 +230,7 @@ def test_after_a_postgresql_restart_the_next_requests_succeed(tmp_path):
         _copy_schema(pg)
         port = free_port()
         web = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind",
+            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind",
              f"127.0.0.1:{port}", "--workers", "1", "--threads", "1"],
             cwd=ROOT, env=env, stdout=(tmp_path / "web.log").open("w"),
             stderr=subprocess.STDOUT, start_new_session=True,

@@ -8,14 +8,14 @@ from django.db import transaction
 
 from businesses.demo import demo_data_load
 from businesses.models import Business
+from forecasting.lifecycle.registry import production_models
 from forecasting.models import PredictionJob, PredictionResult
-from forecasting.prediction_jobs import (
+from forecasting.predictions.jobs import (
     inline_dispatch,
     prediction_job_create,
     prediction_job_enqueue,
     prediction_job_start,
 )
-from forecasting.registry import production_models
 from tests.model_parameters import SMALL_MODELS as SMALL
 from tests.workers import wait_for
 

@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from businesses.models import Business, MarketIndicator, MonthlyRecord
-from portal.roles import visible_businesses
+from businesses.scoping import visible_businesses
 
 pytestmark = pytest.mark.django_db
 

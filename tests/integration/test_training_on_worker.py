@@ -5,9 +5,9 @@ import pytest
 from django.db import transaction
 
 from businesses.demo import demo_data_load
+from forecasting.lifecycle.registry import production_models
+from forecasting.lifecycle.training import training_run_create, training_run_enqueue
 from forecasting.models import ModelKind, ModelVersion, TrainingRun
-from forecasting.registry import production_models
-from forecasting.training import training_run_create, training_run_enqueue
 from tests.workers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

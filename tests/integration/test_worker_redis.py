@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 
-from portal.models import WorkerHeartbeat
+from core.models import WorkerHeartbeat
 from portal.tasks import heartbeat
 from tests.workers import wait_for
 

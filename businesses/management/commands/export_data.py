@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from portal.exports import EXPORTS, FORMATS, ExportError, export_write
+from businesses.exports import EXPORTS, FORMATS, ExportError, export_write
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from forecasting.evaluation import evaluate_production
+from forecasting.lifecycle.evaluation import evaluate_production
 from forecasting.models import ModelVersion
 
 

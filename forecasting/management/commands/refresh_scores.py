@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from forecasting.latest_scores import latest_scores_refresh
 from forecasting.models import LatestScore
-from forecasting.scoring import ScoringUnavailableError
+from forecasting.scoring.latest import latest_scores_refresh
+from forecasting.scoring.snapshot import ScoringUnavailableError
 
 
 class Command(BaseCommand):

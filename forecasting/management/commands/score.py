@@ -18,17 +18,17 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from businesses.models import Business
+from core.queueing import QueueUnavailableError, broker_check
 from forecasting.models import PredictionChunk, PredictionJob
-from forecasting.prediction_jobs import (
+from forecasting.predictions.jobs import (
     chunk_size_default,
     inline_dispatch,
     prediction_chunk_execute,
     prediction_job_create,
     prediction_job_start,
 )
-from forecasting.prediction_requests import rejected_message, rucs_from_list, selection_by_rucs
-from forecasting.prediction_selectors import prediction_result_csv
-from portal.queueing import QueueUnavailableError, broker_check
+from forecasting.predictions.requests import rejected_message, rucs_from_list, selection_by_rucs
+from forecasting.predictions.selectors import prediction_result_csv
 
 
 def _chunk_in_child(chunk_id: int) -> str:

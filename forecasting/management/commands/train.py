@@ -2,8 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from forecasting.lifecycle.training import training_run_create, training_run_execute
 from forecasting.models import ModelKind, ModelVersion, TrainingRun
-from forecasting.training import training_run_create, training_run_execute
 
 
 class Command(BaseCommand):

@@ -12,11 +12,11 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from businesses.demo import demo_data_load
-from forecasting.registry import production_models
-from forecasting.scoring import scoring_snapshots
-from forecasting.stateless import market_references
-from portal.models import Partner, PartnerGrant
-from portal.partners import partner_api_key_issue, partner_create, partner_grant_business
+from businesses.models import Partner, PartnerGrant
+from businesses.partners import partner_api_key_issue, partner_create, partner_grant_business
+from forecasting.lifecycle.registry import production_models
+from forecasting.scoring.snapshot import scoring_snapshots
+from forecasting.unregistered.forecasts import market_references
 from tests.factories import BusinessFactory, MonthlyRecordFactory, valid_ruc
 from tests.model_parameters import SMALL_MODELS
 

@@ -10,8 +10,8 @@ import pytest
 from django.db.models import Count
 
 from businesses.models import Business
+from businesses.partners import partner_grant_business
 from forecasting.models import Advice
-from portal.partners import partner_grant_business
 from tests.unit.api.conftest import key_client, session_client
 
 
@@ -90,7 +90,7 @@ def test_a_session_user_requests_advice_too(advisor, world):
 @pytest.mark.parametrize("language,message", [("en", "cannot be queued"), ("es", "no se puede")])
 def test_queue_down_is_503_with_retry_after_and_stores_nothing(language, message, partner_a, world):
     client = key_client(partner_a.key, language)
-    with mock.patch("portal.queueing.broker_check", return_value="ConnectionRefusedError"):
+    with mock.patch("core.queueing.broker_check", return_value="ConnectionRefusedError"):
         response = client.post(_advice_url(world.of_partner_a))
     assert response.status_code == 503
     assert int(response["Retry-After"]) > 0

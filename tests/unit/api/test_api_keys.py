@@ -8,8 +8,8 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from portal.models import Partner, PartnerAPIKey
-from portal.partners import partner_api_key_issue, partner_api_key_revoke
+from businesses.models import Partner, PartnerAPIKey
+from businesses.partners import partner_api_key_issue, partner_api_key_revoke
 from tests.unit.api.conftest import key_client
 
 
@@ -131,7 +131,7 @@ def test_steward_creates_a_partner_and_a_key_shown_once(steward):
     client = Client()
     client.force_login(steward)
     response = client.post(
-        "/admin/portal/partner/add/",
+        "/admin/businesses/partner/add/",
         {
             "name": "CDE Cusco",
             "active": "on",
@@ -150,7 +150,7 @@ def test_steward_creates_a_partner_and_a_key_shown_once(steward):
 
     expiry = timezone.localtime() + dt.timedelta(days=90)
     response = client.post(
-        "/admin/portal/partnerapikey/add/",
+        "/admin/businesses/partnerapikey/add/",
         {
             "partner": partner.pk,
             "name": "sistema regional",
@@ -166,7 +166,7 @@ def test_steward_creates_a_partner_and_a_key_shown_once(steward):
     raw = next(m for m in shown if api_key.prefix + "." in m).split("<code>")[1].split("</code>")[0]
     assert key_client(raw).get("/api/v1/businesses/").status_code == 200
     # the change page never shows it again
-    page = client.get(f"/admin/portal/partnerapikey/{api_key.pk}/change/")
+    page = client.get(f"/admin/businesses/partnerapikey/{api_key.pk}/change/")
     assert raw.split(".")[1] not in page.content.decode()
 
 
@@ -175,7 +175,7 @@ def test_steward_revokes_keys_in_the_admin(steward, partner_a):
     client.force_login(steward)
     api_key = PartnerAPIKey.objects.get(partner=partner_a.partner)
     response = client.post(
-        "/admin/portal/partnerapikey/",
+        "/admin/businesses/partnerapikey/",
         {"action": "revoke_keys", "_selected_action": [api_key.pk]},
     )
     assert response.status_code == 302
@@ -189,5 +189,5 @@ def test_advisors_do_not_see_partners_in_the_admin(advisor):
     advisor.save()
     client = Client()
     client.force_login(advisor)
-    assert client.get("/admin/portal/partner/").status_code == 403
-    assert client.get("/admin/portal/partnerapikey/").status_code == 403
+    assert client.get("/admin/businesses/partner/").status_code == 403
+    assert client.get("/admin/businesses/partnerapikey/").status_code == 403

@@ -10,11 +10,11 @@ import pytest
 from django.db.models import Count
 
 from businesses.models import Business, MonthlyRecord
+from forecasting.engine.serving import ServingModels
+from forecasting.lifecycle.registry import production_models
 from forecasting.models import ModelKind
-from forecasting.registry import production_models
-from forecasting.scoring import score_business, scoring_snapshots
-from forecasting.serving import ServingModels
-from forecasting.stateless import market_references
+from forecasting.scoring.snapshot import score_business, scoring_snapshots
+from forecasting.unregistered.forecasts import market_references
 from tests.unit.api.conftest import key_client
 
 URL = "/api/v1/forecasts/"
@@ -214,7 +214,7 @@ def test_a_registry_business_sent_stateless_gets_its_registry_forecast(trained, 
 
 
 def test_the_lean_serving_path_gives_the_engines_numbers(trained):
-    from forecasting.scoring import _production_models
+    from forecasting.scoring.snapshot import _production_models
 
     _, forecaster, _, classifier = _production_models()
     snap = scoring_snapshots.get(
@@ -251,7 +251,7 @@ def test_the_serving_calibration_is_the_calibrators_own(method):
     from sklearn.frozen import FrozenEstimator
     from sklearn.linear_model import LogisticRegression
 
-    from forecasting.serving import _calibration
+    from forecasting.engine.serving import _calibration
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(600, 2))

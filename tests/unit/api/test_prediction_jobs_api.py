@@ -14,8 +14,8 @@ from django.db import connection
 from django.utils import timezone
 
 from forecasting.models import FORECAST_HORIZONS, PredictionJob
-from forecasting.prediction_io import RESULT_FORECAST, results_write
-from forecasting.prediction_jobs import prediction_job_create
+from forecasting.predictions.io import RESULT_FORECAST, results_write
+from forecasting.predictions.jobs import prediction_job_create
 from tests.factories import valid_ruc
 from tests.unit.api.conftest import session_client
 
@@ -102,7 +102,7 @@ def test_another_callers_job_is_404(client_a, client_b, world):
 
 
 def test_the_queue_being_down_is_a_503_with_retry_after_and_no_job(client_a, world, monkeypatch):
-    monkeypatch.setattr("portal.queueing.broker_check", lambda *a, **k: "ConnectionError: down")
+    monkeypatch.setattr("core.queueing.broker_check", lambda *a, **k: "ConnectionError: down")
     answer = client_a.post(URL, {"rucs": [world.of_partner_a.ruc]}, format="json")
     assert answer.status_code == 503
     assert int(answer["Retry-After"]) > 0

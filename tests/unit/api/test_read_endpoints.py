@@ -3,8 +3,8 @@
 import datetime as dt
 
 from businesses.models import MarketIndicator
+from businesses.partners import partner_grant_business
 from forecasting.models import ModelVersion
-from portal.partners import partner_grant_business
 from tests.factories import BusinessFactory, valid_ruc
 from tests.unit.api.conftest import session_client
 

@@ -190,7 +190,7 @@ def test_inactive_partner_sees_nothing(client_a, partner_a, world):
 
 
 def test_list_query_count_does_not_grow(client_a, partner_a, django_assert_max_num_queries):
-    from portal.partners import partner_grant_business
+    from businesses.partners import partner_grant_business
     from tests.factories import BusinessFactory
 
     for _ in range(30):

@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from businesses.caseload import CaseloadQuery, caseload_alerts, caseload_list
 from feedback.models import Visit
 from forecasting.models import Advice, LatestScore
+from portal.caseload import CaseloadQuery, caseload_alerts, caseload_list
 from tests.factories import BusinessFactory, MonthlyRecordFactory, valid_ruc
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.utils import translation
 
 from businesses.imports import ImportRefusedError
 from businesses.imports.reading import file_inspect, table_open
-from portal.spreadsheets import csv_safe
+from core.spreadsheets import csv_safe
 
 
 def test_an_xlsx_declaring_an_absurd_size_is_refused_before_parsing(tmp_path):

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from businesses.models import SupportProgramme
-from forecasting.advice import Draft, eligible_programmes
+from forecasting.advice.rules import Draft, eligible_programmes
 from tests.factories import BusinessFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from businesses.demo import DEMO_PASSWORD
 from businesses.models import Business, DataImport, MarketIndicator, MonthlyRecord, SizeClass
-from portal import roles
+from core import roles
 
 pytestmark = pytest.mark.django_db
 

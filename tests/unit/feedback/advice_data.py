@@ -3,7 +3,7 @@
 import datetime as dt
 
 from businesses.models import SupportProgramme
-from forecasting.advice import recommendation_text
+from forecasting.advice.rules import recommendation_text
 from forecasting.models import Advice, Recommendation
 
 FORECAST = [

@@ -14,8 +14,7 @@ from feedback.models import LabelOverride, RecommendationFeedback
 from feedback.selectors import label_overrides_frame
 from forecasting.models import Advice
 from tests.factories import BusinessFactory
-
-from .advice_data import ready_advice
+from tests.unit.feedback.advice_data import ready_advice
 
 pytestmark = pytest.mark.django_db
 
@@ -148,7 +147,7 @@ def test_nobody_annotates_a_business_they_cannot_see(advice, other_advisor, supe
 def test_training_hands_the_overrides_to_the_growth_classifier(monkeypatch, advice, advisor):
     from types import SimpleNamespace
 
-    from forecasting import training
+    from forecasting.lifecycle import training
     from forecasting.models import ModelKind
 
     services.label_override_create(

@@ -14,10 +14,10 @@ from django.utils import translation
 from pypdf import PdfReader
 
 from businesses.models import SupportProgramme
+from core.templatetags.asesor_format import percent, soles
 from feedback.models import OwnerReport, RecommendationFeedback
 from feedback.report_pdf import local_url_fetcher
 from forecasting.models import Advice
-from portal.templatetags.asesor_format import percent, soles
 from tests.factories import BusinessFactory, MonthlyRecordFactory
 from tests.unit.feedback.advice_data import FORECAST, ready_advice
 from tests.unit.forecasting.test_scoring import fresh_caches, trained  # noqa: F401 - fixtures
@@ -113,7 +113,7 @@ def test_report_quotes_the_page_and_prints_only_agreed_recommendations(
     assert "Ñusta Quispe Huamán" in text
     # Accepted (original text) and edited (edited text) are printed, with the programme.
     with translation.override("es"):
-        from forecasting.advice import recommendation_text
+        from forecasting.advice.rules import recommendation_text
 
         original_title, _ = recommendation_text(accepted.code, accepted.params)
     assert original_title in text
@@ -278,7 +278,7 @@ def test_demo_businesses_with_long_and_short_histories(client, advisor):
     from django.db.models import Count
 
     from businesses.models import Business
-    from forecasting.advice_services import advice_compute_now
+    from forecasting.advice.services import advice_compute_now
 
     counted = Business.objects.annotate(n=Count("records"))
     long_business = counted.order_by("-n", "pk").first()

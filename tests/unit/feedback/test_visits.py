@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from businesses.caseload import caseload_alerts
 from feedback.models import Visit
+from portal.caseload import caseload_alerts
 
 pytestmark = pytest.mark.django_db
 

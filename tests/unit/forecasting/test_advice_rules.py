@@ -4,8 +4,8 @@ rationale quotes the numbers behind it."""
 import pytest
 from django.utils import translation
 
-from forecasting import advice
-from forecasting.scoring import BusinessScore
+from forecasting.advice import rules as advice
+from forecasting.scoring.snapshot import BusinessScore
 
 
 def forecast(*means, short=False):

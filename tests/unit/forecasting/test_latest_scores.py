@@ -5,10 +5,10 @@ import pytest
 from django.core.management import call_command
 
 from businesses.models import Business
-from forecasting.advice import FALLING_FORECAST_DROP
-from forecasting.advice_services import advice_compute_now
-from forecasting.latest_scores import forecast_change, latest_scores_refresh
+from forecasting.advice.rules import FALLING_FORECAST_DROP
+from forecasting.advice.services import advice_compute_now
 from forecasting.models import LatestScore
+from forecasting.scoring.latest import forecast_change, latest_scores_refresh
 from tests.unit.forecasting.test_scoring import fresh_caches, trained  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db

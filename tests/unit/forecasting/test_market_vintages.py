@@ -14,9 +14,9 @@ from django.utils import timezone
 from businesses.demo import demo_data_load
 from businesses.models import DataImport, IndicatorRevision, MarketIndicator
 from forecasting.engine import evaluation, schema
+from forecasting.history import indicator_vintages_frame, training_data
+from forecasting.lifecycle.registry import production_models
 from forecasting.models import ModelKind, ModelVersion
-from forecasting.registry import production_models
-from forecasting.selectors import indicator_vintages_frame, training_data
 from tests.model_parameters import SMALL_MODELS as SMALL
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,13 @@ import pytest
 from django.urls import reverse
 
 from businesses.demo import demo_data_load
+from core.models import AuditEntry
 from feedback.models import LabelOverride, RecommendationFeedback
-from forecasting.model_reports import feedback_by_code, overrides_by_class, preset_parameters
+from feedback.selectors import feedback_by_code, overrides_by_class
+from forecasting.lifecycle.registry import production_models
+from forecasting.lifecycle.reports import preset_parameters
+from forecasting.lifecycle.services import model_version_promote
+from forecasting.lifecycle.training import training_run_execute
 from forecasting.models import (
     Advice,
     ModelEvent,
@@ -15,10 +20,6 @@ from forecasting.models import (
     Recommendation,
     TrainingRun,
 )
-from forecasting.registry import production_models
-from forecasting.services import model_version_promote
-from forecasting.training import training_run_execute
-from portal.models import AuditEntry
 from tests.model_parameters import SMALL_MODELS as SMALL
 
 pytestmark = pytest.mark.django_db
@@ -162,7 +163,9 @@ def test_an_advisor_cannot_reach_model_management(client, advisor):
 
 def test_starting_a_run_queues_it_with_the_preset(staff_client, steward, monkeypatch):
     queued = []
-    monkeypatch.setattr("forecasting.training.training_run_enqueue", lambda run: queued.append(run))
+    monkeypatch.setattr(
+        "forecasting.lifecycle.training.training_run_enqueue", lambda run: queued.append(run)
+    )
     assert staff_client.get(reverse("admin:forecasting_trainingrun_add")).status_code == 200
     response = staff_client.post(
         reverse("admin:forecasting_trainingrun_add"), {"kind": "growth", "preset": "quick"}
@@ -177,12 +180,12 @@ def test_starting_a_run_queues_it_with_the_preset(staff_client, steward, monkeyp
 
 
 def test_a_run_that_cannot_be_queued_is_not_kept(staff_client, monkeypatch):
-    from portal.queueing import QueueUnavailableError
+    from core.queueing import QueueUnavailableError
 
     def refuse(run):
         raise QueueUnavailableError()
 
-    monkeypatch.setattr("forecasting.training.training_run_enqueue", refuse)
+    monkeypatch.setattr("forecasting.lifecycle.training.training_run_enqueue", refuse)
     response = staff_client.post(
         reverse("admin:forecasting_trainingrun_add"), {"kind": "all", "preset": "standard"}
     )

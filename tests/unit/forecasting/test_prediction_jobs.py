@@ -8,17 +8,17 @@ from django.core.management import call_command
 
 from businesses.demo import demo_data_load
 from businesses.models import Business
-from forecasting import prediction_jobs
+from forecasting.lifecycle.registry import production_models
 from forecasting.models import ModelKind, PredictionChunk, PredictionJob, PredictionResult
-from forecasting.prediction_jobs import (
+from forecasting.predictions import jobs as prediction_jobs
+from forecasting.predictions.jobs import (
     prediction_chunk_execute,
     prediction_job_create,
     prediction_job_run_inline,
     prediction_job_start,
     prediction_results_prune,
 )
-from forecasting.registry import production_models
-from forecasting.scoring import scoring_snapshots
+from forecasting.scoring.snapshot import scoring_snapshots
 from tests.model_parameters import SMALL_MODELS as SMALL
 
 pytestmark = pytest.mark.django_db
@@ -59,8 +59,8 @@ def trained_demo(django_db_setup, django_db_blocker, tmp_path_factory):
 
         from businesses.demo import demo_data_delete
         from businesses.models import DataImport
+        from core.models import AuditEntry
         from forecasting.models import ModelVersion, TrainingRun
-        from portal.models import AuditEntry
 
         PredictionJob.objects.all().delete()
         demo_data_delete()
@@ -115,7 +115,7 @@ def test_a_chunked_job_scores_like_the_whole_panel_at_once(trained, run):
     assert job.finished_at and job.heartbeat_at and job.cutoff
     results = {r.business_id: r for r in PredictionResult.objects.filter(job=job)}
     # the scoring snapshot featurises and predicts the whole panel in one pass
-    from forecasting.scoring import score_business
+    from forecasting.scoring.snapshot import score_business
 
     score_business(ids[0])
     snap = scoring_snapshots._snapshot
@@ -218,8 +218,8 @@ def test_old_jobs_are_pruned_with_their_results(trained, run):
 
 
 def test_the_nightly_task_scores_every_business(trained, django_capture_on_commit_callbacks):
+    from config.celery import app
     from forecasting.tasks import nightly_rescore
-    from portal.celery import app
 
     app.conf.task_always_eager = True  # the chunks' tasks run here, as they are sent
     try:
@@ -301,7 +301,7 @@ def test_a_chunks_predictions_are_the_engines_predict(trained):
     import pandas as pd
 
     from forecasting.engine.features import build_features
-    from forecasting.selectors import businesses_frame, indicators_frame, records_frame
+    from forecasting.history import businesses_frame, indicators_frame, records_frame
 
     forecaster = _production(ModelKind.FORECASTER)
     classifier = _production(ModelKind.GROWTH)
@@ -336,7 +336,7 @@ def test_the_first_steps_statistics_are_partial_sums_equal_to_the_whole_panels(t
     import pandas as pd
 
     from forecasting.engine.features import group_statistics
-    from forecasting.selectors import businesses_frame, records_frame
+    from forecasting.history import businesses_frame, records_frame
 
     forecaster = _production(ModelKind.FORECASTER)
     records = records_frame()

@@ -5,14 +5,18 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from forecasting.models import ModelEvent, ModelKind, ModelVersion
-from forecasting.registry import (
+from forecasting.lifecycle.registry import (
     ArtifactRefusedError,
     artifact_load,
     artifact_save,
     production_models,
 )
-from forecasting.services import PromotionError, model_version_promote, model_version_rollback
+from forecasting.lifecycle.services import (
+    PromotionError,
+    model_version_promote,
+    model_version_rollback,
+)
+from forecasting.models import ModelEvent, ModelKind, ModelVersion
 
 pytestmark = pytest.mark.django_db
 

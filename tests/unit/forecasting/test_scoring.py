@@ -7,10 +7,10 @@ from django.db.models import Count
 
 from businesses.demo import demo_data_load
 from businesses.models import Business, MonthlyRecord
-from forecasting.advice_services import advice_compute, advice_compute_now, advice_request
+from forecasting.advice.services import advice_compute, advice_compute_now, advice_request
+from forecasting.lifecycle.registry import production_models
 from forecasting.models import Advice, ModelKind, ModelVersion
-from forecasting.registry import production_models
-from forecasting.scoring import (
+from forecasting.scoring.snapshot import (
     MIN_PEERS,
     ScoringUnavailableError,
     score_business,
@@ -53,7 +53,7 @@ def test_scoring_without_a_production_model_says_so(fresh_caches, business):
 def test_a_request_no_worker_picked_up_is_given_up_when_asked_again(business, advisor):
     from django.utils import timezone
 
-    from forecasting.advice_services import ADVICE_QUEUE_TIMEOUT
+    from forecasting.advice.services import ADVICE_QUEUE_TIMEOUT
 
     lost = advice_request(business=business, user=advisor)
     Advice.objects.filter(pk=lost.pk).update(created_at=timezone.now() - ADVICE_QUEUE_TIMEOUT * 2)

@@ -10,10 +10,10 @@ import pytest
 from django.core.management import call_command
 
 from businesses.demo import demo_data_load
-from forecasting import scoring
+from forecasting.lifecycle.registry import production_models
 from forecasting.models import ModelKind
-from forecasting.registry import production_models
-from forecasting.scoring import business_drivers, scoring_snapshots, scoring_warm
+from forecasting.scoring import snapshot as scoring
+from forecasting.scoring.snapshot import business_drivers, scoring_snapshots, scoring_warm
 from tests.model_parameters import SMALL_MODELS as SMALL
 from tests.unit.forecasting.test_scoring import fresh_caches  # noqa: F401 - a fixture
 

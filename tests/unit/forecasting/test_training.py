@@ -4,9 +4,9 @@ import pytest
 from django.core.management import call_command
 
 from businesses.demo import demo_data_load
+from forecasting.lifecycle.registry import artifact_load, production_models
+from forecasting.lifecycle.training import training_run_create, training_run_execute
 from forecasting.models import ModelEvent, ModelKind, ModelVersion, TrainingRun
-from forecasting.registry import artifact_load, production_models
-from forecasting.training import training_run_create, training_run_execute
 from tests.model_parameters import SMALL_MODELS as SMALL
 
 pytestmark = pytest.mark.django_db

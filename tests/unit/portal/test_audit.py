@@ -6,13 +6,13 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from businesses.imports import data_import_run
-from businesses.models import SupervisedRegion
+from businesses.models import Partner, SupervisedRegion
+from businesses.partners import partner_api_key_issue, partner_api_key_revoke, partner_create
+from core import roles
+from core.audit import audit_record
+from core.models import AuditEntry
+from forecasting.lifecycle.services import model_version_promote, model_version_rollback
 from forecasting.models import ModelKind, ModelVersion
-from forecasting.services import model_version_promote, model_version_rollback
-from portal import roles
-from portal.audit import audit_record
-from portal.models import AuditEntry, Partner
-from portal.partners import partner_api_key_issue, partner_api_key_revoke, partner_create
 from tests.factories import BusinessFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +142,7 @@ def test_a_key_issued_in_the_admin_is_audited(client, steward):
     partner = Partner.objects.get(pk=partner_create(name="GORE Cusco").pk)
     client.force_login(steward)
     response = client.post(
-        reverse("admin:portal_partnerapikey_add"),
+        reverse("admin:businesses_partnerapikey_add"),
         {"partner": partner.pk, "name": "k1", "expiry_date_0": "2030-01-01",
          "expiry_date_1": "00:00:00"},
     )  # fmt: skip
@@ -153,21 +153,21 @@ def test_a_key_issued_in_the_admin_is_audited(client, steward):
 def test_the_audit_log_is_read_only_in_the_admin(client, steward, advisor):
     entry = audit_record(steward, "export", "businesses.csv", {"rows": 1})
     client.force_login(steward)
-    listing = client.get(reverse("admin:portal_auditentry_changelist"), {"action": "export"})
+    listing = client.get(reverse("admin:core_auditentry_changelist"), {"action": "export"})
     assert listing.status_code == 200 and list(listing.context["cl"].result_list) == [entry]
     # the filter and the list name actions in words (the admin speaks Spanish by default)
     assert "Exportación de datos" in listing.content.decode()
-    change = client.get(reverse("admin:portal_auditentry_change", args=[entry.pk]))
+    change = client.get(reverse("admin:core_auditentry_change", args=[entry.pk]))
     assert change.status_code == 200 and b'name="_save"' not in change.content
-    assert client.get(reverse("admin:portal_auditentry_add")).status_code == 403
+    assert client.get(reverse("admin:core_auditentry_add")).status_code == 403
     delete = client.post(
-        reverse("admin:portal_auditentry_delete", args=[entry.pk]), {"post": "yes"}
+        reverse("admin:core_auditentry_delete", args=[entry.pk]), {"post": "yes"}
     )
     assert delete.status_code == 403 and AuditEntry.objects.filter(pk=entry.pk).exists()
     advisor.is_staff = True
     advisor.save()
     client.force_login(advisor)
-    assert client.get(reverse("admin:portal_auditentry_changelist")).status_code == 403
+    assert client.get(reverse("admin:core_auditentry_changelist")).status_code == 403
 
 
 def test_audit_entries_outlive_their_user(steward):

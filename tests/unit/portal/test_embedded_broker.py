@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from portal.models import WorkerHeartbeat
+from core.models import WorkerHeartbeat
 from portal.tasks import heartbeat
 from tests.workers import start_worker, stop_worker, wait_for, worker_env
 

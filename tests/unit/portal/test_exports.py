@@ -10,13 +10,13 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from businesses.exports import export_rows, export_write
 from businesses.imports import data_import_run
 from businesses.models import MonthlyRecord
+from core.models import AuditEntry
+from core.spreadsheets import cell_safe
 from feedback.models import LabelOverride, Outcome, RecommendationFeedback
 from forecasting.models import Advice, Recommendation
-from portal.exports import export_rows, export_write
-from portal.models import AuditEntry
-from portal.spreadsheets import cell_safe
 from tests.factories import BusinessFactory, MonthlyRecordFactory
 
 pytestmark = pytest.mark.django_db

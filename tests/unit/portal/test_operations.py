@@ -12,12 +12,11 @@ from django_celery_beat.models import PeriodicTask
 from businesses.demo import demo_data_load
 from businesses.imports import data_import_run
 from businesses.models import MonthlyRecord
-from forecasting.models import ModelVersion, TrainingRun
-from forecasting.registry import production_models
-from forecasting.scoring import scoring_snapshots
-from portal.celery import app
+from config.celery import app
+from forecasting.lifecycle.registry import production_models
+from forecasting.models import FeatureDrift, ModelVersion, TrainingRun
+from forecasting.scoring.snapshot import scoring_snapshots
 from portal.metrics import database_collector, queue_length
-from portal.models import FeatureDrift
 from portal.tasks import drift_measure
 from tests.factories import BusinessFactory, MonthlyRecordFactory
 from tests.model_parameters import SMALL_MODELS as SMALL
@@ -248,6 +247,6 @@ def test_stewards_edit_the_schedules_and_read_the_drift_in_the_admin(client, ste
     task = PeriodicTask.objects.get(task="forecasting.tasks.nightly_rescore")
     change = client.get(reverse("admin:django_celery_beat_periodictask_change", args=[task.pk]))
     assert change.status_code == 200 and b'name="_save"' in change.content
-    drift = client.get(reverse("admin:portal_featuredrift_changelist"))
+    drift = client.get(reverse("admin:forecasting_featuredrift_changelist"))
     assert drift.status_code == 200
-    assert client.get(reverse("admin:portal_featuredrift_add")).status_code == 403
+    assert client.get(reverse("admin:forecasting_featuredrift_add")).status_code == 403

@@ -1,4 +1,4 @@
-"""portal.queueing: a task is queued only when the broker answers, and sent on commit; when
+"""core.queueing: a task is queued only when the broker answers, and sent on commit; when
 the broker is down the caller gets QueueUnavailableError, portal pages say so and the API
 answers 503 with Retry-After."""
 
@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils import translation
 from rest_framework.exceptions import APIException
 
+from config.celery import app
+from core.api_errors import api_exception_handler
+from core.queueing import QueueUnavailableError, broker_check, enqueue
 from forecasting.models import Advice
-from portal.api_errors import api_exception_handler
-from portal.celery import app
-from portal.queueing import QueueUnavailableError, broker_check, enqueue
 
 
 class RecordingTask:

@@ -6,7 +6,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db.models.signals import post_migrate
 
-from portal import roles
+from core import roles
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ that shows one."""
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from portal.roles import visible_businesses
+from businesses.scoping import visible_businesses
 from tests.factories import BusinessFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,11 +6,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone, translation
 
+from core.models import WorkerHeartbeat
+from core.worker_liveness import beat_once
 from forecasting.models import Advice, PredictionChunk, PredictionJob, TrainingRun
-from portal.models import WorkerHeartbeat
 from portal.sweeper import jobs_sweep, redelivery_seconds
 from portal.tasks import jobs_sweep as jobs_sweep_task
-from portal.worker_liveness import beat_once
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,192 @@
+"""Who is calling the API, what they may do, and how often.
+
+- :class:`ApiKeyAuthentication`: ``Authorization: Api-Key <prefix>.<secret>`` → the partner's
+  user, whose scope :func:`businesses.scoping.visible_businesses` decides. Portal users call the API
+  with their session (DRF's SessionAuthentication, CSRF included) through the same scoping.
+- Failed API-key attempts are counted per client IP in the cache; past
+  ``API_KEY_FAILURE_LIMIT`` within ``API_KEY_FAILURE_WINDOW`` seconds every API-key request from
+  that IP is answered 429 with Retry-After (django-axes only guards the login forms).
+- Throttles: per API key, per session user, and a tighter one for bulk writes; each answers 429
+  with Retry-After.
+- :class:`RegistryWritePermission`: reads are open to any authenticated caller (the querysets
+  are scoped); writes need the partner role or the Django model permission.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
+
+from businesses.models import PartnerAPIKey
+from businesses.partners import partner_api_key_for
+from core.roles import PARTNER, has_role
+
+KEYWORD = "Api-Key"
+
+
+# --- Failed attempts per IP ------------------------------------------------------------------
+
+
+def _failure_keys(ip: str) -> tuple[str, str]:
+    return f"api-key-failures:{ip}", f"api-key-failures-since:{ip}"
+
+
+def api_key_lockout_wait(*, ip: str) -> int | None:
+    """Seconds until ``ip`` may try API keys again, or None if it is not locked out."""
+    count_key, since_key = _failure_keys(ip)
+    if (cache.get(count_key) or 0) < settings.API_KEY_FAILURE_LIMIT:
+        return None
+    since = cache.get(since_key) or time.time()
+    return max(1, int(settings.API_KEY_FAILURE_WINDOW - (time.time() - since)))
+
+
+def api_key_failure_record(*, ip: str) -> None:
+    """Count one failed API-key attempt from ``ip`` (the window starts at the first one)."""
+    count_key, since_key = _failure_keys(ip)
+    window = settings.API_KEY_FAILURE_WINDOW
+    cache.add(since_key, time.time(), window)
+    cache.add(count_key, 0, window)
+    try:
+        cache.incr(count_key)
+    except ValueError:  # expired between add and incr
+        cache.set(count_key, 1, window)
+
+
+class _IdentThrottle(SimpleRateThrottle):
+    """Only for its ``get_ident`` (the client IP, honouring NUM_PROXIES)."""
+
+    rate = "1/s"
+
+    def get_cache_key(self, request, view):  # pragma: no cover - never used as a throttle
+        return None
+
+
+def client_ip(request) -> str:
+    return _IdentThrottle().get_ident(request)
+
+
+# --- Authentication ----------------------------------------------------------------------------
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """``Authorization: Api-Key <key>``. A request without that header is left to the next
+    authenticator (the session)."""
+
+    def authenticate(self, request):
+        header = get_authorization_header(request).split()
+        if not header or header[0].lower() != KEYWORD.lower().encode():
+            return None
+        ip = client_ip(request)
+        wait = api_key_lockout_wait(ip=ip)
+        if wait is not None:
+            raise exceptions.Throttled(
+                wait=wait, detail=str(_("Too many invalid API keys from your address."))
+            )
+        api_key = None
+        if len(header) == 2:
+            try:
+                api_key = partner_api_key_for(key=header[1].decode("ascii"))
+            except UnicodeError:
+                api_key = None
+        if api_key is None:
+            api_key_failure_record(ip=ip)
+            raise exceptions.AuthenticationFailed(_("Invalid, revoked or expired API key."))
+        user = api_key.partner.user
+        user.partner = api_key.partner  # already loaded: spares a query in the views
+        return user, api_key
+
+    def authenticate_header(self, request) -> str:
+        return KEYWORD
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes the API key."""
+
+    target_class = "businesses.api_auth.ApiKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Authorization: Api-Key <prefix>.<secret>`",
+        }
+
+
+def _key_of(request) -> PartnerAPIKey | None:
+    auth = getattr(request, "auth", None)
+    return auth if isinstance(auth, PartnerAPIKey) else None
+
+
+# --- Throttles ---------------------------------------------------------------------------------
+
+
+class ApiKeyRateThrottle(SimpleRateThrottle):
+    """Requests per API key (scope ``api_key``)."""
+
+    scope = "api_key"
+
+    def get_cache_key(self, request, view):
+        api_key = _key_of(request)
+        if api_key is None:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": api_key.prefix}
+
+
+class SessionUserRateThrottle(UserRateThrottle):
+    """Requests per portal user on a session (scope ``user``); keys have their own throttle."""
+
+    scope = "user"
+
+    def get_cache_key(self, request, view):
+        if _key_of(request) is not None or not request.user.is_authenticated:
+            return None
+        return super().get_cache_key(request, view)
+
+
+class BulkWriteRateThrottle(SimpleRateThrottle):
+    """Bulk writes per API key or user (scope ``bulk``), on top of the general throttles."""
+
+    scope = "bulk"
+
+    def get_cache_key(self, request, view):
+        api_key = _key_of(request)
+        if api_key is not None:
+            ident = f"key-{api_key.prefix}"
+        elif request.user.is_authenticated:
+            ident = f"user-{request.user.pk}"
+        else:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+# --- Permissions -------------------------------------------------------------------------------
+
+
+class RegistryWritePermission(BasePermission):
+    """Reads for any authenticated caller (every queryset is scoped); writes for partners and
+    for users holding the view's ``write_permissions`` for the action (e.g. a steward, or a
+    supervisor updating a business of their region). Which rows is the scope's business."""
+
+    message = _("Your role cannot make this change.")
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if request.method in SAFE_METHODS:
+            return True
+        if has_role(user, PARTNER):
+            return True
+        action = getattr(view, "action", None) or request.method.lower()
+        needed = getattr(view, "write_permissions", {}).get(action, ())
+        return bool(needed) and user.has_perms(needed)

@@ -1,0 +1,69 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
+from django.utils.translation import gettext_lazy as _
+
+from core import two_factor
+from portal import ops_views, views
+
+admin.site.site_header = _("Asesor MYPE — administration")
+admin.site.site_title = _("Asesor MYPE")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/two-factor/", two_factor.two_factor_verify, name="two_factor_verify"),
+    path("account/two-factor/setup/", two_factor.two_factor_setup, name="two_factor_setup"),
+    # Password change and reset: Django's views with our templates (templates/registration/).
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/changed/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("supervision/", include("portal.supervision_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("health/", views.health, name="health"),
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.metrics, name="metrics"),
+    path("businesses/", include("portal.business_urls")),
+    path("api/v1/", include("config.api_urls")),
+    # Admin pages of the models that moved out of ``portal`` (bookmarks keep working).
+    re_path(
+        r"^admin/portal/(?P<model>partner|partnerapikey|partnergrant)/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/businesses/%(model)s/%(rest)s", query_string=True),
+    ),
+    re_path(
+        r"^admin/portal/(?P<model>auditentry|workerheartbeat)/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/core/%(model)s/%(rest)s", query_string=True),
+    ),
+    re_path(
+        r"^admin/portal/(?P<model>featuredrift)/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/forecasting/%(model)s/%(rest)s", query_string=True),
+    ),
+    path("admin/", admin.site.urls),
+]
+
+# JSON errors under /api/ (the portal's own pages elsewhere): see core.api_errors.
+handler400 = "core.api_errors.bad_request"
+handler404 = "core.api_errors.page_not_found"
+handler500 = "core.api_errors.server_error"

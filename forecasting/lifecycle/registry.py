@@ -1,0 +1,134 @@
+"""The model registry's artifact store and the one loader every model goes through.
+
+Artifacts are written only by training (workers or the ``train`` command), only into
+``settings.MODEL_STORE_DIR``. ``joblib.load`` runs code from the file it reads, so nothing is
+loaded until the file's SHA-256 matches the digest recorded in its ModelVersion and its
+HMAC-SHA256, keyed by a server secret, matches too: a tampered, swapped or foreign file is
+refused with :class:`ArtifactRefusedError` and never unpickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import joblib
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from forecasting.models import ModelVersion
+
+
+class ArtifactRefusedError(Exception):
+    """The artifact is missing, outside the store, or does not match its recorded digests."""
+
+
+def store_dir() -> Path:
+    path = Path(settings.MODEL_STORE_DIR)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _hmac(data: bytes) -> str:
+    key = settings.MODEL_SIGNING_KEY.encode()
+    return hmac.new(key, data, hashlib.sha256).hexdigest()
+
+
+def artifact_save(obj: Any, *, kind: str, version: int) -> tuple[str, str, str]:
+    """Serialise ``obj`` into the store; returns (path relative to the store, sha256, hmac)."""
+    buffer = io.BytesIO()
+    joblib.dump(obj, buffer, compress=3)
+    data = buffer.getvalue()
+    name = f"{kind}-v{version}-{hashlib.sha256(data).hexdigest()[:12]}.joblib"
+    directory = store_dir()
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, directory / name)
+    return name, hashlib.sha256(data).hexdigest(), _hmac(data)
+
+
+def artifact_load(model_version: ModelVersion) -> Any:
+    """Load a version's artifact after checking where it is and that it is the one recorded."""
+    if not model_version.artifact_path or not model_version.artifact_sha256:
+        raise ArtifactRefusedError(_("Model %(v)s has no artifact.") % {"v": model_version})
+    directory = store_dir().resolve()
+    path = (directory / model_version.artifact_path).resolve()
+    if path.parent != directory:
+        raise ArtifactRefusedError(
+            _("Refused to load %(path)s: artifacts load only from the registry's store.")
+            % {"path": model_version.artifact_path}
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ArtifactRefusedError(
+            _("The artifact of %(v)s cannot be read: %(error)s")
+            % {"v": model_version, "error": error.strerror}
+        ) from error
+    digest = hashlib.sha256(data).hexdigest()
+    if not hmac.compare_digest(digest, model_version.artifact_sha256) or not hmac.compare_digest(
+        _hmac(data), model_version.artifact_hmac
+    ):
+        raise ArtifactRefusedError(
+            _(
+                "Refused to load the artifact of %(v)s: its digest does not match the registry "
+                "(the file was changed or replaced)."
+            )
+            % {"v": model_version}
+        )
+    return joblib.load(io.BytesIO(data))
+
+
+class _ProductionCache:
+    """The production model of each kind, loaded once per process.
+
+    Every ``refresh_seconds`` at most, one small query asks which version is in production; a
+    promotion or rollback is picked up without a restart.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._models: dict[str, tuple[ModelVersion, Any]] = {}
+        self._checked: dict[str, tuple[float, int | None]] = {}
+
+    def get(self, kind: str) -> tuple[ModelVersion | None, Any]:
+        now = time.monotonic()
+        refresh = getattr(settings, "MODEL_REFRESH_SECONDS", 5)
+        checked_at, version_id = self._checked.get(kind, (-1e9, None))
+        if now - checked_at > refresh:
+            version_id = (
+                ModelVersion.objects.filter(kind=kind, status=ModelVersion.Status.PRODUCTION)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            self._checked[kind] = (now, version_id)
+        if version_id is None:
+            return None, None
+        cached = self._models.get(kind)
+        if cached and cached[0].pk == version_id:
+            return cached
+        with self._lock:
+            version = ModelVersion.objects.get(pk=version_id)
+            self._models[kind] = (version, artifact_load(version))
+        return self._models[kind]
+
+    def clear(self) -> None:
+        self._models.clear()
+        self._checked.clear()
+
+
+production_models = _ProductionCache()
+
+
+def production_model(kind: str) -> tuple[ModelVersion | None, Any]:
+    """The production version of ``kind`` and its loaded model, or (None, None)."""
+    return production_models.get(kind)

@@ -1,0 +1,110 @@
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+
+from businesses.export_views import export_response
+from businesses.exports import FORMATS
+from businesses.market import market_trend_context
+from businesses.scoping import get_visible_business_or_404
+from core import roles
+from feedback.forms import OutcomeForm, VisitForm
+from feedback.selectors import visit_list
+from portal.advice_views import advice_section_context
+from portal.caseload import SORTS, caseload_alerts, caseload_list, caseload_rows
+from portal.forms import (
+    CaseloadFilterForm,
+    ReassignForm,
+    advisors_queryset,
+    regions_in_scope,
+    sectors_in_scope,
+)
+
+
+def _advisors_for_filter(user):
+    """Supervisors and stewards filter by advisor; an advisor's caseload is theirs alone."""
+    if roles.is_supervisor(user) or roles.sees_every_business(user):
+        return list(advisors_queryset())
+    return None
+
+
+@login_required
+def caseload(request):
+    user = request.user
+    advisors = _advisors_for_filter(user)
+    form = CaseloadFilterForm(
+        request.GET,
+        regions=regions_in_scope(user),
+        sectors=sectors_in_scope(user),
+        advisors=advisors,
+    )
+    query = form.caseload_query()
+    # Page over ids (the sort touches one column), then load the page's rows with their figures.
+    ids = caseload_list(user=user, query=query).values_list("pk", flat=True)
+    page = Paginator(ids, settings.CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = caseload_rows(list(page.object_list))
+    params = {k: v for k, v in request.GET.items() if k != "page" and v}
+    sort_links = {}
+    for key in SORTS:
+        # Numbers read best largest first; names A to Z. A second click reverses.
+        default = key if key == "name" else f"-{key}"
+        flipped = default[1:] if default.startswith("-") else f"-{default}"
+        target = flipped if query.sort == default else default
+        sort_links[key] = {
+            "url": "?" + urlencode({**params, "sort": target}),
+            "active": query.sort.lstrip("-") == key,
+            "descending": query.sort.startswith("-"),
+        }
+    context = {
+        "form": form,
+        "query": query,
+        "page": page,
+        "page_params": urlencode(params),
+        "sort_links": sort_links,
+        "alerts": caseload_alerts(user=user),
+        "alert_days": {
+            "no_advice": settings.ALERT_NO_ADVICE_DAYS,
+            "no_visit": settings.ALERT_NO_VISIT_DAYS,
+        },
+        "filtered": any(v for k, v in params.items() if k != "sort"),
+        "can_reassign": roles.is_supervisor(user),
+        "reassign_form": ReassignForm() if roles.is_supervisor(user) else None,
+    }
+    return render(request, "businesses/caseload.html", context)
+
+
+@login_required
+def caseload_export(request, fmt: str):
+    """The businesses of the caseload as filtered on the page, as CSV or Excel (the import's
+    own columns, so the file can be edited and imported back; scoped and audited)."""
+    if fmt not in FORMATS:
+        raise Http404
+    user = request.user
+    form = CaseloadFilterForm(
+        request.GET,
+        regions=regions_in_scope(user),
+        sectors=sectors_in_scope(user),
+        advisors=_advisors_for_filter(user),
+    )
+    selection = caseload_list(user=user, query=form.caseload_query())
+    return export_response(
+        kind="businesses", fmt=fmt, user=user, queryset=selection, via="caseload"
+    )
+
+
+@login_required
+def business_detail(request, pk: int):
+    business = get_visible_business_or_404(request.user, pk)
+    context = advice_section_context(request, business)
+    context["outcome_form"] = OutcomeForm()
+    context["visit_form"] = VisitForm(auto_id="visit_%s")  # the outcome form has a date too
+    context["visits"] = visit_list(business=business)
+    return render(request, "businesses/detail.html", context)
+
+
+@login_required
+def market_trends(request):
+    return render(request, "businesses/market.html", market_trend_context(request))

@@ -1,0 +1,130 @@
+"""Forms of the advisor pages: the caseload's filters and the supervisor's reassignment."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from businesses import scoping
+from businesses.models import Region, Sector, SizeClass
+from core import roles
+from portal.caseload import ALERTS, GROWTH_BANDS, SORTS, CaseloadQuery
+
+ALERT_LABELS = {
+    "falling": _("Forecast falling"),
+    "growth": _("Growth opportunity"),
+    "no_advice": _("No recent advice"),
+    "no_visit": _("No recent visit"),
+}
+
+
+def advisor_label(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+class AdvisorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return advisor_label(obj)
+
+
+def advisors_queryset() -> QuerySet:
+    """Active users in the advisor role, by name."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=roles.ADVISOR)
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+class CaseloadFilterForm(forms.Form):
+    """The caseload's GET parameters; anything invalid is simply ignored."""
+
+    q = forms.CharField(label=_("RUC or name"), required=False, max_length=200)
+    sector = forms.ChoiceField(label=_("Sector"), required=False)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    size_class = forms.ChoiceField(
+        label=_("Size class"), required=False, choices=[("", _("All")), *SizeClass.choices]
+    )
+    growth = forms.ChoiceField(
+        label=_("Growth probability"),
+        required=False,
+        choices=[("", _("All")), *list(GROWTH_BANDS.items())],
+    )
+    advisor = forms.TypedChoiceField(label=_("Advisor"), required=False, coerce=int)
+    alert = forms.ChoiceField(
+        label=_("Alert"),
+        required=False,
+        choices=[("", _("All"))] + [(a, ALERT_LABELS[a]) for a in ALERTS],
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            choice
+            for key, (label, _expr) in SORTS.items()
+            for choice in ((key, label), (f"-{key}", label))
+        ],
+    )
+
+    def __init__(self, data, *, regions: QuerySet, sectors: QuerySet, advisors: list | None = None):
+        super().__init__(data)
+        self.fields["sector"].choices = [("", _("All"))] + [
+            (code, f"{code} {name}") for code, name in sectors.values_list("code", "name")
+        ]
+        self.fields["region"].choices = [("", _("All"))] + [(r.code, r.name) for r in regions]
+        if advisors is None:
+            del self.fields["advisor"]
+        else:
+            self.fields["advisor"].choices = [("", _("All"))] + [
+                (a.pk, advisor_label(a)) for a in advisors
+            ]
+
+    def caseload_query(self) -> CaseloadQuery:
+        """The valid parameters as a query; an invalid one counts as not given."""
+        self.is_valid()
+        data = {
+            name: self.cleaned_data.get(name) for name in self.fields if name not in self.errors
+        }
+        return CaseloadQuery(
+            search=data.get("q") or "",
+            sector=data.get("sector") or "",
+            region=data.get("region") or "",
+            size_class=data.get("size_class") or "",
+            growth_band=data.get("growth") or "",
+            advisor=data.get("advisor") or None,
+            alert=data.get("alert") or "",
+            sort=data.get("sort") or "name",
+        )
+
+
+def regions_in_scope(user) -> QuerySet:
+    """The regions of the user's businesses (the caseload's region filter)."""
+    if roles.sees_every_business(user):
+        return Region.objects.order_by("name")
+    return Region.objects.filter(
+        code__in=scoping.visible_businesses(user).values("region_id")
+    ).order_by("name")
+
+
+def sectors_in_scope(user) -> QuerySet:
+    """The CIIU divisions of the user's businesses (the caseload's sector filter)."""
+    divisions = Sector.objects.filter(section__isnull=False)
+    if not roles.sees_every_business(user):
+        divisions = divisions.filter(code__in=scoping.visible_businesses(user).values("sector_id"))
+    return divisions.order_by("code")
+
+
+class ReassignForm(forms.Form):
+    """Move the chosen businesses (posted as ``businesses`` ids) to another advisor, with the
+    reason, which is recorded."""
+
+    advisor = AdvisorChoiceField(label=_("New advisor"), queryset=advisors_queryset())
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["advisor"].queryset = advisors_queryset()
