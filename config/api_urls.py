@@ -13,13 +13,13 @@ from forecasting.api import (
     ForecastView,
     MarketTrendListView,
 )
+from forecasting.lifecycle.api import ModelVersionListView
 from forecasting.predictions.api import (
     PredictionJobCreateView,
     PredictionJobDetailView,
     PredictionResultCsvView,
     PredictionResultListView,
 )
-from portal.api_views import ModelVersionListView
 
 router = SimpleRouter()
 router.register("businesses", BusinessViewSet, basename="api-business")

@@ -160,9 +160,7 @@ def test_the_audit_log_is_read_only_in_the_admin(client, steward, advisor):
     change = client.get(reverse("admin:core_auditentry_change", args=[entry.pk]))
     assert change.status_code == 200 and b'name="_save"' not in change.content
     assert client.get(reverse("admin:core_auditentry_add")).status_code == 403
-    delete = client.post(
-        reverse("admin:core_auditentry_delete", args=[entry.pk]), {"post": "yes"}
-    )
+    delete = client.post(reverse("admin:core_auditentry_delete", args=[entry.pk]), {"post": "yes"})
     assert delete.status_code == 403 and AuditEntry.objects.filter(pk=entry.pk).exists()
     advisor.is_staff = True
     advisor.save()

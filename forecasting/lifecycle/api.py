@@ -1,8 +1,4 @@
-"""API endpoints that belong to no single registry app: the model versions (read-only).
-
-The ModelVersion model lives in forecasting/; this view only reads it. It may move to
-forecasting/api.py with the advice and forecast endpoints.
-"""
+"""The model lifecycle's API: the model versions, read-only (``GET /api/v1/model-versions/``)."""
 
 from __future__ import annotations
 
