@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from feedback.forms import OutcomeForm, VisitForm
 from feedback.selectors import visit_list
+from forecasting.trend_selectors import sector_forecast_changes
 from forecasting.views import advice_section_context
 from portal import roles
 from portal.export_views import export_response
@@ -108,4 +109,5 @@ def business_detail(request, pk: int):
 
 @login_required
 def market_trends(request):
-    return render(request, "businesses/market.html", market_trend_context(request))
+    context = market_trend_context(request, forecast_changes=sector_forecast_changes)
+    return render(request, "businesses/market.html", context)
