@@ -87,6 +87,32 @@ def test_production_index_is_rebased(advisor):
     assert values[-1] / values[0] == pytest.approx(73 / 50)
 
 
+def test_production_index_reads_region_then_national_then_the_ciiu_section(advisor):
+    """The central bank publishes by CIIU section (retail is "G"): a division without a series
+    of its own reads its section's, and a regional series wins over a national one."""
+    from businesses.market import sector_trend_rows
+
+    panel(advisor, months=24)
+    for i in range(24):
+        MarketIndicator.objects.create(
+            sector_id="G", period=month(i), name="sector_production_index", value=100 + i
+        )
+    rows = sector_trend_rows(sector="47", region="15")
+    assert rows[-1]["production_index"] == 123
+    assert rows[-1]["production_index_yoy"] == pytest.approx(123 / 111 - 1)
+    assert len([v for v in market_trends(region="15", sector="47")["indicator"] if v]) == 24
+    for i in range(24):
+        MarketIndicator.objects.create(
+            sector_id="G", region_id="15", period=month(i), name="sector_production_index", value=1
+        )
+    cache.clear()
+    assert sector_trend_rows(sector="47", region="15")[-1]["production_index_yoy"] == 0
+    MarketIndicator.objects.create(
+        sector_id="47", period=month(23), name="sector_production_index", value=7
+    )
+    assert sector_trend_rows(sector="47", region="15")[-1]["production_index"] == 7
+
+
 def test_advisors_see_their_regions_supervisors_theirs(advisor, supervisor, steward):
     BusinessFactory(advisor=advisor, region_id="08", ubigeo="080101")
     assert [r.code for r in trend_regions(advisor)] == ["08"]
