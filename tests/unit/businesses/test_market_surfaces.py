@@ -145,7 +145,7 @@ def test_every_surface_shows_the_same_matched_panel_trend(client, advisor, stand
     assert page.context["series"][-1]["yoy"] == shown["yoy_growth"]
 
     # the API's latest month
-    rows = session_client(advisor).get(
+    rows = session_client(advisor, "es").get(
         "/api/v1/market-trends/", {"sector": "47", "region": "15", "page_size": 500}
     )
     assert rows.status_code == 200, rows.json()
