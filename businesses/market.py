@@ -1,49 +1,440 @@
-"""Market trends of a sector in a region, from the registry's own monthly records, the market
-indicators and the businesses' latest forecasts.
+"""Market trends of a sector in a region: the one definition, used by every page and the API.
 
-- Monthly sales index: the average sales of the businesses that reported each month (a missing
-  month is unknown, not zero, so an average over reporters, not a sum), as an index with
-  100 = the average of the first 12 months shown
-  that have data, and its year-on-year change.
-- Sectors of the region, ranked by year-on-year growth (last 12 months against the 12 before,
-  average sales per reported month), with their 3-month momentum and the aggregate forecast
-  (the sum of the businesses' expected sales for the next 3 months against the sum of their
-  last 3 months — sums of expected values, which add up).
-- The sector production index (market indicator), rebased to the same 100.
+Every market figure the product shows — the market page, the "Its market" section of the
+business page (through the scoring snapshot), the advice rule that compares a business with its
+sector, and ``GET /api/v1/market-trends/`` — is computed here, by :func:`panel_trends` and
+:func:`production_index_table`. Do not compute a market growth anywhere else: two definitions
+of "the market grew 3 %" that disagree on the same screen is the bug this module replaced.
 
-Scope: market figures are aggregates, but a page lists the regions the user works in (an
-advisor: the regions of their businesses; a supervisor: also the regions they coordinate;
-stewards and superusers: all). A sector with fewer than :data:`MIN_BUSINESSES` businesses in
-the region is not shown, so no aggregate reveals one business's sales.
+Why a matched panel. The registry is unbalanced: businesses start reporting when an advisor
+signs them up and stop when they leave the programme. Total sales of whoever reported grow when
+a business joins and fall when one leaves, although nobody sold more or less. So each growth
+figure compares the *same* businesses in both periods:
 
-Each result is cached per (region, sector, data version): the version is the largest monthly
-record id, latest import and latest score time, each one indexed lookup.
+- **Year on year** (``yoy_growth_12m``) at month ``t``: take the businesses with at least
+  :data:`MIN_MONTHS_FOR_GROWTH` reported months both in the 12 months up to ``t`` and in the 12
+  before; for each, its mean monthly sales in each window (a month not reported is unknown, not
+  zero); sum those means over the businesses; the ratio of the two sums, minus 1. How many
+  businesses that was is ``businesses_12m``, the count shown next to the figure.
+- **3-month momentum** (``momentum_3m``): the same with the last 3 months against the 3 before
+  and at least :data:`MIN_MONTHS_FOR_MOMENTUM` months in each (``businesses_3m``).
+- **Same month a year earlier** (``sales_yoy``) and **month on month** (``growth_1m``): the
+  businesses that reported in both months, their summed sales, ratio minus 1.
+- Levels, not growth: ``businesses_reporting`` and ``sales_total`` of the month, and
+  ``sales_12m``, the sales of the last 12 months of every business that reported in them.
+
+Summing the means weighs each business by its size, so the figure is the growth of the
+market's sales, not the average business's growth rate; a small business doubling does not
+outweigh a large one falling.
+
+Small groups. A figure computed over fewer than :data:`MIN_BUSINESSES` businesses is withheld
+(``NaN`` here, ``None``/"—" on the surfaces), so that no aggregate reveals one business's sales.
+Market figures are aggregates over every business of the registry; the market page lists only
+the regions the user works in (an advisor: the regions of their businesses; a supervisor: also
+the regions they coordinate; stewards and superusers: all).
+
+The sector production index (a market indicator, e.g. BCRP's) is read from one series per
+sector x region, the first that exists of: the division's series for the region, the
+division's national series, the CIIU section's series for the region, the section's national
+series (the central bank publishes by section: manufacturing is "C"). Its latest value up to a
+month, its change against 12 months and 1 month before that value's own month, and where the
+series comes from (:func:`production_index_source`).
+
+Every surface evaluates the figures at the registry's latest month (:func:`data_last_month`),
+so the business page, the market page and the API's latest row show the same numbers. The page
+and API results are cached per data version (largest monthly record, import and indicator id,
+latest change to a business).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable, Iterable
 
+import numpy as np
+import pandas as pd
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Max, Min, Q
 from django.http import Http404
 
 from businesses import scoping
-from businesses.models import DataImport, MarketIndicator, MonthlyRecord, Region, Sector
+from businesses.models import Business, DataImport, MarketIndicator, MonthlyRecord, Region, Sector
 from businesses.sources.selectors import indicator_provenance
 from core import roles
+from forecasting.engine import schema
 from forecasting.engine.schema import PRODUCTION_INDEX
-from forecasting.models import LatestScore
 
-MIN_BUSINESSES = 3
+MIN_BUSINESSES = 3  # a figure over fewer businesses is withheld
+MIN_MONTHS_FOR_GROWTH = 6  # reported months in each 12-month window for a year-on-year growth
+MIN_MONTHS_FOR_MOMENTUM = 2  # reported months in each 3-month window for the momentum
 MONTHS_SHOWN = 36
 CACHE_SECONDS = 600
+HISTORY_MONTHS = 24  # a figure at month t reads months t-23 .. t
+
+SECTOR, REGION = schema.SECTOR_DIVISION, schema.REGION_CODE
+TREND_COLUMNS = (
+    "businesses_reporting",
+    "sales_total",
+    "sales_yoy",
+    "growth_1m",
+    "yoy_growth_12m",
+    "businesses_12m",
+    "momentum_3m",
+    "businesses_3m",
+    "sales_12m",
+)
+
+
+# ---------------------------------------------------------------------------- the definition
+
+
+def _month_number(periods) -> np.ndarray:
+    periods = pd.DatetimeIndex(periods)
+    return np.asarray(periods.year * 12 + periods.month - 1, dtype=np.int64)
+
+
+def _window_sums(values: np.ndarray, seen: np.ndarray, width: int, lag: int) -> tuple:
+    """Per business (rows) and month ``t`` (columns): sum and count of the reported months in
+    ``t-lag-width+1 .. t-lag``, from cumulative sums along the months (every window costs the
+    same); windows reaching before the first column cover only what is there."""
+    n, t = values.shape
+    cv = np.concatenate([np.zeros((n, 1)), np.cumsum(values, axis=1)], axis=1)
+    cc = np.concatenate([np.zeros((n, 1)), np.cumsum(seen, axis=1)], axis=1)
+    end = np.clip(np.arange(t) - lag + 1, 0, t)  # exclusive end into the cumulative arrays
+    start = np.clip(end - width, 0, t)
+    return cv[:, end] - cv[:, start], cc[:, end] - cc[:, start]
+
+
+def _matched(values, seen, *, width: int, need: int, gap: int) -> tuple[np.ndarray, ...]:
+    """Per business and month: whether it is in the matched panel (at least ``need`` reported
+    months in the last ``width`` months and in the ``width`` months ``gap`` before), and its mean
+    monthly sales in each window (0 outside the panel)."""
+    s_last, c_last = _window_sums(values, seen, width, 0)
+    s_prev, c_prev = _window_sums(values, seen, width, gap)
+    ok = (c_last >= need) & (c_prev >= need)
+    last = np.where(ok, s_last / np.maximum(c_last, 1), 0.0)
+    prev = np.where(ok, s_prev / np.maximum(c_prev, 1), 0.0)
+    return ok, last, prev
+
+
+def panel_trends(
+    records: pd.DataFrame, businesses: pd.DataFrame, *, months: Iterable | None = None
+) -> pd.DataFrame:
+    """The market figures of every sector x region at each of ``months`` (see the module
+    docstring for what each means).
+
+    ``records``: the engine's records frame (``business_id``, ``period``, ``sales``; one row
+    per business and month). ``businesses``: ``business_id``, ``sector_division``,
+    ``region_code`` of (at least) the businesses in ``records``. ``months``: the months ``t`` to
+    compute, default every month from the first record to the last.
+
+    Returns one row per sector x region and month from the group's first reported month on:
+    ``sector_division``, ``region_code``, ``period`` and :data:`TREND_COLUMNS`; figures over
+    fewer than :data:`MIN_BUSINESSES` businesses are NaN. Vectorised: the records become one
+    businesses x months matrix, every window one cumulative-sum difference, every group total
+    one grouped sum.
+    """
+    columns = [SECTOR, REGION, schema.PERIOD, *TREND_COLUMNS]
+    records = records[records[schema.SALES].notna()]
+    if records.empty:
+        return pd.DataFrame(columns=columns)
+    month_no = _month_number(records[schema.PERIOD])
+    wanted = (
+        np.arange(month_no.min(), month_no.max() + 1)
+        if months is None
+        else np.unique(_month_number(list(months)))
+    )
+    first = int(wanted.min()) - (HISTORY_MONTHS - 1)
+    width = int(wanted.max()) - first + 1
+    keep = (month_no >= first) & (month_no <= wanted.max())
+    ids, rows = np.unique(records[schema.BUSINESS_ID].to_numpy()[keep], return_inverse=True)
+    values = np.zeros((len(ids), width))
+    seen = np.zeros((len(ids), width))
+    cols = month_no[keep] - first
+    values[rows, cols] = records[schema.SALES].to_numpy(dtype=float)[keep]
+    seen[rows, cols] = 1.0
+
+    static = businesses.drop_duplicates(schema.BUSINESS_ID).set_index(schema.BUSINESS_ID)
+    static = static.reindex(ids)[[SECTOR, REGION]]
+    known = static[SECTOR].notna().to_numpy() & static[REGION].notna().to_numpy()
+    groups = static[known].astype(str)
+    group_key = pd.MultiIndex.from_frame(groups)
+    codes, keys = pd.factorize(group_key)
+
+    def total(matrix: np.ndarray) -> np.ndarray:
+        """Group sums (groups x months) of a businesses x months matrix."""
+        out = np.zeros((len(keys), matrix.shape[1]))
+        np.add.at(out, codes, matrix[known])
+        return out
+
+    figures: dict[str, np.ndarray] = {
+        "businesses_reporting": total(seen),
+        "sales_total": total(values),
+    }
+    ok, now, before = _matched(values, seen, width=1, need=1, gap=12)
+    figures["sales_yoy"] = (total(now), total(before), total(ok))
+    ok, now, before = _matched(values, seen, width=1, need=1, gap=1)
+    figures["growth_1m"] = (total(now), total(before), total(ok))
+    ok, now, before = _matched(values, seen, width=12, need=MIN_MONTHS_FOR_GROWTH, gap=12)
+    figures["yoy_growth_12m"] = (total(now), total(before), total(ok))
+    ok, now, before = _matched(values, seen, width=3, need=MIN_MONTHS_FOR_MOMENTUM, gap=3)
+    figures["momentum_3m"] = (total(now), total(before), total(ok))
+    sales_12, seen_12 = _window_sums(values, seen, 12, 0)
+    figures["sales_12m"] = (total(sales_12), total(seen_12 > 0))
+
+    at = wanted - first
+    out = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for name in ("sales_yoy", "growth_1m", "yoy_growth_12m", "momentum_3m"):
+            now, before, count = (a[:, at] for a in figures[name])
+            growth = np.where((before > 0) & (count >= MIN_BUSINESSES), now / before - 1, np.nan)
+            out[name] = growth
+            if name == "yoy_growth_12m":
+                out["businesses_12m"] = count
+            elif name == "momentum_3m":
+                out["businesses_3m"] = count
+    reporting = figures["businesses_reporting"][:, at]
+    out["businesses_reporting"] = reporting
+    out["sales_total"] = np.where(
+        reporting >= MIN_BUSINESSES, figures["sales_total"][:, at], np.nan
+    )
+    sales_12, reporting_12 = (a[:, at] for a in figures["sales_12m"])
+    out["sales_12m"] = np.where(reporting_12 >= MIN_BUSINESSES, sales_12, np.nan)
+
+    # rows from each group's first reported month on (no row before the group had data)
+    started = np.maximum.accumulate(figures["businesses_reporting"] > 0, axis=1)[:, at]
+    g, m = np.nonzero(started)
+    frame = pd.DataFrame(
+        {
+            SECTOR: keys.get_level_values(0)[g] if len(keys) else [],
+            REGION: keys.get_level_values(1)[g] if len(keys) else [],
+            schema.PERIOD: pd.to_datetime(
+                {"year": (wanted[m] // 12), "month": wanted[m] % 12 + 1, "day": 1}
+            )
+            if len(m)
+            else pd.Series([], dtype="datetime64[ns]"),
+            **{name: out[name][g, m] for name in TREND_COLUMNS},
+        }
+    )
+    for name in ("businesses_reporting", "businesses_12m", "businesses_3m"):
+        frame[name] = frame[name].astype(int)
+    return frame.sort_values([SECTOR, REGION, schema.PERIOD], ignore_index=True)
+
+
+def production_index_table(indicators: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Every sector production index series month by month: ``value``, ``change_yoy`` (against
+    the same month a year earlier) and ``change_1m``, each a (series x months) frame whose
+    index is the series key ``"<sector>|<region or *>"``. ``indicators``: the engine's
+    indicators frame."""
+    series = indicators[
+        (indicators[schema.INDICATOR_NAME] == PRODUCTION_INDEX)
+        & indicators[SECTOR].notna()
+        & indicators[schema.INDICATOR_VALUE].notna()
+    ]
+    if series.empty:
+        empty = pd.DataFrame(columns=pd.DatetimeIndex([]))
+        return {"value": empty, "change_yoy": empty, "change_1m": empty}
+    region = series[REGION].astype(object).where(series[REGION].notna(), "*")
+    key = series[SECTOR].astype(str) + "|" + region.astype(str)
+    periods = pd.DatetimeIndex(series[schema.PERIOD])
+    value = pd.DataFrame(
+        {"key": key.to_numpy(), "period": periods, "value": series[schema.INDICATOR_VALUE]}
+    ).pivot_table(index="key", columns="period", values="value", aggfunc="last")
+    value = value.reindex(columns=pd.date_range(periods.min(), periods.max(), freq="MS"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        change_yoy = value / value.shift(12, axis=1).where(lambda v: v != 0) - 1
+        change_1m = value / value.shift(1, axis=1).where(lambda v: v != 0) - 1
+    return {"value": value, "change_yoy": change_yoy, "change_1m": change_1m}
+
+
+def _series_keys(keys: pd.DataFrame, available: Iterable[str]) -> pd.Series:
+    """The production index series each row of ``keys`` (``sector_division``,
+    ``sector_section``, ``region_code``) reads: the first of its division's regional and
+    national series, its section's regional and national series, that ``available`` holds."""
+    available = set(available)
+    section = keys.get(schema.SECTOR_SECTION, pd.Series(None, index=keys.index))
+    section = section.astype(object).where(section.notna(), "?").astype(str)
+    sector = keys[SECTOR].astype(str)
+    region = keys[REGION].astype(object).where(keys[REGION].notna(), "?").astype(str)
+    chosen = pd.Series(None, index=keys.index, dtype=object)
+    for candidate in (
+        sector + "|" + region,
+        sector + "|*",
+        section + "|" + region,
+        section + "|*",
+    ):
+        chosen = chosen.where(chosen.notna(), candidate.where(candidate.isin(available)))
+    return chosen.where(chosen.notna(), None)
+
+
+def production_index_latest(
+    indicators: pd.DataFrame, keys: pd.DataFrame, *, at: pd.Timestamp
+) -> list[dict | None]:
+    """For each row of ``keys`` (``sector_division``, ``sector_section``, ``region_code``): its
+    sector production index (see :func:`_series_keys`) at its latest month up to ``at``, with
+    its changes over 12 and over 1 month, the series read (``series_sector``,
+    ``series_region``: None for a national series) — or None when there is none."""
+    table = production_index_table(indicators)
+    value = table["value"].loc[:, table["value"].columns <= at]
+    value = value[value.notna().any(axis=1)]
+    chosen = _series_keys(keys, value.index)
+    out: list[dict | None] = [None] * len(keys)
+    for key in chosen.dropna().unique():
+        row = value.loc[key]
+        last = row.last_valid_index()
+        sector, region = key.split("|")
+        found = {
+            "name": PRODUCTION_INDEX,
+            "period": last.date().isoformat(),
+            "value": _num(row[last]),
+            "change_yoy": _num(table["change_yoy"].at[key, last]),
+            "change_1m": _num(table["change_1m"].at[key, last]),
+            "series_sector": sector,
+            "series_region": None if region == "*" else region,
+        }
+        for i in np.flatnonzero((chosen == key).to_numpy()):
+            out[i] = dict(found)
+    return out
+
+
+def production_index_source(indicator: dict | None, *, sector: str, region: str) -> dict | None:
+    """Where the production index shown for ``sector`` x ``region`` comes from (source, latest
+    month, when received), for the series ``indicator`` names (advice stored before the series
+    was recorded falls back to the division's own)."""
+    if not indicator or not indicator.get("name"):
+        return None
+    return indicator_provenance(
+        name=indicator["name"],
+        sector=indicator.get("series_sector") or sector,
+        region=indicator.get("series_region", region),
+    )
+
+
+def _num(value) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if not np.isfinite(value) else value
+
+
+# ---------------------------------------------------------------------------- reading the registry
 
 
 def _add_months(d: dt.date, months: int) -> dt.date:
     index = d.year * 12 + d.month - 1 + months
     return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _data_version() -> tuple:
+    return (
+        MonthlyRecord.objects.aggregate(v=Max("id"))["v"],
+        DataImport.objects.aggregate(v=Max("id"))["v"],
+        MarketIndicator.objects.aggregate(v=Max("id"))["v"],
+        Business.objects.aggregate(v=Max("updated_at"))["v"],
+    )
+
+
+def _cached(name: str, compute: Callable[[], object], *parts) -> object:
+    digest = hashlib.sha256(repr(_data_version()).encode()).hexdigest()[:16]
+    key = ":".join(["market", name, *map(str, parts), digest])
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def data_last_month() -> dt.date | None:
+    """The registry's latest month with a record: the month every surface's trend is at."""
+    return MonthlyRecord.objects.aggregate(m=Max("period"))["m"]
+
+
+def _registry_trends(rows, *, months: list[dt.date]) -> pd.DataFrame:
+    """:func:`panel_trends` over ``rows`` of (business, sector, region, period, sales)."""
+    frame = pd.DataFrame.from_records(
+        list(rows), columns=[schema.BUSINESS_ID, SECTOR, REGION, schema.PERIOD, schema.SALES]
+    )
+    frame[schema.PERIOD] = pd.to_datetime(frame[schema.PERIOD])
+    frame[schema.SALES] = pd.to_numeric(frame[schema.SALES]).astype(float)
+    return panel_trends(frame, frame[[schema.BUSINESS_ID, SECTOR, REGION]], months=months)
+
+
+def _registry_index(*, sector: str, region: str, at: dt.date) -> tuple[pd.DataFrame, str | None]:
+    """The production index table rows (value, changes) of the series ``sector`` x ``region``
+    reads, and the series key; empty without one."""
+    section = Sector.objects.filter(code=sector).values_list("section_id", flat=True).first()
+    rows = MarketIndicator.objects.filter(
+        Q(sector_id=sector) | Q(sector_id=section), name=PRODUCTION_INDEX, period__lte=at
+    ).values_list("sector_id", "region_id", "period", "name", "value")
+    ind = pd.DataFrame.from_records(
+        list(rows),
+        columns=[SECTOR, REGION, schema.PERIOD, schema.INDICATOR_NAME, schema.INDICATOR_VALUE],
+    )
+    ind[schema.PERIOD] = pd.to_datetime(ind[schema.PERIOD])
+    ind[schema.INDICATOR_VALUE] = pd.to_numeric(ind[schema.INDICATOR_VALUE]).astype(float)
+    table = production_index_table(ind)
+    keys = pd.DataFrame({SECTOR: [sector], schema.SECTOR_SECTION: [section], REGION: [region]})
+    key = _series_keys(keys, table["value"].index).iloc[0]
+    if pd.isna(key):
+        return pd.DataFrame(columns=["value", "change_yoy", "change_1m"]), None
+    return pd.DataFrame({name: frame.loc[key] for name, frame in table.items()}), key
+
+
+def sector_trend_rows(*, sector: str, region: str = "") -> list[dict]:
+    """Month by month, the market figures of ``sector`` in ``region`` (each region of the
+    sector when blank) with the sector production index of the month, ordered by region then
+    month, up to the registry's latest month (JSON-friendly: None for a withheld figure)."""
+
+    def compute() -> list[dict]:
+        last = data_last_month()
+        rows = MonthlyRecord.objects.filter(business__sector_id=sector)
+        if region:
+            rows = rows.filter(business__region_id=region)
+        rows = rows.values_list(
+            "business_id", "business__sector_id", "business__region_id", "period", "sales"
+        )
+        first = rows.aggregate(m=Min("period"))["m"]
+        if first is None or last is None:
+            return []
+        months = [_add_months(first, i) for i in range(_months_between(first, last) + 1)]
+        trends = _registry_trends(rows.order_by(), months=months)
+        out = []
+        for reg, part in trends.groupby(REGION, sort=True):
+            index, _key = _registry_index(sector=sector, region=str(reg), at=last)
+            index = index.reindex(pd.DatetimeIndex(part[schema.PERIOD]))
+            for row, value, change in zip(
+                part.to_dict("records"),
+                index["value"].to_numpy(dtype=float),
+                index["change_yoy"].to_numpy(dtype=float),
+                strict=True,
+            ):
+                out.append(
+                    {
+                        "sector": sector,
+                        "region": str(reg),
+                        "period": row[schema.PERIOD].date(),
+                        **{name: _json(row[name]) for name in TREND_COLUMNS},
+                        "production_index": _num(value),
+                        "production_index_yoy": _num(change),
+                    }
+                )
+        return out
+
+    return _cached("sector", compute, sector, region)
+
+
+def _json(value):
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    return _num(value)
+
+
+def _months_between(first: dt.date, last: dt.date) -> int:
+    return (last.year - first.year) * 12 + last.month - first.month
+
+
+# ---------------------------------------------------------------------------- the market page
 
 
 def trend_regions(user) -> list[Region]:
@@ -56,181 +447,113 @@ def trend_regions(user) -> list[Region]:
     return list(Region.objects.filter(codes).order_by("name"))
 
 
-def _data_version() -> tuple:
-    return (
-        MonthlyRecord.objects.aggregate(v=Max("id"))["v"],
-        DataImport.objects.aggregate(v=Max("id"))["v"],
-        LatestScore.objects.aggregate(v=Max("scored_at"))["v"],
-    )
-
-
-def _ratio(a, b) -> float | None:
-    if a is None or not b:
-        return None
-    return float(a) / float(b) - 1
-
-
-def _monthly_series(*, region: str, sector: str, last: dt.date) -> list[dict]:
-    """Month by month: reporting businesses, average sales, index and year-on-year change."""
-    first = _add_months(last, -(MONTHS_SHOWN + 11))
-    rows = MonthlyRecord.objects.filter(
-        business__region_id=region, period__gte=first, period__lte=last
-    )
-    if sector:
-        rows = rows.filter(business__sector_id=sector)
-    by_month = {
-        r["period"]: r
-        for r in rows.order_by().values("period").annotate(sales=Sum("sales"), n=Count("id"))
-    }
-    months = [_add_months(first, i) for i in range(MONTHS_SHOWN + 12)]
-    average = {
-        m: (float(by_month[m]["sales"]) / by_month[m]["n"])
-        if m in by_month and by_month[m]["n"] >= MIN_BUSINESSES
-        else None
-        for m in months
-    }
-    shown = months[12:]
-    base_values = [average[m] for m in shown if average[m] is not None][:12]
-    base = sum(base_values) / len(base_values) if base_values else None
-    series = []
-    for m in shown:
-        value = average[m]
-        series.append(
-            {
-                "period": m,
-                "businesses": by_month[m]["n"] if m in by_month else 0,
-                "average_sales": value,
-                "index": 100 * value / base if value is not None and base else None,
-                "yoy": _ratio(value, average[_add_months(m, -12)]),
-            }
-        )
-    return series
-
-
-def _sector_ranking(*, region: str, last: dt.date) -> list[dict]:
-    """Every sector of the region with enough businesses: year-on-year growth, momentum,
-    aggregate forecast change; fastest growing first."""
-    start_12, start_24 = _add_months(last, -11), _add_months(last, -23)
-    start_3, start_6 = _add_months(last, -2), _add_months(last, -5)
-    recent = Q(period__gte=start_12)
-    before = Q(period__lt=start_12)
-    last_3 = Q(period__gte=start_3)
-    prev_3 = Q(period__gte=start_6, period__lt=start_3)
-    rows = (
-        MonthlyRecord.objects.filter(
-            business__region_id=region, period__gte=start_24, period__lte=last
-        )
-        .order_by()
-        .values("business__sector_id")
-        .annotate(
-            businesses=Count("business", distinct=True),
-            s12=Sum("sales", filter=recent),
-            n12=Count("id", filter=recent),
-            p12=Sum("sales", filter=before),
-            m12=Count("id", filter=before),
-            s3=Sum("sales", filter=last_3),
-            n3=Count("id", filter=last_3),
-            p3=Sum("sales", filter=prev_3),
-            m3=Count("id", filter=prev_3),
-        )
-    )
-    forecasts = {
-        r["business__sector_id"]: r
-        for r in LatestScore.objects.filter(
-            business__region_id=region, next_3_mean__isnull=False, last_3_mean__gt=0
-        )
-        .order_by()
-        .values("business__sector_id")
-        .annotate(next_3=Sum("next_3_mean"), last_3=Sum("last_3_mean"), scored=Count("pk"))
-    }
-    names = dict(Sector.objects.filter(section__isnull=False).values_list("code", "name"))
-    ranking = []
-    for r in rows:
-        code = r["business__sector_id"]
-        if r["businesses"] < MIN_BUSINESSES:
-            continue
-
-        def per_month(total, count):
-            return float(total) / count if total is not None and count else None
-
-        f = forecasts.get(code)
-        ranking.append(
-            {
-                "sector": code,
-                "name": names.get(code, code),
-                "businesses": r["businesses"],
-                "yoy": _ratio(per_month(r["s12"], r["n12"]), per_month(r["p12"], r["m12"])),
-                "momentum": _ratio(per_month(r["s3"], r["n3"]), per_month(r["p3"], r["m3"])),
-                "forecast_change": _ratio(f["next_3"], f["last_3"])
-                if f and f["scored"] >= MIN_BUSINESSES
-                else None,
-                "sales_12": float(r["s12"] or 0),
-            }
-        )
-    ranking.sort(key=lambda s: (s["yoy"] is None, -(s["yoy"] or 0)))
-    return ranking
-
-
-def _indicator_series(*, region: str, sector: str, months: list[dt.date]) -> list[float | None]:
-    """The sector production index over ``months`` (the region's own series if there is one,
-    else the national one), rebased to 100 = the average of its first 12 months there."""
-    if not sector or not months:
-        return []
-    values = dict(
-        MarketIndicator.objects.filter(
-            name=PRODUCTION_INDEX,
-            sector_id=sector,
-            period__gte=months[0],
-            period__lte=months[-1],
-        )
-        .filter(Q(region_id=region) | Q(region__isnull=True))
-        # The national series (NULL region) first, so the region's own series overrides it.
-        .order_by(F("region_id").asc(nulls_first=True))
-        .values_list("period", "value")
-    )
-    base_values = [values[m] for m in months if values.get(m) is not None][:12]
+def _rebased(values: list[float | None]) -> list[float | None]:
+    """``values`` as an index, 100 = the average of its first 12 known values; [] without."""
+    base_values = [v for v in values if v is not None][:12]
     base = sum(base_values) / len(base_values) if base_values else None
     if not base:
         return []
-    return [100 * values[m] / base if values.get(m) is not None else None for m in months]
+    return [100 * v / base if v is not None else None for v in values]
+
+
+def _page_series(trends: pd.DataFrame, months: list[dt.date]) -> list[dict]:
+    """Month by month for the page: businesses reporting, their average sales and its index
+    (levels), and the trend figures of :func:`panel_trends` at that month."""
+    by_month = {row[schema.PERIOD].date(): row for row in trends.to_dict("records")}
+    series = []
+    for m in months:
+        row = by_month.get(m, {})
+        reporting = int(row.get("businesses_reporting", 0))
+        total = _num(row.get("sales_total"))
+        series.append(
+            {
+                "period": m,
+                "businesses": reporting,
+                "average_sales": total / reporting if total is not None and reporting else None,
+                "yoy": _num(row.get("yoy_growth_12m")),
+                "momentum": _num(row.get("momentum_3m")),
+                "businesses_12m": int(row.get("businesses_12m", 0)),
+            }
+        )
+    index = _rebased([s["average_sales"] for s in series]) or [None] * len(series)
+    for s, value in zip(series, index, strict=True):
+        s["index"] = value
+    return series
 
 
 def market_trends(*, region: str, sector: str = "") -> dict:
-    """Everything the market page shows for a region (and optionally one sector division)."""
-    version = _data_version()
-    digest = hashlib.sha256(repr(version).encode()).hexdigest()[:16]
-    key = f"market-trends:{region}:{sector}:{digest}"
-    found = cache.get(key)
-    if found is not None:
-        return found
-    last = MonthlyRecord.objects.filter(business__region_id=region).aggregate(m=Max("period"))["m"]
-    result = {
-        "last": last,
-        "series": [],
-        "ranking": [],
-        "indicator": [],
-        "indicator_source": None,
-    }
-    if last is not None:
-        series = _monthly_series(region=region, sector=sector, last=last)
-        result.update(
-            series=series,
-            ranking=_sector_ranking(region=region, last=last),
-            indicator=_indicator_series(
-                region=region, sector=sector, months=[s["period"] for s in series]
-            ),
-        )
-        if sector and any(v is not None for v in result["indicator"]):
-            # where the index comes from and how recent it is (issue 9: data as data)
-            result["indicator_source"] = indicator_provenance(
-                name=PRODUCTION_INDEX, sector=sector, region=region
+    """Everything the market page shows for a region (and optionally one sector division), at
+    the registry's latest month; ``forecast_change`` of each ranked sector is left None for the
+    caller to fill (forecasts are not the registry's)."""
+
+    def compute() -> dict:
+        last = data_last_month()
+        result = {
+            "last": last,
+            "series": [],
+            "ranking": [],
+            "indicator": [],
+            "indicator_source": None,
+        }
+        if last is None:
+            return result
+        months = [_add_months(last, i) for i in range(-MONTHS_SHOWN + 1, 1)]
+        rows = list(
+            MonthlyRecord.objects.filter(
+                business__region_id=region,
+                period__gte=_add_months(months[0], -(HISTORY_MONTHS - 1)),
+                period__lte=last,
             )
-    cache.set(key, result, CACHE_SECONDS)
-    return result
+            .order_by()
+            .values_list(
+                "business_id", "business__sector_id", "business__region_id", "period", "sales"
+            )
+        )
+        trends = _registry_trends(rows, months=months)
+        latest = trends[(trends[schema.PERIOD] == pd.Timestamp(last)) & trends["sales_12m"].notna()]
+        names = dict(Sector.objects.filter(section__isnull=False).values_list("code", "name"))
+        ranking = [
+            {
+                "sector": r[SECTOR],
+                "name": names.get(r[SECTOR], r[SECTOR]),
+                "businesses": int(r["businesses_12m"]),
+                "yoy": _num(r["yoy_growth_12m"]),
+                "momentum": _num(r["momentum_3m"]),
+                "businesses_3m": int(r["businesses_3m"]),
+                "forecast_change": None,
+                "sales_12": _num(r["sales_12m"]),
+            }
+            for r in latest.to_dict("records")
+        ]
+        ranking.sort(key=lambda s: (s["yoy"] is None, -(s["yoy"] or 0), s["sector"]))
+        if sector:
+            chosen = trends[trends[SECTOR] == sector]
+        else:  # the whole region as one group: every sector's businesses together
+            whole = [(b, "*", reg, p, v) for b, _s, reg, p, v in rows]
+            chosen = _registry_trends(whole, months=months)
+        result.update(ranking=ranking, series=_page_series(chosen, months))
+        if sector:
+            index, key = _registry_index(sector=sector, region=region, at=last)
+            values = index["value"].reindex(pd.DatetimeIndex(months)).to_numpy(dtype=float)
+            result["indicator"] = _rebased([_num(v) for v in values])
+            if key is not None and result["indicator"]:
+                series_sector, series_region = key.split("|")
+                # where the index comes from and how recent it is (issue 9: data as data)
+                result["indicator_source"] = indicator_provenance(
+                    name=PRODUCTION_INDEX,
+                    sector=series_sector,
+                    region=None if series_region == "*" else series_region,
+                )
+        return result
+
+    return _cached("page", compute, region, sector)
 
 
-def market_trend_context(request) -> dict:
-    """The market page: the region (and sector) asked for, within the user's regions."""
+def market_trend_context(
+    request, *, forecast_changes: Callable[[str], dict[str, float | None]] | None = None
+) -> dict:
+    """The market page: the region (and sector) asked for, within the user's regions.
+    ``forecast_changes(region)`` gives each sector's aggregate forecast change, if any."""
     regions = trend_regions(request.user)
     codes = {r.code for r in regions}
     region = request.GET.get("region") or (regions[0].code if regions else "")
@@ -243,8 +566,12 @@ def market_trend_context(request) -> dict:
     if sector and sector not in {code for code, _name in sectors}:
         sector = ""
     trends = market_trends(region=region, sector=sector) if region else {}
-    region_obj = next((r for r in regions if r.code == region), None)
     ranking = trends.get("ranking", [])
+    if ranking and forecast_changes is not None:
+        changes = forecast_changes(region)
+        for row in ranking:
+            row["forecast_change"] = changes.get(row["sector"])
+    region_obj = next((r for r in regions if r.code == region), None)
     selected = next((s for s in ranking if s["sector"] == sector), None)
     return {
         "regions": regions,

@@ -9,8 +9,8 @@ from django.db.models import Prefetch
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from businesses.market import production_index_source
 from businesses.models import Business
-from businesses.sources.selectors import indicator_provenance
 from core.templatetags.asesor_format import percent, soles
 from feedback.models import AdviceRating, LabelOverride, Outcome, RecommendationFeedback
 from forecasting.advice.rules import recommendation_text
@@ -151,10 +151,10 @@ def business_advice_context(*, business: Business, user) -> dict:
             .first()
         )
         trend = shown.market_trend or {}
-        if (trend.get("indicator") or {}).get("name") and trend.get("sector"):
+        if trend.get("sector"):
             # where the market section's production index comes from, and how recent it is
-            context["indicator_source"] = indicator_provenance(
-                name=trend["indicator"]["name"], sector=trend["sector"], region=trend.get("region")
+            context["indicator_source"] = production_index_source(
+                trend.get("indicator"), sector=trend["sector"], region=trend.get("region")
             )
         english = _english()
         context["drivers"] = [

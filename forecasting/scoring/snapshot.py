@@ -31,6 +31,11 @@ from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from businesses.market import (
+    MIN_MONTHS_FOR_GROWTH,
+    panel_trends,
+    production_index_latest,
+)
 from businesses.models import Business, DataImport, MarketIndicator, MonthlyRecord
 from forecasting.engine import schema
 from forecasting.engine.explanations import top_drivers
@@ -42,14 +47,11 @@ from forecasting.models import ModelKind, ModelVersion
 logger = logging.getLogger(__name__)
 
 MIN_PEERS = 10  # a peer group smaller than this falls back to a wider one
-MIN_MONTHS_FOR_GROWTH = 6  # observed months in each 12-month window for a year-on-year growth
-MIN_MONTHS_FOR_MOMENTUM = 2  # observed months in each 3-month window for the momentum
 PEER_LEVELS = (
     ("sector_region_size", (schema.SECTOR_DIVISION, schema.REGION_CODE, "size_class")),
     ("sector_region", (schema.SECTOR_DIVISION, schema.REGION_CODE)),
     ("sector", (schema.SECTOR_DIVISION,)),
 )
-PRODUCTION_INDEX = schema.PRODUCTION_INDEX
 
 
 class ScoringUnavailableError(Exception):
@@ -168,64 +170,34 @@ def _window_means(records: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
     return out
 
 
-def _market(figures: pd.DataFrame) -> dict[tuple[str, str], dict]:
-    """Sector x region trend: growth of the summed sales of the businesses observed in both
-    windows (a matched panel, so businesses entering the data do not read as growth)."""
-    f = figures
-    yoy_ok = (f["last_12_months"] >= MIN_MONTHS_FOR_GROWTH) & (
-        f["prev_12_months"] >= MIN_MONTHS_FOR_GROWTH
-    )
-    mom_ok = (f["last_3_months"] >= MIN_MONTHS_FOR_MOMENTUM) & (
-        f["prev_3_months"] >= MIN_MONTHS_FOR_MOMENTUM
-    )
-    frame = pd.DataFrame(
-        {
-            "sector": f[schema.SECTOR_DIVISION].astype(str),
-            "region": f[schema.REGION_CODE].astype(str),
-            "l12": f["last_12_mean"].where(yoy_ok, 0.0),
-            "p12": f["prev_12_mean"].where(yoy_ok, 0.0),
-            "n12": yoy_ok.astype(int),
-            "l3": f["last_3_mean"].where(mom_ok, 0.0),
-            "p3": f["prev_3_mean"].where(mom_ok, 0.0),
+def _market(
+    records: pd.DataFrame, businesses: pd.DataFrame, indicators: pd.DataFrame, cutoff: pd.Timestamp
+) -> tuple[dict[tuple[str, str], dict], dict[tuple[str, str], dict | None]]:
+    """Every sector x region's market trend and production index at ``cutoff``, as
+    :mod:`businesses.market` defines them (the market page and the API read the same), keyed by
+    (sector, region)."""
+    trends = panel_trends(records, businesses, months=[cutoff])
+    market = {
+        (row[schema.SECTOR_DIVISION], row[schema.REGION_CODE]): {
+            "yoy_growth": _num(row["yoy_growth_12m"]),
+            "momentum_3m": _num(row["momentum_3m"]),
+            "businesses": int(row["businesses_12m"]),
+            "businesses_3m": int(row["businesses_3m"]),
         }
+        for row in trends.to_dict("records")
+    }
+    keys = businesses[[schema.SECTOR_DIVISION, schema.SECTOR_SECTION, schema.REGION_CODE]]
+    keys = keys.dropna(subset=[schema.SECTOR_DIVISION, schema.REGION_CODE]).drop_duplicates(
+        ignore_index=True
     )
-    sums = frame.groupby(["sector", "region"], observed=True).sum()
-    out = {}
-    for (sector, region), row in sums.iterrows():
-        out[(sector, region)] = {
-            "yoy_growth": _num(row["l12"] / row["p12"] - 1) if row["p12"] > 0 else None,
-            "momentum_3m": _num(row["l3"] / row["p3"] - 1) if row["p3"] > 0 else None,
-            "businesses": int(row["n12"]),
-        }
-    return out
-
-
-def _indicator_changes(indicators: pd.DataFrame, cutoff: pd.Timestamp) -> dict:
-    """Latest value of each sector production index series up to ``cutoff`` and its change
-    over 12 months and over 1 month."""
-    series = indicators[
-        (indicators[schema.INDICATOR_NAME] == PRODUCTION_INDEX)
-        & (indicators[schema.PERIOD] <= cutoff)
-        & indicators[schema.SECTOR_DIVISION].notna()
-    ]
-    out: dict[tuple[str, str | None], dict] = {}
-    if series.empty:
-        return out
-    series = series.sort_values(schema.PERIOD)
-    keys = series[schema.REGION_CODE].astype(object).where(series[schema.REGION_CODE].notna(), "")
-    for (sector, region), part in series.groupby([series[schema.SECTOR_DIVISION], keys]):
-        values = part.set_index(schema.PERIOD)[schema.INDICATOR_VALUE]
-        last_period, last = values.index[-1], float(values.iloc[-1])
-        year_ago = values.get(last_period - pd.DateOffset(months=12))
-        month_ago = values.get(last_period - pd.DateOffset(months=1))
-        out[(str(sector), region or None)] = {
-            "name": PRODUCTION_INDEX,
-            "period": last_period.date().isoformat(),
-            "value": _num(last),
-            "change_yoy": _num(last / year_ago - 1) if year_ago else None,
-            "change_1m": _num(last / month_ago - 1) if month_ago else None,
-        }
-    return out
+    latest = production_index_latest(indicators, keys, at=cutoff)
+    index = {
+        (sector, region): found
+        for sector, region, found in zip(
+            keys[schema.SECTOR_DIVISION], keys[schema.REGION_CODE], latest, strict=True
+        )
+    }
+    return market, index
 
 
 FORECAST_FIELDS = ("mean", "p10", "p50", "p90", "short_history", "reason", "intermittent")
@@ -290,6 +262,7 @@ def snapshot_build(*, key: tuple, forecaster: Any, classifier: Any) -> ScoringSn
     for col in ("satisfaction_last", "satisfaction_mean_12", "months_observed"):
         figures[col] = features[col].to_numpy(dtype=float) if col in features else np.nan
     figures = figures.reset_index()
+    market, index = _market(records, businesses, indicators, cutoff)
     groups = {
         level: {
             (key if isinstance(key, tuple) else (key,)): np.asarray(rows)
@@ -311,8 +284,8 @@ def snapshot_build(*, key: tuple, forecaster: Any, classifier: Any) -> ScoringSn
         feature_row={int(b): i for i, b in enumerate(ids)},
         figures=figures,
         groups=groups,
-        market=_market(figures),
-        indicators=_indicator_changes(indicators, cutoff),
+        market=market,
+        indicators=index,
         build_seconds=time.perf_counter() - started,
     )
 
@@ -498,9 +471,7 @@ def market_trend(snap: ScoringSnapshot, row: int) -> dict:
     sector, region = me[schema.SECTOR_DIVISION], me[schema.REGION_CODE]
     trend = dict(snap.market.get((sector, region), {}))
     trend.update({"sector": sector, "region": region})
-    trend["indicator"] = snap.indicators.get((sector, region)) or snap.indicators.get(
-        (sector, None)
-    )
+    trend["indicator"] = snap.indicators.get((sector, region))
     return trend
 
 

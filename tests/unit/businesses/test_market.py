@@ -43,7 +43,7 @@ def panel(advisor, *, sector="47", region="15", n=3, months=36, start=1000, grow
     return out
 
 
-def test_series_ranking_and_forecast(advisor):
+def test_series_ranking_and_forecast(client, advisor):
     shops = panel(advisor, sector="47", growth=0.10)
     panel(advisor, sector="10", growth=-0.20)
     panel(advisor, sector="56", n=2, growth=0.5)  # too few businesses: left out
@@ -55,16 +55,23 @@ def test_series_ranking_and_forecast(advisor):
     assert result["last"] == month(35)
     series = result["series"]
     assert len(series) == 36 and series[0]["period"] == month(0)
-    assert series[0]["yoy"] is None and series[12]["yoy"] is not None  # a year is needed
+    # year on year needs MIN_MONTHS_FOR_GROWTH (6) reported months in the 12 before: month 17
+    assert [s["yoy"] is None for s in series[:18]] == [True] * 17 + [False]
     assert sum(s["index"] for s in series[:12]) / 12 == pytest.approx(100)
-    assert series[-1]["businesses"] == 3
-    assert series[-1]["yoy"] == pytest.approx(0.10, abs=0.002)
+    assert series[-1]["businesses"] == 3 and series[-1]["businesses_12m"] == 3
+    assert series[-1]["yoy"] == pytest.approx(1.1 - 1)  # the 12-month means grow exactly 10 %
+    assert series[-1]["momentum"] == pytest.approx(1.1 ** (3 / 12) - 1, rel=1e-3)  # cents
     ranking = [s["sector"] for s in result["ranking"]]
     assert ranking == ["47", "10"]
     shops_row = result["ranking"][0]
-    assert shops_row["yoy"] == pytest.approx(0.10, abs=0.01)
-    assert shops_row["forecast_change"] == pytest.approx(0.20)
-    assert result["ranking"][1]["yoy"] == pytest.approx(-0.20, abs=0.01)
+    assert shops_row["yoy"] == series[-1]["yoy"] and shops_row["momentum"] == series[-1]["momentum"]
+    assert shops_row["businesses"] == 3
+    assert result["ranking"][1]["yoy"] == pytest.approx(0.8 - 1, rel=1e-4)
+    # the aggregate forecast comes from the latest scores, filled in by the page
+    client.force_login(advisor)
+    page = client.get(reverse("businesses:market_trends"), {"region": "15", "sector": "47"})
+    assert page.context["selected"]["forecast_change"] == pytest.approx(0.20)
+    assert page.context["ranking"][1]["forecast_change"] is None  # not scored
 
 
 def test_production_index_is_rebased(advisor):
@@ -78,6 +85,32 @@ def test_production_index_is_rebased(advisor):
     assert len(values) == 24  # the 12 months shown before the series begins are empty
     assert sum(values[:12]) / 12 == pytest.approx(100)
     assert values[-1] / values[0] == pytest.approx(73 / 50)
+
+
+def test_production_index_reads_region_then_national_then_the_ciiu_section(advisor):
+    """The central bank publishes by CIIU section (retail is "G"): a division without a series
+    of its own reads its section's, and a regional series wins over a national one."""
+    from businesses.market import sector_trend_rows
+
+    panel(advisor, months=24)
+    for i in range(24):
+        MarketIndicator.objects.create(
+            sector_id="G", period=month(i), name="sector_production_index", value=100 + i
+        )
+    rows = sector_trend_rows(sector="47", region="15")
+    assert rows[-1]["production_index"] == 123
+    assert rows[-1]["production_index_yoy"] == pytest.approx(123 / 111 - 1)
+    assert len([v for v in market_trends(region="15", sector="47")["indicator"] if v]) == 24
+    for i in range(24):
+        MarketIndicator.objects.create(
+            sector_id="G", region_id="15", period=month(i), name="sector_production_index", value=1
+        )
+    cache.clear()
+    assert sector_trend_rows(sector="47", region="15")[-1]["production_index_yoy"] == 0
+    MarketIndicator.objects.create(
+        sector_id="47", period=month(23), name="sector_production_index", value=7
+    )
+    assert sector_trend_rows(sector="47", region="15")[-1]["production_index"] == 7
 
 
 def test_advisors_see_their_regions_supervisors_theirs(advisor, supervisor, steward):

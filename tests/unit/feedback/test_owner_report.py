@@ -20,7 +20,7 @@ from feedback.report_pdf import local_url_fetcher
 from forecasting.models import Advice
 from tests.factories import BusinessFactory, MonthlyRecordFactory
 from tests.unit.feedback.advice_data import FORECAST, ready_advice
-from tests.unit.forecasting.test_scoring import fresh_caches, trained  # noqa: F401 - fixtures
+from tests.unit.forecasting.scoring.test_snapshot import fresh_caches, trained  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 

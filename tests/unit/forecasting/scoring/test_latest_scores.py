@@ -9,7 +9,7 @@ from forecasting.advice.rules import FALLING_FORECAST_DROP
 from forecasting.advice.services import advice_compute_now
 from forecasting.models import LatestScore
 from forecasting.scoring.latest import forecast_change, latest_scores_refresh
-from tests.unit.forecasting.test_scoring import fresh_caches, trained  # noqa: F401 - fixtures
+from tests.unit.forecasting.scoring.test_snapshot import fresh_caches, trained  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from forecasting.models import ModelKind
 from forecasting.scoring import snapshot as scoring
 from forecasting.scoring.snapshot import business_drivers, scoring_snapshots, scoring_warm
 from tests.model_parameters import SMALL_MODELS as SMALL
-from tests.unit.forecasting.test_scoring import fresh_caches  # noqa: F401 - a fixture
+from tests.unit.forecasting.scoring.test_snapshot import fresh_caches  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 
