@@ -280,6 +280,14 @@ _servers: dict[tuple, ServingModels] = {}
 _servers_lock = threading.Lock()
 
 
+def serving_key(forecaster_version: Any, growth_version: Any) -> tuple:
+    """What identifies a pair of model versions for :func:`serving_models`: their ids and their
+    artifacts' digests (a test database hands the same ids to other models)."""
+    return tuple(
+        (v.pk, getattr(v, "artifact_sha256", "")) for v in (forecaster_version, growth_version)
+    )
+
+
 def serving_models(*, key: tuple, forecaster: Any, classifier: Any) -> ServingModels:
     """The :class:`ServingModels` of these model versions (``key``), built once per process."""
     server = _servers.get(key)

@@ -10,7 +10,6 @@ import pytest
 from django.db.models import Count
 
 from businesses.models import Business, MonthlyRecord
-from forecasting.models import ModelKind
 from forecasting.registry import production_models
 from forecasting.scoring import score_business, scoring_snapshots
 from forecasting.serving import ServingModels
@@ -214,14 +213,11 @@ def test_a_registry_business_sent_stateless_gets_its_registry_forecast(trained, 
 
 
 def test_the_lean_serving_path_gives_the_engines_numbers(trained):
-    from forecasting.scoring import _production_models
+    from forecasting.registry import production_pair
 
-    _, forecaster, _, classifier = _production_models()
+    f_version, forecaster, g_version, classifier = production_pair()
     snap = scoring_snapshots.get(
-        f_version=production_models.get(ModelKind.FORECASTER)[0],
-        forecaster=forecaster,
-        g_version=production_models.get(ModelKind.GROWTH)[0],
-        classifier=classifier,
+        f_version=f_version, forecaster=forecaster, g_version=g_version, classifier=classifier
     )
     features = snap.features.iloc[:25]
     served = ServingModels(forecaster, classifier).predict(features)

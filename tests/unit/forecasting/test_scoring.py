@@ -75,13 +75,16 @@ def test_one_business_scored_against_the_whole_panel(
     for f in score.forecast:
         assert f["p10"] <= f["p50"] <= f["p90"] and f["mean"] > 0
     assert 0.0 <= score.growth_probability <= 1.0
-    # The snapshot scored everyone at once; that equals predicting this business's row alone.
+    # The serving path on the business's row of the snapshot gives the engine's own numbers.
     _, forecaster = production_models.get(ModelKind.FORECASTER)
+    _, classifier = production_models.get(ModelKind.GROWTH)
     snap = scoring_snapshots._snapshot
-    alone = forecaster.predict(None, features=snap.features.iloc[[snap.feature_row[business.pk]]])
-    assert alone.sort_values("horizon")["mean"].tolist() == pytest.approx(
-        [f["mean"] for f in score.forecast]
-    )
+    own_row = snap.features.iloc[[snap.feature_row[business.pk]]]
+    alone = forecaster.predict(None, features=own_row).sort_values("horizon")
+    for stat in ("mean", "p10", "p50", "p90"):
+        assert alone[stat].tolist() == pytest.approx([f[stat] for f in score.forecast])
+    engine_probability = classifier.predict_proba(None, features=own_row)["probability"].iloc[0]
+    assert score.growth_probability == pytest.approx(engine_probability)
     # (the tiny test model may have no split at all, hence no driver)
     assert len(score.drivers) <= 5
     assert all({"label_es", "label_en", "direction"} <= set(d) for d in score.drivers)
