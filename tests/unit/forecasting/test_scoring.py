@@ -9,6 +9,7 @@ from businesses.demo import demo_data_load
 from businesses.models import Business, MonthlyRecord
 from forecasting.advice_services import advice_compute, advice_compute_now, advice_request
 from forecasting.models import Advice, ModelKind, ModelVersion
+from forecasting.prediction_jobs import job_contexts, pinned_models
 from forecasting.registry import production_models
 from forecasting.scoring import (
     MIN_PEERS,
@@ -28,11 +29,12 @@ def fresh_caches(settings, tmp_path):
     settings.MODEL_STORE_DIR = tmp_path / "models"
     settings.MODEL_REFRESH_SECONDS = 0
     settings.SCORING_SNAPSHOT_REFRESH_SECONDS = 0
-    production_models.clear()
-    scoring_snapshots.clear()
+    caches = (production_models, scoring_snapshots, pinned_models, job_contexts)
+    for cache in caches:  # keyed by ids that the next test's database hands out again
+        cache.clear()
     yield
-    production_models.clear()
-    scoring_snapshots.clear()
+    for cache in caches:
+        cache.clear()
 
 
 @pytest.fixture
