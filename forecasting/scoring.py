@@ -3,11 +3,12 @@
 The engine's features of one business read sector, region and sector x region aggregates of
 *all* businesses, so a business cannot be featurised alone. Each process therefore keeps one
 *scoring snapshot*: the feature frame of every business at the latest month of the data (built
-once with the production forecaster's horizons), the business figures the advice rules and the
-benchmarks read (recent sales, year-on-year growth, margin, peers' groups) and the market trend
-of every sector x region. Scoring a business is then a row lookup plus one call of the serving
-path (:meth:`forecasting.serving.ServingModels.predict` on that row, with its drivers): the
-same code, and so the same numbers, as prediction jobs and the API.
+once with the production forecaster's horizons), every business's forecast and growth
+probability (one call of the serving path, :meth:`forecasting.serving.ServingModels.predict`:
+the same code, and so the same numbers, as prediction jobs and the API), the business figures
+the advice rules and the benchmarks read (recent sales, year-on-year growth, margin, peers'
+groups) and the market trend of every sector x region. Scoring a business is then a row lookup
+plus one call of the serving path for its drivers (:meth:`ServingModels.explain`).
 
 The snapshot is keyed by the production model versions and a cheap data signature (latest
 succeeded import, count and largest id of monthly records, businesses and market indicators,
@@ -38,7 +39,7 @@ from forecasting.engine.features import build_features, build_panel
 from .models import ModelVersion
 from .registry import NoProductionModelError, production_pair
 from .selectors import businesses_frame, indicators_frame, records_frame
-from .serving import ServingResult, serving_key, serving_models
+from .serving import ServingModels, ServingResult
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,10 @@ class ScoringSnapshot:
     market: dict[tuple[str, str], dict]
     indicators: dict[tuple[str, str | None], dict]
     horizons: tuple[int, ...] = ()
+    # Every row's forecast and growth probability from the serving path (``explain=False``),
+    # and the serving models that predicted them (one business's drivers come from them too).
+    served: ServingResult | None = None
+    server: ServingModels | None = None
     # The features column by column as NumPy arrays: one business's row for the serving path is
     # then a few hundred array slices (~0.1 ms), where a one-row DataFrame costs milliseconds.
     feature_arrays: dict[str, np.ndarray] = field(default_factory=dict)
@@ -256,9 +261,9 @@ def forecast_of(served: ServingResult, row: int, cutoff: dt.date) -> list[dict]:
 
 
 def snapshot_build(*, key: tuple, forecaster: Any, classifier: Any) -> ScoringSnapshot:
-    """Read the whole panel and build the feature frame at its last month (with ``forecaster``'s
-    horizons), with the figures, peer groups, market trends and indicator changes the advice
-    reads. Nothing is scored here: :func:`score_business` scores its one row."""
+    """Read the whole panel, build the feature frame at its last month and score every
+    business through the serving path in one vectorised call, with the figures, peer groups,
+    market trends and indicator changes the advice reads."""
     started = time.perf_counter()
     horizons = tuple(forecaster.horizons)
     records = records_frame()
@@ -293,9 +298,14 @@ def snapshot_build(*, key: tuple, forecaster: Any, classifier: Any) -> ScoringSn
         }
         for level, cols in PEER_LEVELS
     }
+    # Everyone's forecast and growth probability in one call: a row lookup per advice
+    # afterwards (and the totals a sector or region page needs are sums of these means).
+    server = ServingModels(forecaster, classifier)
     return ScoringSnapshot(
         key=key,
         horizons=horizons,
+        served=server.predict(features, explain=False),
+        server=server,
         feature_arrays={str(c): features[c].to_numpy() for c in features.columns},
         cutoff=cutoff,
         features=features,
@@ -487,8 +497,8 @@ def score_business(business_id: int) -> BusinessScore:
     business with the production models. Raises :class:`ScoringUnavailableError` when there
     is no production model; a business without records gets ``has_records=False``.
 
-    The forecast, probability and drivers come from the serving path on the business's row of
-    the snapshot (:meth:`ServingModels.predict`, ``explain=True``), as a prediction job's do."""
+    The forecast and probability are the snapshot's (the serving path over every business, as
+    a prediction job's are), the drivers the serving path's on the business's row."""
     f_version, forecaster, g_version, classifier = production_pair()
     snap = scoring_snapshots.get(
         f_version=f_version, forecaster=forecaster, g_version=g_version, classifier=classifier
@@ -503,14 +513,10 @@ def score_business(business_id: int) -> BusinessScore:
     if row is None:
         score.has_records = False
         return score
-    server = serving_models(
-        key=serving_key(f_version, g_version), forecaster=forecaster, classifier=classifier
-    )
+    score.forecast = forecast_of(snap.served, row, score.cutoff)
+    score.growth_probability = _num(snap.served.probability[row])
     row_features = {c: values[row : row + 1] for c, values in snap.feature_arrays.items()}
-    served = server.predict(row_features, explain=True)
-    score.forecast = forecast_of(served, 0, score.cutoff)
-    score.growth_probability = _num(served.probability[0])
-    score.drivers = served.drivers[0]
+    score.drivers = snap.server.explain(row_features)[0]
     score.benchmarks = peer_benchmarks(snap, row)
     score.market_trend = market_trend(snap, row)
     score.profile = _profile(snap, row)

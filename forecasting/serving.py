@@ -209,6 +209,14 @@ class ServingModels:
         probability, drivers = self._growth(features, numeric, layout, top=top, explain=explain)
         return ServingResult(self.horizons, forecast, flags, probability, drivers)
 
+    def explain(self, features: Features, *, top: int = 5) -> list[list[dict]]:
+        """The ``top`` drivers of each row's growth probability, as :meth:`predict` gives them
+        with ``explain=True``, without the forecast (one business's advice, whose forecast and
+        probability were predicted with everyone's)."""
+        layout = self._layout(tuple(features))
+        numeric = self._numeric(features, layout["data"])
+        return self._growth(features, numeric, layout, top=top, explain=True)[1]
+
     def _growth(self, features: Features, numeric, layout: dict, *, top: int, explain: bool):
         g = self.classifier
         if self._growth_booster is None:

@@ -220,7 +220,12 @@ def test_the_lean_serving_path_gives_the_engines_numbers(trained):
         f_version=f_version, forecaster=forecaster, g_version=g_version, classifier=classifier
     )
     features = snap.features.iloc[:25]
-    served = ServingModels(forecaster, classifier).predict(features)
+    server = ServingModels(forecaster, classifier)
+    served = server.predict(features)
+    assert server.explain(features) == served.drivers  # drivers alone: the same code
+    quiet = server.predict(features, explain=False)
+    assert quiet.drivers == [[] for _ in range(len(features))]
+    np.testing.assert_array_equal(quiet.probability, served.probability)
     engine = forecaster.predict(None, features=features)
     for j, h in enumerate(served.horizons):
         part = engine[engine["horizon"] == h]
