@@ -14,8 +14,10 @@ never duplicates results):
    36 months, then sends one task per chunk.
 3. **chunks** (:func:`prediction_chunk_execute`, task ``prediction_chunk_run``): each reads its
    businesses' history in one bulk query, builds their features in one vectorised pass with
-   the job's group statistics, predicts with the pinned models, and replaces its results in
-   one transaction (delete + bulk insert; COPY on PostgreSQL). Then, under a lock on the job
+   the job's group statistics, predicts with the pinned models through the serving path, and
+   replaces its results in one transaction (delete + bulk insert; COPY on PostgreSQL), in which
+   one more statement makes them its businesses' current scores
+   (:func:`forecasting.latest_scores.latest_scores_from_job`). Then, under a lock on the job
    row, the job's progress becomes the sum of its chunks' and the last chunk to finish closes
    the job. This is a chord without a result backend: the job's state lives in our tables.
 
