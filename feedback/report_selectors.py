@@ -22,7 +22,12 @@ from businesses.scoping import visible_businesses
 from businesses.selectors import business_records
 from core.templatetags.asesor_format import month, percent, soles
 from feedback.models import OwnerReport, RecommendationFeedback
-from forecasting.advice_selectors import advice_recommendations, driver_value_text
+from forecasting.advice_selectors import (
+    advice_recommendations,
+    current_score,
+    driver_value_text,
+    score_figures,
+)
 from forecasting.engine.schema import DEFAULT_GROWTH_RATE
 from forecasting.models import Advice
 
@@ -155,11 +160,13 @@ def _printed_recommendations(advice: Advice) -> list:
 
 
 def owner_report_context(*, business: Business, user, today: dt.date | None = None) -> dict:
-    """What the owner's report of ``business`` (already loaded through the user's scope) shows,
-    from its latest ready advice: a chart of the last 12 months and the 6-month forecast, the
-    growth opportunity in words with its main reasons, comparisons with similar businesses and
-    the recommendations the advisor accepted or edited. A business without advice, or with too
-    short a history for a chart, gets the plain sentence that says so instead."""
+    """What the owner's report of ``business`` (already loaded through the user's scope) shows:
+    a chart of the last 12 months and the 6-month forecast and the growth opportunity in words
+    from the business's current score (``score``: the latest scoring run or advice, with when
+    it was computed, as the business page shows it), and from its latest ready advice the main
+    reasons, comparisons with similar businesses and the recommendations the advisor accepted
+    or edited. A business without advice, or with too short a history for a chart, gets the
+    plain sentence that says so instead."""
     advice = (
         Advice.objects.filter(business=business, status=Advice.Status.READY)
         .select_related("forecaster_version", "growth_version")
@@ -186,12 +193,14 @@ def owner_report_context(*, business: Business, user, today: dt.date | None = No
         "recommendations": [],
         "growth_rate": percent(DEFAULT_GROWTH_RATE, 0),
         "last_recorded": None,
+        "score": None,
     }
     if advice is None:
         return context
-    forecast = [f for f in advice.forecast or [] if f.get("mean") is not None]
+    score = context["score"] = score_figures(current_score(business=business), advice)
+    forecast = [f for f in score["forecast"] or [] if f.get("mean") is not None]
     context["short_history"] = months_recorded < 12 or any(f.get("short_history") for f in forecast)
-    if records and advice.cutoff and _months_between(records[-1].period, advice.cutoff) >= 3:
+    if records and score["cutoff"] and _months_between(records[-1].period, score["cutoff"]) >= 3:
         # Old records only: the forecast starts long after the last month the owner reported.
         context["last_recorded"] = month(records[-1].period)
     context["show_chart"] = bool(forecast) and months_recorded >= MIN_CHART_MONTHS
@@ -206,15 +215,15 @@ def owner_report_context(*, business: Business, user, today: dt.date | None = No
         context["expected_6"] = soles(sum(f["mean"] for f in forecast))
         context["first_month"] = _period_text(forecast[0]["period"])
         context["last_month"] = _period_text(forecast[-1]["period"])
-    if advice.growth_probability is not None:
+    if score["growth_probability"] is not None:
         context["growth"] = {
-            "words": _growth_words(advice.growth_probability),
-            "probability": percent(advice.growth_probability, 0),
+            "words": _growth_words(score["growth_probability"]),
+            "probability": percent(score["growth_probability"], 0),
         }
         context["reasons"] = _reasons(advice)
     context["benchmarks"] = _benchmark_sentences(business, advice)
     context["recommendations"] = _printed_recommendations(advice)
-    context["cutoff"] = month(advice.cutoff)
+    context["cutoff"] = month(score["cutoff"])
     return context
 
 

@@ -14,7 +14,7 @@ from businesses.models import Business
 from core.templatetags.asesor_format import percent, soles
 from feedback.models import AdviceRating, LabelOverride, Outcome, RecommendationFeedback
 from forecasting.advice.rules import recommendation_text
-from forecasting.models import Advice, ModelVersion
+from forecasting.models import Advice, LatestScore, ModelVersion
 
 ADVICE_HISTORY = 20  # past advice listed on the business page
 
@@ -38,6 +38,49 @@ def advice_history(*, business: Business, limit: int = ADVICE_HISTORY) -> list[A
         .defer(*_VERSION_RECORD)
         .order_by("-created_at", "-pk")[:limit]
     )
+
+
+def current_score(*, business: Business | int) -> LatestScore | None:
+    """The business's current scoring result (forecast, growth probability, when and by which
+    model versions): the one figure every surface shows, written by the latest prediction job
+    or the latest computed advice, whichever is newer."""
+    business_id = business if isinstance(business, int) else business.pk
+    return (
+        LatestScore.objects.filter(business_id=business_id)
+        .select_related("forecaster_version", "growth_version")
+        .defer(*_VERSION_RECORD)
+        .first()
+    )
+
+
+def score_figures(score: LatestScore | None, advice: Advice | None = None) -> dict | None:
+    """What a surface shows of the current score, as one plain mapping: ``forecast`` (six
+    months), ``growth_probability``, ``scored_at``, ``cutoff``, ``forecaster_version``,
+    ``growth_version``, ``source`` and ``advice_id``. A row stored before scores kept their
+    forecast (an empty one) stands aside for the ``advice`` it came from, if any."""
+    if score is not None and (score.forecast or score.growth_probability is None):
+        return {
+            "forecast": score.forecast,
+            "growth_probability": score.growth_probability,
+            "scored_at": score.scored_at,
+            "cutoff": score.cutoff,
+            "forecaster_version": score.forecaster_version,
+            "growth_version": score.growth_version,
+            "source": score.source,
+            "advice_id": score.advice_id,
+        }
+    if advice is None or advice.status != Advice.Status.READY:
+        return None
+    return {
+        "forecast": advice.forecast,
+        "growth_probability": advice.growth_probability,
+        "scored_at": advice.computed_at or advice.created_at,
+        "cutoff": advice.cutoff,
+        "forecaster_version": advice.forecaster_version,
+        "growth_version": advice.growth_version,
+        "source": LatestScore.Source.ADVICE,
+        "advice_id": advice.pk,
+    }
 
 
 def advice_latest(*, business: Business) -> Advice | None:
@@ -122,9 +165,11 @@ def advice_recommendations(*, advice: Advice) -> list:
 
 
 def business_advice_context(*, business: Business, user) -> dict:
-    """What the advice section of the business page shows: the advice on display (latest
-    ready), a newer request still waiting or failed, recommendations with their latest
-    verdict, the user's rating, the latest label override, outcomes and past advice."""
+    """What the advice section of the business page shows: the current score (forecast and
+    growth probability, from the latest prediction job or advice, with when they were
+    computed), the advice on display (latest ready: drivers, peers, market, recommendations),
+    a newer request still waiting or failed, recommendations with their latest verdict, the
+    user's rating, the latest label override, outcomes and past advice."""
     history = advice_history(business=business)
     newest = history[0] if history else None
     shown = next((a for a in history if a.status == Advice.Status.READY), None)
@@ -140,6 +185,7 @@ def business_advice_context(*, business: Business, user) -> dict:
         "override": None,
         "drivers": [],
         "indicator_source": None,
+        "score": score_figures(current_score(business=business), shown),
     }
     if shown is not None:
         context["recommendations"] = _recommendations(shown)

@@ -24,6 +24,7 @@ from businesses.api import RUC_PARAMETER
 from businesses.scoping import visible_businesses
 from core.api_errors import ErrorSerializer, PayloadTooLarge, ServiceUnavailable
 from forecasting.advice.services import advice_compute_now, advice_request
+from forecasting.advice_selectors import current_score, score_figures
 from forecasting.models import Advice
 from forecasting.scoring.snapshot import ScoringUnavailableError
 from forecasting.serializers import (
@@ -87,8 +88,10 @@ class AdviceView(GenericAPIView):
     @extend_schema(
         summary="The latest advice of a business",
         description=(
-            "The newest advice that is ready, with its recommendations, forecast, growth "
-            "probability and drivers, peer benchmarks, market trend and model versions. 404 "
+            "The newest advice that is ready, with its recommendations, drivers, peer "
+            "benchmarks and market trend, and the business's current forecast and growth "
+            "probability with the model versions, cut-off and time (scored_at) they were "
+            "computed: those of the latest scoring run, or of this advice if it is newer. 404 "
             "(code no_advice) when the business has none ready yet."
         ),
         parameters=[RUC_PARAMETER],
@@ -106,7 +109,8 @@ class AdviceView(GenericAPIView):
             error = exceptions.NotFound(_("This business has no advice yet."))
             error.default_code = "no_advice"
             raise error
-        return Response(AdviceSerializer(advice).data)
+        score = score_figures(current_score(business=business), advice)
+        return Response(AdviceSerializer(advice, context={"score": score}).data)
 
     @extend_schema(
         summary="Request fresh advice",
@@ -128,7 +132,13 @@ class AdviceView(GenericAPIView):
         if query.validated_data["wait"]:
             advice = advice_compute_now(business=business, user=request.user)
             advice = _advice_queryset().get(pk=advice.pk)
-            return Response(AdviceSerializer(advice).data, status=status.HTTP_201_CREATED)
+            score = None
+            if advice.status == Advice.Status.READY:
+                score = score_figures(current_score(business=business), advice)
+            return Response(
+                AdviceSerializer(advice, context={"score": score}).data,
+                status=status.HTTP_201_CREATED,
+            )
         advice = advice_request(business=business, user=request.user)  # 503 if no queue
         poll = request.build_absolute_uri(
             reverse("api-advice-detail", kwargs={"ruc": business.ruc, "advice_id": advice.pk})

@@ -93,7 +93,22 @@ def _table(model) -> str:
 
 
 def records_frame(business_ids: Sequence[int] | None = None) -> pd.DataFrame:
-    """Monthly records as the engine's ``records`` frame (optionally for some businesses)."""
+    """Monthly records as the engine's ``records`` frame (optionally for some businesses),
+    sorted by business and month: the one reader of the monthly history that the scoring
+    snapshot, training, stateless forecasts and prediction jobs go through.
+
+    On PostgreSQL the rows arrive packed in binary (:func:`prediction_io.history_frame`, what
+    prediction jobs read; several times faster than text), elsewhere through plain SQL."""
+    if connection.vendor == "postgresql":
+        from forecasting.predictions.io import history_frame
+
+        frame = history_frame(business_ids)
+        return frame.sort_values([schema.BUSINESS_ID, schema.PERIOD], ignore_index=True)
+    return records_sql(business_ids)
+
+
+def records_sql(business_ids: Sequence[int] | None = None) -> pd.DataFrame:
+    """:func:`records_frame` through plain SQL, on any database."""
     cols = ["business_id", "period", "sales", "costs", "employees", "satisfaction"]
     sql = f"SELECT {', '.join(cols)} FROM {_table(MonthlyRecord)}"  # noqa: S608 - fixed names
     params: list = []

@@ -282,13 +282,19 @@ class Recommendation(models.Model):
 
 
 class LatestScore(models.Model):
-    """The newest forecast change and growth probability of one business, one row each.
+    """The current scoring result of one business, one row each: what every surface (caseload,
+    business page, owner report, API advice, ``score``) shows as its forecast and growth
+    probability, with when, from which data and by which model versions it was computed.
 
-    The caseload sorts, filters and raises alerts on these at any size (an indexed join, not a
-    JSON field or a subquery per row). Written by every computed advice and by a bulk refresh
-    from the scoring snapshot (``forecasting.scoring.latest``), so businesses nobody asked
-    advice for yet have a score too.
+    Written in the same pass by every prediction job's chunks (the nightly re-scoring among
+    them: ``source = job``) and by every computed advice (``source = advice``), whichever is
+    newer (``forecasting.scoring.latest``). The caseload sorts, filters and raises alerts on
+    these at any size (an indexed join, not a JSON field or a subquery per row).
     """
+
+    class Source(models.TextChoices):
+        JOB = "job", _("Scoring run")
+        ADVICE = "advice", _("Advice")
 
     business = models.OneToOneField(
         "businesses.Business",
@@ -314,6 +320,45 @@ class LatestScore(models.Model):
         help_text=_(
             "Short or intermittent sales history: the forecast change is shown but raises no alert."
         ),
+    )
+    forecast = models.JSONField(
+        _("forecast"),
+        default=list,
+        blank=True,
+        help_text=_("The next six months: expected sales (mean), p10, p50 and p90, in soles."),
+    )
+    forecaster_version = models.ForeignKey(
+        ModelVersion,
+        verbose_name=_("forecaster version"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    growth_version = models.ForeignKey(
+        ModelVersion,
+        verbose_name=_("growth classifier version"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    source = models.CharField(
+        _("computed by"), max_length=10, choices=Source.choices, default=Source.JOB
+    )
+    advice = models.ForeignKey(
+        Advice,
+        verbose_name=_("advice"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        help_text=_("The advice that computed this score (none when a scoring run did)."),
     )
 
     class Meta:

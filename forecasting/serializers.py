@@ -64,7 +64,7 @@ class AdviceForecastSerializer(serializers.Serializer):
     p50 = serializers.FloatField(allow_null=True)
     p90 = serializers.FloatField(allow_null=True)
     short_history = serializers.BooleanField()
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True, default="")
     intermittent = serializers.BooleanField()
 
 
@@ -103,7 +103,13 @@ class RecommendationSerializer(serializers.Serializer):
 
 
 class AdviceSerializer(serializers.ModelSerializer):
-    """An advice with its recommendations (``ready``), or its state (``queued``, ``failed``)."""
+    """An advice with its recommendations (``ready``), or its state (``queued``, ``failed``).
+
+    Given the business's current score (``context["score"]``, from
+    :func:`forecasting.advice_selectors.score_figures`), the forecast, growth probability,
+    cut-off and model versions are that score's, as every other surface shows them, and
+    ``scored_at`` / ``score_source`` say when and by what they were computed; the drivers,
+    benchmarks, market trend and recommendations stay the advice's (``computed_at``)."""
 
     business = serializers.CharField(source="business.ruc", help_text=_("RUC."))
     model_versions = serializers.SerializerMethodField()
@@ -112,6 +118,12 @@ class AdviceSerializer(serializers.ModelSerializer):
     benchmarks = serializers.DictField(help_text=_("Peer percentiles of growth and margin."))
     market_trend = serializers.DictField(help_text=_("Its sector's trend in its region."))
     recommendations = serializers.SerializerMethodField()
+    scored_at = serializers.SerializerMethodField(
+        help_text=_("When the forecast and growth probability shown were computed.")
+    )
+    score_source = serializers.SerializerMethodField(
+        help_text=_("What computed them: a scoring run (job) or this or a later advice (advice).")
+    )
 
     class Meta:
         model = Advice
@@ -130,8 +142,36 @@ class AdviceSerializer(serializers.ModelSerializer):
             "benchmarks",
             "market_trend",
             "recommendations",
+            "scored_at",
+            "score_source",
         ]
         read_only_fields = fields
+
+    def to_representation(self, advice: Advice) -> dict:
+        data = super().to_representation(advice)
+        score = self.context.get("score")
+        if score is not None:
+            data["forecast"] = AdviceForecastSerializer(score["forecast"], many=True).data
+            data["growth_probability"] = score["growth_probability"]
+            data["cutoff"] = serializers.DateField().to_representation(score["cutoff"])
+            data["model_versions"] = ModelVersionsSerializer(
+                {"forecaster": score["forecaster_version"], "growth": score["growth_version"]}
+            ).data
+            data["scored_at"] = serializers.DateTimeField().to_representation(score["scored_at"])
+            data["score_source"] = score["source"]
+        return data
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_scored_at(self, advice: Advice):
+        return (
+            serializers.DateTimeField().to_representation(advice.computed_at)
+            if advice.computed_at
+            else None
+        )
+
+    @extend_schema_field(serializers.ChoiceField(choices=["job", "advice"]))
+    def get_score_source(self, advice: Advice) -> str:
+        return "advice"
 
     @extend_schema_field(ModelVersionsSerializer)
     def get_model_versions(self, advice: Advice) -> dict:

@@ -52,7 +52,8 @@ def advice_compute_task(advice_id: int) -> str:
 
 @shared_task(name="forecasting.latest_scores_refresh", acks_late=True)
 def latest_scores_refresh_task() -> int:
-    """Store every business's latest growth probability and forecast change (idempotent)."""
+    """Score every business with a prediction job run here, which stores each one's current
+    score (idempotent; the nightly re-scoring does the same on every worker)."""
     from forecasting.scoring.latest import latest_scores_refresh
 
     return latest_scores_refresh()
@@ -78,8 +79,9 @@ def prediction_chunk_run(chunk_id: int) -> str:
 
 @shared_task(acks_late=True)
 def nightly_rescore() -> int:
-    """Re-score every business (celery beat, nightly); old jobs' results are pruned first, and
-    the caseload's latest scores (LatestScore) are refreshed by their own task."""
+    """Re-score every business (celery beat, nightly); old jobs' results are pruned first. The
+    job's chunks make their results the businesses' current scores (LatestScore) in the same
+    pass: nothing scores them a second time."""
     from forecasting.predictions.jobs import (
         celery_dispatch,
         nightly_rescore_create,
@@ -90,5 +92,4 @@ def nightly_rescore() -> int:
     prediction_results_prune()
     job = nightly_rescore_create()
     prediction_job_start(job.pk, dispatch=celery_dispatch)
-    latest_scores_refresh_task.delay()
     return job.pk

@@ -3,7 +3,8 @@ latest figures and scores, and the alerts shown above the list.
 
 Every read starts from :func:`businesses.scoping.visible_businesses`. What each row shows comes in
 the page's one query: the latest score by an indexed join (``forecasting.LatestScore``, one row
-per business, kept current by advice and by the bulk refresh), the last month's sales and the
+per business, kept current by advice and by every prediction job, the nightly one included,
+with when and by which model versions it was computed), the last month's sales and the
 last advice and visit dates by correlated subqueries that each hit an index. The query count
 does not depend on the rows shown, and sorting by a score is an indexed join at any size.
 """
@@ -22,7 +23,7 @@ from businesses.models import Business, MonthlyRecord
 from businesses.scoping import visible_businesses
 from feedback.models import Visit
 from forecasting.advice.rules import FALLING_FORECAST_DROP, GROWTH_OPPORTUNITY_PROBABILITY
-from forecasting.models import Advice
+from forecasting.models import Advice, ModelVersion
 
 # Growth-score bands: "high" starts where the advice rules call a business a growth
 # opportunity; "none" is a business without a score yet.
@@ -151,12 +152,28 @@ def caseload_list(*, user, query: CaseloadQuery) -> QuerySet[Business]:
     return qs.order_by(order, "legal_name", "pk")
 
 
+_VERSION_RECORD = [
+    f"latest_score__{relation}__{field.name}"
+    for relation in ("forecaster_version", "growth_version")
+    for field in ModelVersion._meta.concrete_fields
+    if field.get_internal_type() in ("JSONField", "TextField")
+]
+
+
 def caseload_rows(ids: list[int]) -> list[Business]:
     """The businesses ``ids`` (a page of :func:`caseload_list`, already scoped) in that order,
     with everything their rows show: one query."""
     rows = (
         Business.objects.filter(pk__in=ids)
-        .select_related("sector", "region", "advisor", "latest_score")
+        .select_related(
+            "sector",
+            "region",
+            "advisor",
+            "latest_score",
+            "latest_score__forecaster_version",
+            "latest_score__growth_version",
+        )
+        .defer("latest_score__forecast", *_VERSION_RECORD)  # rows name the versions only
         .annotate(**_row_figures())
     )
     by_id = {b.pk: b for b in rows}

@@ -23,7 +23,11 @@ import joblib
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from forecasting.models import ModelVersion
+from forecasting.models import ModelKind, ModelVersion
+
+
+class NoProductionModelError(Exception):
+    """There is no production model to score with (a steward must train or promote one)."""
 
 
 class ArtifactRefusedError(Exception):
@@ -132,3 +136,40 @@ production_models = _ProductionCache()
 def production_model(kind: str) -> tuple[ModelVersion | None, Any]:
     """The production version of ``kind`` and its loaded model, or (None, None)."""
     return production_models.get(kind)
+
+
+def _require(forecaster: ModelVersion | None, growth: ModelVersion | None) -> None:
+    missing = [
+        str(kind.label)
+        for kind, version in ((ModelKind.FORECASTER, forecaster), (ModelKind.GROWTH, growth))
+        if version is None
+    ]
+    if missing:
+        raise NoProductionModelError(
+            _(
+                "There is no production model (%(kinds)s) yet: a data steward must train and "
+                "promote one before businesses can be scored."
+            )
+            % {"kinds": ", ".join(missing)}
+        )
+
+
+def production_pair() -> tuple[ModelVersion, Any, ModelVersion, Any]:
+    """The production forecaster and growth classifier, loaded (through
+    :func:`production_model`): ``(forecaster version, forecaster, growth version,
+    classifier)``. Raises :class:`NoProductionModelError` naming the kinds missing."""
+    f_version, forecaster = production_model(ModelKind.FORECASTER)
+    g_version, classifier = production_model(ModelKind.GROWTH)
+    _require(f_version, g_version)
+    return f_version, forecaster, g_version, classifier
+
+
+def production_versions() -> tuple[ModelVersion, ModelVersion]:
+    """The production forecaster and growth versions as the database has them now, not as this
+    process's cache last saw them (which may lag a promotion by ``MODEL_REFRESH_SECONDS``):
+    what a prediction job pins. Raises :class:`NoProductionModelError`."""
+    production = ModelVersion.objects.filter(status=ModelVersion.Status.PRODUCTION)
+    f_version = production.filter(kind=ModelKind.FORECASTER).first()
+    g_version = production.filter(kind=ModelKind.GROWTH).first()
+    _require(f_version, g_version)
+    return f_version, g_version

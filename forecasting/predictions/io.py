@@ -4,7 +4,7 @@ On PostgreSQL both directions move fixed-width binary rows (unknowns as -1 or Na
 history arrives as one ``bytea`` that PostgreSQL packs and NumPy reads in place, and its results
 leave as one binary COPY stream that NumPy writes — no per-row Python, no text formatting or
 parsing of numbers (which is where the time went with CSV COPY). SQLite (the unit tier, a single
-machine) reads through :func:`forecasting.history.records_frame` and writes with
+machine) reads through :func:`forecasting.history.records_sql` and writes with
 ``executemany``.
 """
 
@@ -20,7 +20,7 @@ from django.db import connection
 
 from businesses.models import Business, MonthlyRecord, Sector
 from forecasting.engine import schema
-from forecasting.history import businesses_frame, records_frame
+from forecasting.history import businesses_frame, records_sql
 from forecasting.models import FORECAST_HORIZONS, FORECAST_STATISTICS, PredictionResult
 
 _PG_EPOCH_DAYS = np.datetime64("2000-01-01", "D")
@@ -82,7 +82,7 @@ def history_frame(
     """
     ids = None if business_ids is None else [int(i) for i in business_ids]
     if connection.vendor != "postgresql":
-        frame = records_frame(ids)
+        frame = records_sql(ids)
         if id_range is not None:
             ids_col = frame[schema.BUSINESS_ID]
             frame = frame[(ids_col >= id_range[0]) & (ids_col <= id_range[1])]

@@ -14,8 +14,10 @@ never duplicates results):
    36 months, then sends one task per chunk.
 3. **chunks** (:func:`prediction_chunk_execute`, task ``prediction_chunk_run``): each reads its
    businesses' history in one bulk query, builds their features in one vectorised pass with
-   the job's group statistics, predicts with the pinned models, and replaces its results in
-   one transaction (delete + bulk insert; COPY on PostgreSQL). Then, under a lock on the job
+   the job's group statistics, predicts with the pinned models through the serving path, and
+   replaces its results in one transaction (delete + bulk insert; COPY on PostgreSQL), in which
+   one more statement makes them its businesses' current scores
+   (:func:`forecasting.scoring.latest.latest_scores_from_job`). Then, under a lock on the job
    row, the job's progress becomes the sum of its chunks' and the last chunk to finish closes
    the job. This is a chord without a result backend: the job's state lives in our tables.
 
@@ -31,10 +33,12 @@ import socket
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection, connections, transaction
@@ -51,12 +55,15 @@ from forecasting.engine.features import (
     build_panel,
     group_statistics,
 )
-from forecasting.engine.serving import ServingModels, serving_models
+from forecasting.engine.serving import ServingModels, serving_key, serving_models
 from forecasting.history import indicators_frame
-from forecasting.lifecycle.registry import artifact_load
+from forecasting.lifecycle.registry import (
+    NoProductionModelError,
+    artifact_load,
+    production_versions,
+)
 from forecasting.models import (
     FORECAST_STATISTICS,
-    ModelKind,
     ModelVersion,
     PredictionChunk,
     PredictionJob,
@@ -68,6 +75,7 @@ from forecasting.predictions.io import (
     results_delete,
     results_write,
 )
+from forecasting.scoring.latest import latest_scores_from_job
 from forecasting.scoring.snapshot import data_signature
 
 logger = logging.getLogger(__name__)
@@ -230,24 +238,11 @@ def prediction_job_start(job_id: int, *, dispatch: Dispatch) -> PredictionJob:
         heartbeat_at=now,
     )
     try:
-        # Asked of the database, not of the per-process cache (which may lag a promotion by
-        # MODEL_REFRESH_SECONDS): the job pins what is in production now.
-        production = ModelVersion.objects.filter(status=ModelVersion.Status.PRODUCTION)
-        f_version = production.filter(kind=ModelKind.FORECASTER).first()
-        g_version = production.filter(kind=ModelKind.GROWTH).first()
-        missing = [
-            str(kind.label)
-            for kind, version in ((ModelKind.FORECASTER, f_version), (ModelKind.GROWTH, g_version))
-            if version is None
-        ]
-        if missing:
-            raise PredictionJobError(
-                _(
-                    "There is no production model (%(kinds)s) yet: a data steward must train "
-                    "and promote one before businesses can be scored."
-                )
-                % {"kinds": ", ".join(missing)}
-            )
+        # The job pins what is in production now, as the database has it.
+        try:
+            f_version, g_version = production_versions()
+        except NoProductionModelError as error:
+            raise PredictionJobError(str(error)) from error
         cutoff = _latest_month()
         if cutoff is None:
             raise PredictionJobError(_("There are no monthly records to score yet."))
@@ -399,8 +394,16 @@ def _score(job: PredictionJob, ids: list[int], seconds: dict[str, float]) -> dic
         return {}
     served = job_serving(job, forecaster, classifier).predict(features, explain=False)
     seconds["predict"] += time.perf_counter() - t2
+    business_ids = features[schema.BUSINESS_ID].to_numpy()
+    # Mean sales over the last 3 months with records (missing months unknown, not zero), as
+    # the advice's profile has it: the base of the caseload's forecast change.
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: no recent sales
+        recent = np.nanmean(panel.sales[:, -3:], axis=1)
+    rows = np.searchsorted(panel.business_ids, business_ids)
     return {
-        "business_ids": features[schema.BUSINESS_ID].to_numpy(),
+        "business_ids": business_ids,
+        "last_3_mean": recent[rows],
         "growth_probability": served.probability,
         "months_observed": features["months_observed"].to_numpy(),
         "intermittent": served.flags["intermittent"],
@@ -419,7 +422,7 @@ def job_serving(job: PredictionJob, forecaster: Any, classifier: Any) -> Serving
     ``predict``, which cost a chunk about as much as the trees (a unit test holds the two to
     the same numbers)."""
     return serving_models(
-        key=(job.forecaster_version_id, job.growth_version_id),
+        key=serving_key(job.forecaster_version, job.growth_version),
         forecaster=forecaster,
         classifier=classifier,
     )
@@ -452,6 +455,7 @@ def prediction_chunk_execute(chunk_id: int, *, force: bool = False) -> Predictio
         with transaction.atomic():
             results_delete(job_id=job.pk, business_ids=chunk.business_ids)
             if scored:
+                last_3_mean = scored.pop("last_3_mean")
                 results_write(
                     job_id=job.pk,
                     cutoff=job.cutoff,
@@ -459,6 +463,13 @@ def prediction_chunk_execute(chunk_id: int, *, force: bool = False) -> Predictio
                     growth_version_id=job.growth_version_id,
                     computed_at=timezone.now(),
                     **scored,
+                )
+                # the same pass makes these results the businesses' current scores
+                latest_scores_from_job(
+                    job_id=job.pk,
+                    started_at=job.started_at,
+                    business_ids=scored["business_ids"],
+                    last_3_mean=last_3_mean,
                 )
             seconds["write"] = time.perf_counter() - t0
             PredictionChunk.objects.filter(pk=chunk.pk).update(
@@ -535,8 +546,14 @@ def inline_dispatch(chunk_ids: list[int]) -> None:
 
 
 def prediction_job_run_inline(job: PredictionJob) -> PredictionJob:
-    """Run a whole job in this process."""
-    return prediction_job_start(job.pk, dispatch=inline_dispatch)
+    """Run a whole job in this process (inside an outer transaction too, where the start's
+    dispatch would wait for a commit)."""
+    job = prediction_job_start(job.pk, dispatch=inline_dispatch)
+    if job.status == PredictionJob.Status.RUNNING:
+        pending = job.chunks.exclude(status=PredictionChunk.Status.SUCCEEDED)
+        inline_dispatch(list(pending.values_list("pk", flat=True)))
+        job.refresh_from_db()
+    return job
 
 
 def prediction_job_seconds(job: PredictionJob) -> dict[str, float]:

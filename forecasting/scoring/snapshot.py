@@ -4,9 +4,11 @@ The engine's features of one business read sector, region and sector x region ag
 *all* businesses, so a business cannot be featurised alone. Each process therefore keeps one
 *scoring snapshot*: the feature frame of every business at the latest month of the data (built
 once with the production forecaster's horizons), every business's forecast and growth
-probability (one vectorised call per model), the business figures the advice rules and the
-benchmarks read (recent sales, year-on-year growth, margin, peers' groups) and the market trend
-of every sector x region. Scoring a business is then a row lookup plus one explanation call.
+probability (one call of the serving path, :meth:`forecasting.engine.serving.ServingModels.predict`:
+the same code, and so the same numbers, as prediction jobs and the API), the business figures
+the advice rules and the benchmarks read (recent sales, year-on-year growth, margin, peers'
+groups) and the market trend of every sector x region. Scoring a business is then a row lookup
+plus one call of the serving path for its drivers (:meth:`ServingModels.explain`).
 
 The snapshot is keyed by the production model versions and a cheap data signature (latest
 succeeded import, count and largest id of monthly records, businesses and market indicators,
@@ -29,7 +31,6 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection
-from django.utils.translation import gettext as _
 
 from businesses.market import (
     MIN_MONTHS_FOR_GROWTH,
@@ -38,11 +39,11 @@ from businesses.market import (
 )
 from businesses.models import Business, DataImport, MarketIndicator, MonthlyRecord
 from forecasting.engine import schema
-from forecasting.engine.explanations import top_drivers
 from forecasting.engine.features import build_features, build_panel
+from forecasting.engine.serving import ServingModels, ServingResult
 from forecasting.history import businesses_frame, indicators_frame, records_frame
-from forecasting.lifecycle.registry import production_model
-from forecasting.models import ModelKind, ModelVersion
+from forecasting.lifecycle.registry import NoProductionModelError, production_pair
+from forecasting.models import ModelVersion
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +55,9 @@ PEER_LEVELS = (
 )
 
 
-class ScoringUnavailableError(Exception):
-    """There is no production model to score with (a steward must train or promote one)."""
+# There is no production model to score with: the registry's error, under the name the
+# advice and the API catch.
+ScoringUnavailableError = NoProductionModelError
 
 
 @dataclass
@@ -87,11 +89,14 @@ class ScoringSnapshot:
     groups: dict[str, dict[tuple, np.ndarray]]
     market: dict[tuple[str, str], dict]
     indicators: dict[tuple[str, str | None], dict]
-    forecasts: dict[str, np.ndarray] = field(default_factory=dict)  # horizons x rows
-    probability: np.ndarray | None = None
-    # The growth classifier's encoded input of every row (float32), when it is an XGBoost model:
-    # one business's TreeSHAP contributions are then one call on a one-row NumPy array.
-    explain_matrix: np.ndarray | None = None
+    horizons: tuple[int, ...] = ()
+    # Every row's forecast and growth probability from the serving path (``explain=False``),
+    # and the serving models that predicted them (one business's drivers come from them too).
+    served: ServingResult | None = None
+    server: ServingModels | None = None
+    # The features column by column as NumPy arrays: one business's row for the serving path is
+    # then a few hundred array slices (~0.1 ms), where a one-row DataFrame costs milliseconds.
+    feature_arrays: dict[str, np.ndarray] = field(default_factory=dict)
     build_seconds: float = 0.0
 
 
@@ -200,40 +205,35 @@ def _market(
     return market, index
 
 
-FORECAST_FIELDS = ("mean", "p10", "p50", "p90", "short_history", "reason", "intermittent")
+def forecast_period(cutoff: dt.date, horizon: int) -> str:
+    """The first day of the month ``horizon`` months after ``cutoff`` (``YYYY-MM-DD``)."""
+    month = cutoff.year * 12 + cutoff.month - 1 + int(horizon)
+    return f"{month // 12:04d}-{month % 12 + 1:02d}-01"
 
 
-def _forecast_arrays(predicted: pd.DataFrame, n: int) -> dict[str, np.ndarray]:
-    """The forecaster's long output (row-major by horizon) as (horizons x rows) arrays."""
-    predicted = predicted.sort_values("horizon", kind="stable")
-    horizons = predicted["horizon"].drop_duplicates().to_numpy()
-    out = {name: predicted[name].to_numpy().reshape(len(horizons), n) for name in FORECAST_FIELDS}
-    periods = pd.DatetimeIndex(predicted[schema.PERIOD]).strftime("%Y-%m-%d")
-    out["period"] = np.asarray(periods).reshape(len(horizons), n)
-    out["horizon"] = horizons
-    return out
-
-
-def _forecast_of(arrays: dict[str, np.ndarray], row: int) -> list[dict]:
+def forecast_of(served: ServingResult, row: int, cutoff: dt.date) -> list[dict]:
+    """One row of the serving path's result as the six months an advice and the latest score
+    store: expected sales (``mean``), p10 / p50 / p90 and the history flags."""
+    flags = served.flags
     return [
         {
             "horizon": int(h),
-            "period": str(arrays["period"][j, row]),
-            "mean": _num(arrays["mean"][j, row]),
-            "p10": _num(arrays["p10"][j, row]),
-            "p50": _num(arrays["p50"][j, row]),
-            "p90": _num(arrays["p90"][j, row]),
-            "short_history": bool(arrays["short_history"][j, row]),
-            "reason": str(arrays["reason"][j, row]),
-            "intermittent": bool(arrays["intermittent"][j, row]),
+            "period": forecast_period(cutoff, h),
+            "mean": _num(served.forecast["mean"][j, row]),
+            "p10": _num(served.forecast["p10"][j, row]),
+            "p50": _num(served.forecast["p50"][j, row]),
+            "p90": _num(served.forecast["p90"][j, row]),
+            "short_history": bool(flags["short_history"][row]),
+            "reason": str(flags["reason"][row]),
+            "intermittent": bool(flags["intermittent"][row]),
         }
-        for j, h in enumerate(arrays["horizon"])
+        for j, h in enumerate(served.horizons)
     ]
 
 
 def snapshot_build(*, key: tuple, forecaster: Any, classifier: Any) -> ScoringSnapshot:
     """Read the whole panel, build the feature frame at its last month and score every
-    business with the given models in one vectorised pass each, with the figures, peer groups,
+    business through the serving path in one vectorised call, with the figures, peer groups,
     market trends and indicator changes the advice reads."""
     started = time.perf_counter()
     horizons = tuple(forecaster.horizons)
@@ -242,7 +242,7 @@ def snapshot_build(*, key: tuple, forecaster: Any, classifier: Any) -> ScoringSn
     indicators = indicators_frame()
     if records.empty:
         empty = pd.DataFrame()
-        return ScoringSnapshot(key, None, empty, {}, empty, {}, {}, {})
+        return ScoringSnapshot(key, None, empty, {}, empty, {}, {}, {}, horizons)
     cutoff = pd.Timestamp(records[schema.PERIOD].max())
     panel = build_panel(records)
     features = build_features(
@@ -270,15 +270,15 @@ def snapshot_build(*, key: tuple, forecaster: Any, classifier: Any) -> ScoringSn
         }
         for level, cols in PEER_LEVELS
     }
-    # Everyone's forecast and growth probability in one call each: a row lookup per advice
+    # Everyone's forecast and growth probability in one call: a row lookup per advice
     # afterwards (and the totals a sector or region page needs are sums of these means).
-    forecasts = _forecast_arrays(forecaster.predict(None, features=features), len(features))
-    probability = classifier.predict_proba(None, features=features)["probability"].to_numpy()
+    server = ServingModels(forecaster, classifier)
     return ScoringSnapshot(
         key=key,
-        forecasts=forecasts,
-        probability=probability,
-        explain_matrix=_explain_matrix(classifier, features),
+        horizons=horizons,
+        served=server.predict(features, explain=False),
+        server=server,
+        feature_arrays={str(c): features[c].to_numpy() for c in features.columns},
         cutoff=cutoff,
         features=features,
         feature_row={int(b): i for i, b in enumerate(ids)},
@@ -288,31 +288,6 @@ def snapshot_build(*, key: tuple, forecaster: Any, classifier: Any) -> ScoringSn
         indicators=index,
         build_seconds=time.perf_counter() - started,
     )
-
-
-def _explain_matrix(classifier: Any, features: pd.DataFrame) -> np.ndarray | None:
-    """The classifier's encoded input for every row, for :func:`business_drivers`' fast path
-    (XGBoost only; other families explain through the classifier)."""
-    if getattr(classifier, "family_", None) != "xgboost":
-        return None
-    return np.ascontiguousarray(classifier._matrix(features).to_numpy(dtype=np.float32))
-
-
-def business_drivers(classifier: Any, snap: ScoringSnapshot, row: int, *, top: int = 5) -> list:
-    """The top drivers of one business's growth probability, as ``classifier.explain`` gives
-    them. For an XGBoost classifier the TreeSHAP contributions come from the snapshot's encoded
-    row (a one-row NumPy array: ~1 ms, where encoding a one-row DataFrame took ~15 ms)."""
-    if snap.explain_matrix is None:
-        explained = classifier.explain(snap.features.iloc[[row]], top=top)
-        return explained[0]["drivers"] if explained else []
-    import xgboost as xgb
-
-    names = list(classifier.feature_names_)
-    # nthread=1: a one-row matrix built with the default thread pool costs ~20 ms of thread
-    # start-up and contention, with one thread 0.4 ms.
-    matrix = xgb.DMatrix(snap.explain_matrix[row : row + 1], feature_names=names, nthread=1)
-    contrib = classifier.model_.get_booster().predict(matrix, pred_contribs=True)[0]
-    return top_drivers(pd.Series(contrib[:-1], index=names), snap.features.iloc[row], top=top)
 
 
 class _SnapshotCache:
@@ -401,25 +376,6 @@ scoring_snapshots = _SnapshotCache()
 # ---------------------------------------------------------------------------- one business
 
 
-def _production_models() -> tuple[ModelVersion, Any, ModelVersion, Any]:
-    f_version, forecaster = production_model(ModelKind.FORECASTER)
-    g_version, classifier = production_model(ModelKind.GROWTH)
-    missing = [
-        str(kind.label)
-        for kind, version in ((ModelKind.FORECASTER, f_version), (ModelKind.GROWTH, g_version))
-        if version is None
-    ]
-    if missing:
-        raise ScoringUnavailableError(
-            _(
-                "There is no production model (%(kinds)s) yet: a data steward must train and "
-                "promote one before advice can be computed."
-            )
-            % {"kinds": ", ".join(missing)}
-        )
-    return f_version, forecaster, g_version, classifier
-
-
 def _distribution(values: np.ndarray, own: float | None) -> dict:
     values = values[~np.isnan(values)]
     if not len(values):
@@ -499,7 +455,7 @@ def _same_month_last_year(snap: ScoringSnapshot, row: int) -> list[float | None]
     """Sales in each forecast month's calendar month one year earlier (outliers capped, as the
     features cap them), aligned with the forecast: the seasonal evidence the peak rule reads."""
     values: list[float | None] = []
-    for h in snap.forecasts.get("horizon", []):
+    for h in snap.horizons:
         column = f"log_sales_same_month_ly_h{int(h)}"
         value = _num(snap.features[column].iat[row]) if column in snap.features else None
         values.append(None if value is None else float(np.expm1(value)))
@@ -509,8 +465,11 @@ def _same_month_last_year(snap: ScoringSnapshot, row: int) -> list[float | None]
 def score_business(business_id: int) -> BusinessScore:
     """Forecast, growth probability and drivers, peer benchmarks and market trend of one
     business with the production models. Raises :class:`ScoringUnavailableError` when there
-    is no production model; a business without records gets ``has_records=False``."""
-    f_version, forecaster, g_version, classifier = _production_models()
+    is no production model; a business without records gets ``has_records=False``.
+
+    The forecast and probability are the snapshot's (the serving path over every business, as
+    a prediction job's are), the drivers the serving path's on the business's row."""
+    f_version, forecaster, g_version, classifier = production_pair()
     snap = scoring_snapshots.get(
         f_version=f_version, forecaster=forecaster, g_version=g_version, classifier=classifier
     )
@@ -524,9 +483,10 @@ def score_business(business_id: int) -> BusinessScore:
     if row is None:
         score.has_records = False
         return score
-    score.forecast = _forecast_of(snap.forecasts, row)
-    score.growth_probability = _num(snap.probability[row])
-    score.drivers = business_drivers(classifier, snap, row)
+    score.forecast = forecast_of(snap.served, row, score.cutoff)
+    score.growth_probability = _num(snap.served.probability[row])
+    row_features = {c: values[row : row + 1] for c, values in snap.feature_arrays.items()}
+    score.drivers = snap.server.explain(row_features)[0]
     score.benchmarks = peer_benchmarks(snap, row)
     score.market_trend = market_trend(snap, row)
     score.profile = _profile(snap, row)
@@ -538,7 +498,7 @@ def scoring_warm() -> ScoringSnapshot | None:
     first advice a worker computes does not wait for it (seconds at 100k businesses). Called
     when a worker process starts; ``None`` when there is no production model yet."""
     try:
-        f_version, forecaster, g_version, classifier = _production_models()
+        f_version, forecaster, g_version, classifier = production_pair()
     except ScoringUnavailableError:
         return None
     return scoring_snapshots.get(

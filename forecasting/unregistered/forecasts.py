@@ -46,9 +46,10 @@ from forecasting.engine.features import (
     feature_columns,
     group_statistics,
 )
-from forecasting.engine.serving import serving_models
+from forecasting.engine.serving import serving_key, serving_models
 from forecasting.history import businesses_frame, indicators_frame, records_frame
-from forecasting.scoring.snapshot import _production_models, data_signature
+from forecasting.lifecycle.registry import production_pair
+from forecasting.scoring.snapshot import data_signature
 
 MAX_HISTORY_MONTHS = 240  # 20 years: the features read at most the last 36 months anyway
 PANEL_MONTHS = 48  # months of the panel the features are built on (WINDOW + indicator trends)
@@ -521,9 +522,9 @@ def forecasts_compute(
 ) -> StatelessForecasts:
     """Forecast and growth probability of every business of ``data`` with the production
     models. Raises ``scoring.ScoringUnavailableError`` when there is no production model."""
-    f_version, forecaster, g_version, classifier = _production_models()
+    f_version, forecaster, g_version, classifier = production_pair()
     server = serving_models(
-        key=(f_version.pk, g_version.pk), forecaster=forecaster, classifier=classifier
+        key=serving_key(f_version, g_version), forecaster=forecaster, classifier=classifier
     )
     horizons = tuple(forecaster.horizons)
     results: list[dict | None] = [None] * len(data.references)

@@ -55,3 +55,21 @@ def test_the_partner_bulk_upsert_is_atomic_and_scoped_on_postgres():
     assert response.status_code == 200, response.content
     assert MonthlyRecord.objects.filter(business=mine).count() == 1
     assert not MonthlyRecord.objects.filter(business=foreign).exists()
+
+
+def test_the_history_reads_the_same_in_binary_and_in_text_on_postgres():
+    from businesses.demo import demo_data_load
+    from forecasting.history import data_fingerprint, records_frame, records_sql
+
+    demo_data_load(businesses=40, months=30, seed=4)
+    MonthlyRecord.objects.filter(pk=MonthlyRecord.objects.order_by("pk").first().pk).update(
+        costs=None, employees=None, satisfaction=""
+    )
+    binary, text = records_frame(), records_sql()
+    assert len(binary) == MonthlyRecord.objects.count() > 0
+    assert list(binary.columns) == list(text.columns)
+    assert list(binary.dtypes) == list(text.dtypes)
+    assert binary.equals(text)  # same values, same order, NaN where unknown
+    assert data_fingerprint(binary) == data_fingerprint(text)  # stored models' data versions
+    some = sorted(binary["business_id"].unique()[:3].tolist())
+    assert records_frame(some).equals(records_sql(some))

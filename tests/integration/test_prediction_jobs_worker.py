@@ -1,5 +1,6 @@
 """A prediction job of several chunks runs on a real worker through Redis, on PostgreSQL (the
-binary COPY paths), and its results equal those of the same job run in this process."""
+binary COPY paths), makes its results the businesses' current scores in the same pass, and its
+results equal those of the same job run in this process."""
 
 import numpy as np
 import pytest
@@ -8,14 +9,16 @@ from django.db import transaction
 
 from businesses.demo import demo_data_load
 from businesses.models import Business
+from forecasting.advice.services import advice_compute_now
 from forecasting.lifecycle.registry import production_models
-from forecasting.models import PredictionJob, PredictionResult
+from forecasting.models import LatestScore, PredictionJob, PredictionResult
 from forecasting.predictions.jobs import (
     inline_dispatch,
     prediction_job_create,
     prediction_job_enqueue,
     prediction_job_start,
 )
+from forecasting.scoring.snapshot import forecast_period
 from tests.model_parameters import SMALL_MODELS as SMALL
 from tests.workers import wait_for
 
@@ -46,10 +49,47 @@ def test_a_multi_chunk_job_succeeds_on_the_worker(celery_worker, settings):
     assert all(c.attempts == 1 for c in finished.chunks.all())
     assert len({c.worker for c in finished.chunks.all()}) >= 1
 
-    # the same job in this process: the worker's COPY-written rows hold the same numbers
+    # the same pass made the results every business's current score (one SQL statement)
+    scores = {s.business_id: s for s in LatestScore.objects.all()}
+    results = list(PredictionResult.objects.filter(job=job))
+    assert len(scores) == len(results) > 100
+    for result in results:
+        score = scores[result.business_id]
+        assert score.source == LatestScore.Source.JOB and score.advice_id is None
+        assert score.scored_at == result.computed_at and score.cutoff == result.cutoff
+        assert score.growth_probability == result.growth_probability
+        assert score.forecaster_version_id == finished.forecaster_version_id
+        assert score.growth_version_id == finished.growth_version_id
+        for stat in ("mean", "p10", "p50", "p90"):
+            assert [f[stat] for f in score.forecast] == [
+                getattr(result, f"{stat}_h{h}") for h in range(1, 7)
+            ]
+        assert [f["period"] for f in score.forecast] == [
+            forecast_period(result.cutoff, h) for h in range(1, 7)
+        ]
+        assert score.forecast[0]["short_history"] == result.short_history
+        assert score.next_3_mean == pytest.approx(
+            np.mean([result.mean_h1, result.mean_h2, result.mean_h3])
+        )
+        assert score.uncertain == (result.short_history or result.intermittent)
+        if score.last_3_mean:
+            assert score.forecast_change == pytest.approx(score.next_3_mean / score.last_3_mean - 1)
+
+    # the same job in this process: the worker's COPY-written rows hold the same numbers; an
+    # advice computed after it started keeps its business's score
     here = prediction_job_create(business_ids=ids, chunk_size=150)
-    prediction_job_start(here.pk, dispatch=inline_dispatch)
+    chunks: list[int] = []
+    prediction_job_start(here.pk, dispatch=chunks.extend)
+    advised = Business.objects.get(pk=ids[0])
+    advice = advice_compute_now(business=advised, user=None)
+    assert advice.status == "ready", advice.error
+    inline_dispatch(chunks)
     here.refresh_from_db()
+    kept = LatestScore.objects.get(business=advised)
+    assert kept.source == LatestScore.Source.ADVICE and kept.advice_id == advice.pk
+    assert kept.growth_probability == advice.growth_probability
+    other = LatestScore.objects.get(business_id=ids[1])
+    assert other.scored_at == PredictionResult.objects.get(job=here, business_id=ids[1]).computed_at
     assert here.status == PredictionJob.Status.SUCCEEDED, here.error
     fields = ["business_id", "growth_probability", "mean_h1", "p10_h3", "p90_h6", "cutoff"]
     theirs = list(

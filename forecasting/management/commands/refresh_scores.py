@@ -2,14 +2,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from forecasting.models import LatestScore
+from forecasting.predictions.jobs import PredictionJobError
 from forecasting.scoring.latest import latest_scores_refresh
 from forecasting.scoring.snapshot import ScoringUnavailableError
 
 
 class Command(BaseCommand):
     help = (
-        "Score every business with the production models and store its latest growth "
-        "probability and forecast change (what the caseload sorts and alerts on)."
+        "Score every business with the production models (a prediction job run here) and "
+        "store each one's current score (what the caseload, the business page and the API show)."
     )
 
     def add_arguments(self, parser):
@@ -24,6 +25,6 @@ class Command(BaseCommand):
             return
         try:
             written = latest_scores_refresh()
-        except ScoringUnavailableError as error:
+        except (ScoringUnavailableError, PredictionJobError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(_("Latest scores stored for %(n)d businesses.") % {"n": written})

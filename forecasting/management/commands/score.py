@@ -1,7 +1,9 @@
 """``python manage.py score [--ruc R ... | --all] [--out FILE.csv] [--workers N] [--chunk-size N]``
 
-Runs a prediction job with the production models and writes its results as CSV (``ruc, period,
-horizon, mean, p10, p50, p90, growth_probability``; period = the forecast month, yyyy-mm; soles).
+Runs a prediction job with the production models, which makes its results the businesses'
+current scores (what the caseload, the business page, the owner report and the API show), and
+writes them as CSV (``ruc, period, horizon, mean, p10, p50, p90, growth_probability``; period =
+the forecast month, yyyy-mm; soles).
 By default the job runs on the Celery workers (any number of them take its chunks) and this
 command follows its progress; ``--workers N`` runs it here instead, on N local processes
 (1: this process), for a machine without a worker.
@@ -16,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
+from django.db.models import Max
 
 from businesses.models import Business
 from core.queueing import QueueUnavailableError, broker_check
@@ -107,10 +110,14 @@ class Command(BaseCommand):
         if job.status != PredictionJob.Status.SUCCEEDED:
             raise CommandError(f"Prediction job {job.pk} ended {job.status}: {job.error}")
         self._write(job, options["out"])
+        computed = job.results.aggregate(at=Max("computed_at"))["at"]
         self.stderr.write(
             f"Prediction job {job.pk}: {job.total} businesses in {seconds:.1f} s "
             f"({job.total / max(seconds, 1e-9):.0f}/s), "
-            f"{job.results.count()} with results, cut-off {job.cutoff:%Y-%m}."
+            f"{job.results.count()} with results, cut-off {job.cutoff:%Y-%m}, "
+            f"computed at {computed.isoformat() if computed else '-'} by forecaster "
+            f"v{job.forecaster_version.version} and growth v{job.growth_version.version}; "
+            "they are now the businesses' current scores."
         )
 
     def _follow(self, job: PredictionJob, timeout: float) -> PredictionJob:

@@ -12,7 +12,6 @@ from django.db.models import Count
 from businesses.models import Business, MonthlyRecord
 from forecasting.engine.serving import ServingModels
 from forecasting.lifecycle.registry import production_models
-from forecasting.models import ModelKind
 from forecasting.scoring.snapshot import score_business, scoring_snapshots
 from forecasting.unregistered.forecasts import market_references
 from tests.unit.api.conftest import key_client
@@ -214,17 +213,19 @@ def test_a_registry_business_sent_stateless_gets_its_registry_forecast(trained, 
 
 
 def test_the_lean_serving_path_gives_the_engines_numbers(trained):
-    from forecasting.scoring.snapshot import _production_models
+    from forecasting.lifecycle.registry import production_pair
 
-    _, forecaster, _, classifier = _production_models()
+    f_version, forecaster, g_version, classifier = production_pair()
     snap = scoring_snapshots.get(
-        f_version=production_models.get(ModelKind.FORECASTER)[0],
-        forecaster=forecaster,
-        g_version=production_models.get(ModelKind.GROWTH)[0],
-        classifier=classifier,
+        f_version=f_version, forecaster=forecaster, g_version=g_version, classifier=classifier
     )
     features = snap.features.iloc[:25]
-    served = ServingModels(forecaster, classifier).predict(features)
+    server = ServingModels(forecaster, classifier)
+    served = server.predict(features)
+    assert server.explain(features) == served.drivers  # drivers alone: the same code
+    quiet = server.predict(features, explain=False)
+    assert quiet.drivers == [[] for _ in range(len(features))]
+    np.testing.assert_array_equal(quiet.probability, served.probability)
     engine = forecaster.predict(None, features=features)
     for j, h in enumerate(served.horizons):
         part = engine[engine["horizon"] == h]

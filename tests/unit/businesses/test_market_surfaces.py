@@ -6,13 +6,13 @@ import datetime as dt
 from decimal import Decimal
 
 import numpy as np
-import pandas as pd
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
 from forecasting.advice.rules import rule_slower_than_sector
 from forecasting.advice.services import advice_compute_now
+from forecasting.engine.serving import ServingResult
 from forecasting.models import Advice, ModelKind, ModelVersion
 from forecasting.scoring import snapshot as scoring
 from tests.factories import BusinessFactory, MonthlyRecordFactory
@@ -60,29 +60,34 @@ class _Forecaster:
 
     horizons = (1, 2, 3)
 
-    def predict(self, _records, *, features):
-        n = len(features)
-        h = np.repeat(self.horizons, n)
-        return pd.DataFrame(
-            {
-                "horizon": h,
-                "period": [pd.Timestamp(month(LAST + int(k))) for k in h],
-                **dict.fromkeys(("mean", "p10", "p50", "p90"), 1000.0),
-                "short_history": False,
-                "reason": "",
-                "intermittent": False,
-            }
-        )
-
 
 class _Classifier:
     family_ = "stand-in"
 
-    def predict_proba(self, _records, *, features):
-        return pd.DataFrame({"probability": np.full(len(features), 0.5)})
 
-    def explain(self, frame, top=5):
-        return [{"drivers": []} for _ in range(len(frame))]
+class _Serving:
+    """Stands in for the serving path (forecasting.engine.serving.ServingModels): the same
+    expected sales and probability for every business."""
+
+    def __init__(self, forecaster, classifier):
+        self.horizons = list(forecaster.horizons)
+
+    def predict(self, features, *, top: int = 5, explain: bool = True) -> ServingResult:
+        n, k = len(features), len(self.horizons)
+        return ServingResult(
+            horizons=self.horizons,
+            forecast={stat: np.full((k, n), 1000.0) for stat in ("mean", "p10", "p50", "p90")},
+            flags={
+                "short_history": np.zeros(n, dtype=bool),
+                "reason": np.full(n, "", dtype=object),
+                "intermittent": np.zeros(n, dtype=bool),
+            },
+            probability=np.full(n, 0.5),
+            drivers=[[] for _ in range(n)] if explain else [],
+        )
+
+    def explain(self, features, top: int = 5):
+        return [[] for _ in range(len(features))]
 
 
 @pytest.fixture
@@ -93,7 +98,8 @@ def stand_in_models(monkeypatch, settings):
         for kind in (ModelKind.FORECASTER, ModelKind.GROWTH)
     ]
     models = (versions[0], _Forecaster(), versions[1], _Classifier())
-    monkeypatch.setattr(scoring, "_production_models", lambda: models)
+    monkeypatch.setattr(scoring, "production_pair", lambda: models)
+    monkeypatch.setattr(scoring, "ServingModels", _Serving)
     scoring.scoring_snapshots.clear()
     cache.clear()
     yield

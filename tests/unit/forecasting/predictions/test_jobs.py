@@ -114,19 +114,19 @@ def test_a_chunked_job_scores_like_the_whole_panel_at_once(trained, run):
     assert job.done == job.total == len(ids)
     assert job.finished_at and job.heartbeat_at and job.cutoff
     results = {r.business_id: r for r in PredictionResult.objects.filter(job=job)}
-    # the scoring snapshot featurises and predicts the whole panel in one pass
+    # the scoring snapshot featurises the whole panel in one pass; advice scores its row
     from forecasting.scoring.snapshot import score_business
 
-    score_business(ids[0])
+    scores = {b: score_business(b) for b in ids}
     snap = scoring_snapshots._snapshot
     assert set(results) == set(snap.feature_row)
-    rows = [snap.feature_row[b] for b in results]
     ours = np.array([results[b].growth_probability for b in results])
-    np.testing.assert_allclose(ours, snap.probability[rows], rtol=1e-6)
-    for j, h in enumerate(snap.forecasts["horizon"]):
+    np.testing.assert_allclose(ours, [scores[b].growth_probability for b in results], rtol=1e-6)
+    for j, h in enumerate(snap.horizons):
         for stat in ("mean", "p10", "p50", "p90"):
             mine = np.array([getattr(results[b], f"{stat}_h{h}") for b in results])
-            np.testing.assert_allclose(mine, snap.forecasts[stat][j, rows], rtol=1e-6)
+            whole = [scores[b].forecast[j][stat] for b in results]
+            np.testing.assert_allclose(mine, whole, rtol=1e-6)
     first = next(iter(results.values()))
     assert first.forecaster_version == job.forecaster_version
     assert first.forecast()[0]["period"] > job.cutoff.strftime("%Y-%m")
@@ -230,11 +230,18 @@ def test_the_nightly_task_scores_every_business(trained, django_capture_on_commi
     job = PredictionJob.objects.get(pk=job_id)
     assert job.status == PredictionJob.Status.SUCCEEDED, job.error
     assert job.total == job.done == Business.objects.count()
-    # the caseload's sort and alert figures are refreshed the same night
+    # the same pass makes the job's results every business's current score
     from forecasting.models import LatestScore
 
     reporting = Business.objects.filter(records__isnull=False).distinct().count()
     assert LatestScore.objects.count() == reporting > 0
+    results = {r.business_id: r for r in PredictionResult.objects.filter(job=job)}
+    for score in LatestScore.objects.all():
+        result = results[score.business_id]
+        assert score.source == LatestScore.Source.JOB and score.scored_at == result.computed_at
+        assert score.growth_probability == result.growth_probability
+        assert [f["mean"] for f in score.forecast] == [f["mean"] for f in result.forecast()]
+        assert score.forecaster_version_id == job.forecaster_version_id
 
 
 def test_the_score_command_writes_one_line_per_business_and_month(

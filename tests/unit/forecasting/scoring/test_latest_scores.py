@@ -3,12 +3,12 @@ its business's; the caseload sorts and alerts on them."""
 
 import pytest
 from django.core.management import call_command
+from forecasting.advice.services import advice_compute_now
+from forecasting.scoring.latest import forecast_change, latest_scores_refresh
 
 from businesses.models import Business
 from forecasting.advice.rules import FALLING_FORECAST_DROP
-from forecasting.advice.services import advice_compute_now
 from forecasting.models import LatestScore
-from forecasting.scoring.latest import forecast_change, latest_scores_refresh
 from tests.unit.forecasting.scoring.test_snapshot import fresh_caches, trained  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
@@ -51,3 +51,169 @@ def test_refresh_command(trained, capsys):  # noqa: F811
     count = LatestScore.objects.count()
     call_command("refresh_scores", if_empty=True)  # nothing to do
     assert LatestScore.objects.count() == count
+
+
+# ---------------------------------------------------------------------------- one figure
+
+
+def _surfaces(client, api, advisor, business) -> dict[str, tuple[float, float | None]]:
+    """(growth probability, horizon-1 expected sales) of ``business`` as each surface shows
+    it: the caseload, the business page, the API's advice, the owner report and the current
+    score (what ``manage.py score`` has just written is checked against it separately)."""
+    import re
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from core.templatetags.asesor_format import percent, soles
+    from feedback.report_selectors import owner_report_context
+
+    shown = {}
+    caseload = client.get(reverse("businesses:caseload"), {"q": business.ruc})
+    row = next(b for b in caseload.context["page"] if b.pk == business.pk)
+    probability = row.latest_score.growth_probability
+    assert f'data-growth-probability="{probability!r}"' in caseload.content.decode()
+    computed = timezone.localtime(row.latest_score.scored_at)
+    assert f"calculado el {computed:%d/%m/%Y}" in caseload.content.decode()
+    shown["caseload"] = (probability, None)
+
+    page = client.get(reverse("businesses:detail", kwargs={"pk": business.pk}))
+    html = page.content.decode()
+    figures = page.context["score"]
+    printed = float(re.search(r'data-growth-probability="([^"]+)"', html).group(1))
+    h1 = figures["forecast"][0]["mean"]
+    assert printed == figures["growth_probability"]
+    assert f'data-horizon="1">{soles(h1)}<' in html
+    assert f'data-score-computed="{timezone.localtime(figures["scored_at"]):%Y-%m-%d}' in html
+    assert "Pronóstico y probabilidad de crecimiento calculados el" in html  # with its versions
+    assert f"pronóstico v{figures['forecaster_version'].version}" in html
+    shown["business page"] = (printed, h1)
+
+    body = api.get(f"/api/v1/businesses/{business.ruc}/advice/").json()
+    assert body["scored_at"] and body["cutoff"] and body["model_versions"]["forecaster"]
+    shown["api"] = (body["growth_probability"], body["forecast"][0]["mean"])
+
+    report = owner_report_context(business=business, user=advisor)
+    assert report["score"]["scored_at"] and report["cutoff"] != "—"
+    h1 = report["score"]["forecast"][0]["mean"]
+    shown["owner report"] = (report["score"]["growth_probability"], h1)
+    assert report["growth"]["probability"] == percent(report["score"]["growth_probability"], 0)
+    if report["show_chart"]:
+        assert report["forecast_rows"][0].expected == soles(h1)
+
+    stored = LatestScore.objects.get(business=business)
+    shown["store"] = (stored.growth_probability, stored.forecast[0]["mean"])
+    return shown
+
+
+def _printed(figures: tuple[float, float]) -> tuple[float, float]:
+    """Figures as the ``score`` CSV prints them (probability to 4 places, soles to cents)."""
+    return round(figures[0], 4), round(figures[1], 2)
+
+
+def _score_command(business, tmp_path) -> tuple[float, float]:
+    import csv
+
+    out = tmp_path / f"score-{business.pk}.csv"
+    call_command("score", "--ruc", business.ruc, "--workers", "1", "--out", str(out), verbosity=0)
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    first = next(r for r in rows if r["horizon"] == "1")
+    return float(first["growth_probability"]), float(first["mean"])
+
+
+def test_every_surface_shows_the_nightly_score_until_fresh_advice_replaces_it(
+    trained,  # noqa: F811
+    advisor,
+    client,
+    tmp_path,
+    django_capture_on_commit_callbacks,
+):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from businesses.models import MonthlyRecord
+    from config.celery import app
+    from core.templatetags.asesor_format import soles
+    from forecasting.models import PredictionJob, PredictionResult
+    from forecasting.tasks import nightly_rescore
+    from tests.unit.api.conftest import session_client
+
+    sample = list(
+        Business.objects.filter(records__isnull=False).distinct().order_by("pk")[::40][:3]
+    )
+    Business.objects.filter(pk__in=[b.pk for b in sample]).update(advisor=advisor)
+    client.force_login(advisor)
+    api = session_client(advisor)
+    # Advice first, as an advisor asked for it yesterday...
+    for business in sample:
+        assert advice_compute_now(business=business, user=advisor).status == "ready"
+    # ...then new data arrives (a month corrected, one removed) and the night re-scores.
+    for business in sample:
+        records = MonthlyRecord.objects.filter(business=business).order_by("-period")
+        latest = records.first()
+        MonthlyRecord.objects.filter(pk=latest.pk).update(sales=latest.sales * 3)
+        records.last().delete()
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            job_id = nightly_rescore.apply().get()
+    finally:
+        app.conf.task_always_eager = False
+    job = PredictionJob.objects.get(pk=job_id)
+    assert job.status == PredictionJob.Status.SUCCEEDED, job.error
+
+    for business in sample:
+        result = PredictionResult.objects.get(job=job, business=business)
+        nightly = (result.growth_probability, result.mean_h1)
+        advice = business.advices.get()
+        assert (advice.growth_probability, advice.forecast[0]["mean"]) != nightly
+        # one figure, not two: the business's advice no longer shows yesterday's
+        body = api.get(f"/api/v1/businesses/{business.ruc}/advice/").json()
+        assert (body["growth_probability"], body["forecast"][0]["mean"]) == nightly
+        page = client.get(reverse("businesses:detail", kwargs={"pk": business.pk}))
+        assert soles(nightly[1]) in page.content.decode()
+        assert soles(advice.forecast[0]["mean"]) not in page.content.decode()
+        shown = _surfaces(client, api, advisor, business)
+        assert shown["caseload"][0] == nightly[0]
+        assert {k: v for k, v in shown.items() if k != "caseload"} == dict.fromkeys(
+            ["business page", "api", "owner report", "store"], nightly
+        )
+        # the business page says its drivers and recommendations are the older advice's
+        page = client.get(reverse("businesses:detail", kwargs={"pk": business.pk}))
+        assert page.context["advice"] == advice and page.context["score"]["source"] == "job"
+        when = timezone.localtime(advice.computed_at)
+        assert f"asesoría calculada el {when:%d/%m/%Y %H:%M}" in page.content.decode()
+    # manage.py score shows the same figures (its job makes them current again)
+    business = sample[0]
+    before = PredictionResult.objects.get(job=job, business=business)
+    printed = _score_command(business, tmp_path)
+    assert printed == _printed((before.growth_probability, before.mean_h1))
+    assert _printed(_surfaces(client, api, advisor, business)["api"]) == printed
+
+    # Fresh advice ("Solicitar asesoría actualizada") after more data: every surface shows it.
+    records = MonthlyRecord.objects.filter(business=business)
+    latest = records.order_by("-period").first()
+    records.filter(pk=latest.pk).update(sales=latest.sales / 5)
+    records.order_by("period").first().delete()  # (moves the data signature on SQLite)
+    fresh = advice_compute_now(business=business, user=advisor)
+    assert fresh.status == "ready"
+    figures = (fresh.growth_probability, fresh.forecast[0]["mean"])
+    assert figures != (before.growth_probability, before.mean_h1)
+    shown = _surfaces(client, api, advisor, business)
+    assert shown["caseload"][0] == figures[0]
+    assert {k: v for k, v in shown.items() if k != "caseload"} == dict.fromkeys(
+        ["business page", "api", "owner report", "store"], figures
+    )
+    stored = LatestScore.objects.get(business=business)
+    assert stored.source == LatestScore.Source.ADVICE and stored.advice_id == fresh.pk
+    assert stored.scored_at == fresh.computed_at
+    # the others keep the nightly figures
+    other = sample[1]
+    assert LatestScore.objects.get(business=other).source == LatestScore.Source.JOB
+    # and manage.py score, run now, scores the same data with the same models
+    printed = _score_command(business, tmp_path)
+    assert printed == pytest.approx(_printed(figures), abs=1e-4)
+    after = _surfaces(client, api, advisor, business)
+    assert after["caseload"][0] == after["api"][0]
+    assert len({v for k, v in after.items() if k != "caseload"}) == 1
+    assert _printed(after["api"]) == printed

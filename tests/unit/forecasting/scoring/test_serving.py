@@ -1,5 +1,5 @@
-"""Serving speed without changing answers: one business's drivers from the snapshot's encoded
-row equal the classifier's own explanation, and a due data check never makes a caller wait
+"""Serving speed without changing answers: one business's drivers from the serving path equal
+the classifier's own explanation, and a due data check never makes a caller wait
 for a rebuild (it runs in the background when a snapshot is in hand)."""
 
 import threading
@@ -13,7 +13,7 @@ from businesses.demo import demo_data_load
 from forecasting.lifecycle.registry import production_models
 from forecasting.models import ModelKind
 from forecasting.scoring import snapshot as scoring
-from forecasting.scoring.snapshot import business_drivers, scoring_snapshots, scoring_warm
+from forecasting.scoring.snapshot import score_business, scoring_snapshots, scoring_warm
 from tests.model_parameters import SMALL_MODELS as SMALL
 from tests.unit.forecasting.scoring.test_snapshot import fresh_caches  # noqa: F401 - a fixture
 
@@ -43,21 +43,24 @@ def trained_with_splits(fresh_caches, settings):  # noqa: F811
     call_command("train", kind="all", verbosity=0)
 
 
-def test_drivers_from_the_snapshot_equal_the_classifiers_explanation(trained_with_splits):
+def test_drivers_of_a_scored_business_equal_the_classifiers_explanation(trained_with_splits):
     snap = scoring_warm()
-    assert snap is not None and snap.explain_matrix is not None  # the test models are XGBoost
+    assert snap is not None
     _, classifier = production_models.get(ModelKind.GROWTH)
-    assert snap.explain_matrix.shape == (len(snap.features), len(classifier.feature_names_))
-    rows = range(0, len(snap.features), max(1, len(snap.features) // 25))
+    assert classifier.family_ == "xgboost"  # the serving path's TreeSHAP, not explain's own
+    ids = sorted(snap.feature_row)
     seen = 0
-    for row in rows:
-        fast = business_drivers(classifier, snap, row)
+    for business_id in ids[:: max(1, len(ids) // 25)]:
+        row = snap.feature_row[business_id]
+        fast = score_business(business_id).drivers
         slow = classifier.explain(snap.features.iloc[[row]], top=5)[0]["drivers"]
         assert [d["feature"] for d in fast] == [d["feature"] for d in slow]
         assert [d["contribution"] for d in fast] == pytest.approx(
             [d["contribution"] for d in slow], rel=1e-5, abs=1e-6
         )
         assert [d["value"] for d in fast] == [d["value"] for d in slow]
+        assert [d["direction"] for d in fast] == [d["direction"] for d in slow]
+        assert [d["label_es"] for d in fast] == [d["label_es"] for d in slow]
         seen += len(fast)
     assert seen > 0  # some rows do have drivers: the comparison compared something
 

@@ -4,12 +4,13 @@ computed from it, on a tiny trained demo."""
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
+from forecasting.advice.services import advice_compute, advice_compute_now, advice_request
 
 from businesses.demo import demo_data_load
 from businesses.models import Business, MonthlyRecord
-from forecasting.advice.services import advice_compute, advice_compute_now, advice_request
 from forecasting.lifecycle.registry import production_models
 from forecasting.models import Advice, ModelKind, ModelVersion
+from forecasting.predictions.jobs import job_contexts, pinned_models
 from forecasting.scoring.snapshot import (
     MIN_PEERS,
     ScoringUnavailableError,
@@ -28,11 +29,12 @@ def fresh_caches(settings, tmp_path):
     settings.MODEL_STORE_DIR = tmp_path / "models"
     settings.MODEL_REFRESH_SECONDS = 0
     settings.SCORING_SNAPSHOT_REFRESH_SECONDS = 0
-    production_models.clear()
-    scoring_snapshots.clear()
+    caches = (production_models, scoring_snapshots, pinned_models, job_contexts)
+    for cache in caches:  # keyed by ids that the next test's database hands out again
+        cache.clear()
     yield
-    production_models.clear()
-    scoring_snapshots.clear()
+    for cache in caches:
+        cache.clear()
 
 
 @pytest.fixture
@@ -52,7 +54,6 @@ def test_scoring_without_a_production_model_says_so(fresh_caches, business):
 
 def test_a_request_no_worker_picked_up_is_given_up_when_asked_again(business, advisor):
     from django.utils import timezone
-
     from forecasting.advice.services import ADVICE_QUEUE_TIMEOUT
 
     lost = advice_request(business=business, user=advisor)
@@ -75,13 +76,16 @@ def test_one_business_scored_against_the_whole_panel(
     for f in score.forecast:
         assert f["p10"] <= f["p50"] <= f["p90"] and f["mean"] > 0
     assert 0.0 <= score.growth_probability <= 1.0
-    # The snapshot scored everyone at once; that equals predicting this business's row alone.
+    # The serving path on the business's row of the snapshot gives the engine's own numbers.
     _, forecaster = production_models.get(ModelKind.FORECASTER)
+    _, classifier = production_models.get(ModelKind.GROWTH)
     snap = scoring_snapshots._snapshot
-    alone = forecaster.predict(None, features=snap.features.iloc[[snap.feature_row[business.pk]]])
-    assert alone.sort_values("horizon")["mean"].tolist() == pytest.approx(
-        [f["mean"] for f in score.forecast]
-    )
+    own_row = snap.features.iloc[[snap.feature_row[business.pk]]]
+    alone = forecaster.predict(None, features=own_row).sort_values("horizon")
+    for stat in ("mean", "p10", "p50", "p90"):
+        assert alone[stat].tolist() == pytest.approx([f[stat] for f in score.forecast])
+    engine_probability = classifier.predict_proba(None, features=own_row)["probability"].iloc[0]
+    assert score.growth_probability == pytest.approx(engine_probability)
     # (the tiny test model may have no split at all, hence no driver)
     assert len(score.drivers) <= 5
     assert all({"label_es", "label_en", "direction"} <= set(d) for d in score.drivers)
