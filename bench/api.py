@@ -1,5 +1,6 @@
-"""Prediction API benchmark: this project's stateless forecast endpoint against the seed's way
-of serving (bench/flask_seed.py: a bare Flask app that unpickles the same forecaster with joblib
+"""Prediction API benchmark: this project's forecast endpoint for businesses not in the registry
+against the seed's way of serving (bench/flask_seed.py: a bare Flask app that unpickles the same
+forecaster with joblib
 and predicts per request from JSON feature rows).
 
 It builds a throwaway SQLite registry with demo data (``seed_demo``), trains small models

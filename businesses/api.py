@@ -15,6 +15,7 @@ from rest_framework.settings import api_settings
 
 from businesses.api_auth import BulkWriteRateThrottle, RegistryWritePermission
 from businesses.imports.api_rows import MonthlyRowsRejectedError, monthly_records_bulk_upsert
+from businesses.market import market_trend_list
 from businesses.scoping import visible_businesses
 from businesses.selectors import business_list, market_indicator_list, monthly_record_list
 from businesses.serializers import (
@@ -24,6 +25,8 @@ from businesses.serializers import (
     BusinessUpdateSerializer,
     MarketIndicatorFilterSerializer,
     MarketIndicatorOutputSerializer,
+    MarketTrendFilterSerializer,
+    MarketTrendSerializer,
     MonthlyRecordBulkInputSerializer,
     MonthlyRecordBulkQuerySerializer,
     MonthlyRecordBulkRequestSerializer,
@@ -209,3 +212,27 @@ class MarketIndicatorListView(GenericAPIView):
         filters.is_valid(raise_exception=True)
         page = self.paginate_queryset(market_indicator_list(**filters.validated_data))
         return self.get_paginated_response(MarketIndicatorOutputSerializer(page, many=True).data)
+
+
+class MarketTrendListView(GenericAPIView):
+    """A sector's market trend in a region, month by month."""
+
+    serializer_class = MarketTrendSerializer
+
+    @extend_schema(
+        summary="Market trend of a sector in a region",
+        description=(
+            "Month by month for a CIIU division (in one region, or in each region): businesses "
+            "reporting, total sales, the same businesses' sales against a year earlier, the "
+            "business page's year-on-year growth (last 12 months against the 12 before, "
+            "matched businesses) and 3-month momentum, and the sector production index. "
+            "Figures over fewer than 3 businesses are null."
+        ),
+        parameters=[MarketTrendFilterSerializer],
+        responses=MarketTrendSerializer(many=True),
+    )
+    def get(self, request):
+        filters = MarketTrendFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        page = self.paginate_queryset(market_trend_list(**filters.validated_data))
+        return self.get_paginated_response(MarketTrendSerializer(page, many=True).data)

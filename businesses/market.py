@@ -584,3 +584,21 @@ def market_trend_context(
         "min_businesses": MIN_BUSINESSES,
         **trends,
     }
+
+
+def market_trend_list(
+    *,
+    sector: str,
+    region: str = "",
+    period_from: dt.date | None = None,
+    period_to: dt.date | None = None,
+) -> list[dict]:
+    """Month-by-month trend rows of ``sector`` in ``region`` (every region of the sector when
+    blank), ordered by region then month; figures over fewer than ``MIN_BUSINESSES``
+    businesses are None."""
+    return [
+        {**row, "period": f"{row['period']:%Y-%m}"}
+        for row in sector_trend_rows(sector=sector, region=region)
+        if not (period_from and row["period"] < period_from)
+        and not (period_to and row["period"] > period_to)
+    ]

@@ -260,3 +260,37 @@ class MarketIndicatorOutputSerializer(serializers.ModelSerializer):
         model = MarketIndicator
         fields = ["name", "sector", "region", "period", "value"]
         read_only_fields = fields
+
+
+# --- market trends ------------------------------------------------------------------------------
+
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class MarketTrendFilterSerializer(serializers.Serializer):
+    sector = serializers.RegexField(r"^\d{2}$", help_text=_("CIIU Rev.4 division."))
+    region = serializers.RegexField(r"^\d{2}$", required=False, help_text=_("Department."))
+    period_from = PeriodField(required=False)
+    period_to = PeriodField(required=False)
+
+
+class MarketTrendSerializer(serializers.Serializer):
+    sector = serializers.CharField()
+    region = serializers.CharField()
+    period = serializers.RegexField(MONTH_PATTERN)
+    businesses_reporting = serializers.IntegerField()
+    sales_total = serializers.FloatField(
+        allow_null=True, help_text=_("Sum of the month's sales (null below 3 businesses).")
+    )
+    sales_yoy = serializers.FloatField(
+        allow_null=True,
+        help_text=_("Same businesses' sales against the same month a year earlier."),
+    )
+    yoy_growth_12m = serializers.FloatField(
+        allow_null=True,
+        help_text=_("Last 12 months against the 12 before, matched businesses (business page)."),
+    )
+    momentum_3m = serializers.FloatField(allow_null=True)
+    businesses_12m = serializers.IntegerField()
+    production_index = serializers.FloatField(allow_null=True)
+    production_index_yoy = serializers.FloatField(allow_null=True)

@@ -5,14 +5,13 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from businesses.api import BusinessViewSet, MarketIndicatorListView, MonthlyRecordBulkView
-from forecasting.api import (
-    AdviceDetailView,
-    AdviceView,
-    ForecastBatchView,
-    ForecastView,
+from businesses.api import (
+    BusinessViewSet,
+    MarketIndicatorListView,
     MarketTrendListView,
+    MonthlyRecordBulkView,
 )
+from forecasting.advice.api import AdviceDetailView, AdviceView
 from forecasting.lifecycle.api import ModelVersionListView
 from forecasting.predictions.api import (
     PredictionJobCreateView,
@@ -20,6 +19,7 @@ from forecasting.predictions.api import (
     PredictionResultCsvView,
     PredictionResultListView,
 )
+from forecasting.unregistered.api import ForecastBatchView, ForecastView
 
 router = SimpleRouter()
 router.register("businesses", BusinessViewSet, basename="api-business")

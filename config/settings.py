@@ -338,7 +338,8 @@ API_BULK_MAX_ROWS = env.int("API_BULK_MAX_ROWS", default=5000)
 PREDICTION_CHUNK_SIZE = env.int("PREDICTION_CHUNK_SIZE", default=10_000)
 PREDICTION_START_THREADS = env.int("PREDICTION_START_THREADS", default=2)
 PREDICTION_RESULTS_KEEP_DAYS = env.int("PREDICTION_RESULTS_KEEP_DAYS", default=14)
-# Businesses per stateless forecast request (POST /api/v1/forecasts/batch/).
+# Businesses per request of forecasts for businesses not in the registry (POST
+# /api/v1/forecasts/batch/).
 API_FORECAST_MAX_BUSINESSES = env.int("API_FORECAST_MAX_BUSINESSES", default=500)
 
 SPECTACULAR_SETTINGS = {

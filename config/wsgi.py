@@ -9,6 +9,6 @@ application = get_wsgi_application()
 # Everything loaded so far (Django, the apps, pandas, scikit-learn, XGBoost) lives as long as the
 # process: move it out of the cyclic collector's generations, so that the collections a request's
 # allocations trigger (a batch forecast parses and builds tens of thousands of objects) do not
-# walk it again each time. On a batch of 100 stateless forecasts the collections had cost about
-# a tenth of the request (measured in-process with and without the freeze).
+# walk it again each time. On a batch of 100 forecasts for unregistered businesses the collections
+# had cost about a tenth of the request (measured in-process with and without the freeze).
 gc.freeze()

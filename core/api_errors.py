@@ -23,7 +23,7 @@ from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler
 
@@ -258,3 +258,21 @@ class ErrorDocumentingAutoSchema(AutoSchema):
                 answer = OpenApiResponse(response=ErrorSerializer, description=str(description))
                 responses[code] = self._get_response_for_code(answer, code, direction=direction)
         return responses
+
+
+# Documentation of a 503 for the OpenAPI schema: the endpoints that queue work or need the
+# production models.
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    int,
+    OpenApiParameter.HEADER,
+    response=[503],
+    description="Seconds to wait before trying again.",
+)
+UNAVAILABLE = OpenApiResponse(
+    ErrorSerializer,
+    description=(
+        "The task queue cannot take the job (code queue_unavailable), or there is no "
+        "production model yet (code scoring_unavailable); see Retry-After."
+    ),
+)

@@ -95,7 +95,7 @@ def _table(model) -> str:
 def records_frame(business_ids: Sequence[int] | None = None) -> pd.DataFrame:
     """Monthly records as the engine's ``records`` frame (optionally for some businesses),
     sorted by business and month: the one reader of the monthly history that the scoring
-    snapshot, training, stateless forecasts and prediction jobs go through.
+    snapshot, training, forecasts for unregistered businesses and prediction jobs go through.
 
     On PostgreSQL the rows arrive packed in binary (:func:`prediction_io.history_frame`, what
     prediction jobs read; several times faster than text), elsewhere through plain SQL."""

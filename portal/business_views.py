@@ -13,7 +13,7 @@ from businesses.scoping import get_visible_business_or_404
 from core import roles
 from feedback.forms import OutcomeForm, VisitForm
 from feedback.selectors import visit_list
-from forecasting.trend_selectors import sector_forecast_changes
+from forecasting.scoring.selectors import sector_forecast_changes
 from portal.advice_views import advice_section_context
 from portal.caseload import SORTS, caseload_alerts, caseload_list, caseload_rows
 from portal.forms import (

@@ -1,4 +1,4 @@
-"""Stateless forecasts: businesses that are not in the registry, sent with their monthly sales
+"""Forecasts for businesses that are not in the registry, sent with their monthly sales
 history and attributes, scored by the production models and stored nowhere.
 
 A business's features read sector, region and sector x region figures of *all* businesses
@@ -509,7 +509,7 @@ def _market_features(
 
 
 @dataclass
-class StatelessForecasts:
+class UnregisteredForecasts:
     """One result dict per input business, in order, and the model versions used."""
 
     results: list[dict]
@@ -519,7 +519,7 @@ class StatelessForecasts:
 
 def forecasts_compute(
     data: ForecastInput, *, label: Callable[[dict], str] | None = None
-) -> StatelessForecasts:
+) -> UnregisteredForecasts:
     """Forecast and growth probability of every business of ``data`` with the production
     models. Raises ``scoring.ScoringUnavailableError`` when there is no production model."""
     f_version, forecaster, g_version, classifier = production_pair()
@@ -552,7 +552,7 @@ def forecasts_compute(
         answers = _results(served, int(month), ref, [data.references[b] for b in rows], label)
         for b, answer in zip(rows, answers, strict=True):
             results[b] = answer
-    return StatelessForecasts(results, f_version, g_version)
+    return UnregisteredForecasts(results, f_version, g_version)
 
 
 def _results(served, month: int, ref: int | None, references: list, label) -> list[dict]:

@@ -1,4 +1,4 @@
-"""Stateless forecasts: a business that is not in the registry, sent with its sales history,
+"""Forecasts for businesses not in the registry: one sent with its sales history
 gets the production models' forecast and growth probability; errors name their paths."""
 
 from __future__ import annotations
@@ -198,18 +198,18 @@ def test_drivers_are_the_largest_contributions_with_plain_names():
     assert [d["feature"] for d in drivers[1]] == ["sector_division"]  # zeros are left out
 
 
-def test_a_registry_business_sent_stateless_gets_its_registry_forecast(trained, client_a):
+def test_a_registry_business_sent_as_unregistered_gets_its_registry_forecast(trained, client_a):
     business = Business.objects.annotate(n=Count("records__costs")).order_by("-n", "pk").first()
     response = client_a.post(URL, _registry_body(business), format="json")
     assert response.status_code == 200, response.json()
-    stateless = response.json()
+    sent = response.json()
     scored = score_business(business.pk)
-    assert stateless["cutoff"] == f"{scored.cutoff:%Y-%m}"
-    for mine, theirs in zip(stateless["forecast"], scored.forecast, strict=True):
+    assert sent["cutoff"] == f"{scored.cutoff:%Y-%m}"
+    for mine, theirs in zip(sent["forecast"], scored.forecast, strict=True):
         for name in ("mean", "p10", "p50", "p90"):
             assert mine[name] == pytest.approx(theirs[name], rel=1e-6)
-    assert stateless["growth_probability"] == pytest.approx(scored.growth_probability, abs=1e-6)
-    assert [d["feature"] for d in stateless["drivers"]] == [d["feature"] for d in scored.drivers]
+    assert sent["growth_probability"] == pytest.approx(scored.growth_probability, abs=1e-6)
+    assert [d["feature"] for d in sent["drivers"]] == [d["feature"] for d in scored.drivers]
 
 
 def test_the_lean_serving_path_gives_the_engines_numbers(trained):
@@ -237,7 +237,7 @@ def test_the_lean_serving_path_gives_the_engines_numbers(trained):
     assert [[d["feature"] for d in e["drivers"]] for e in explained] == [
         [d["feature"] for d in drivers] for drivers in served.drivers
     ]
-    # the stateless path hands the same features over as plain arrays (feature_columns)
+    # the path for unregistered businesses hands the same features over as plain arrays
     arrays = {c: features[c].to_numpy() for c in features.columns if c != "cutoff"}
     plain = ServingModels(forecaster, classifier).predict(arrays)
     for name in ("mean", "p10", "p50", "p90"):

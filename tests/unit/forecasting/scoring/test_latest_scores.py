@@ -3,12 +3,12 @@ its business's; the caseload sorts and alerts on them."""
 
 import pytest
 from django.core.management import call_command
-from forecasting.advice.services import advice_compute_now
-from forecasting.scoring.latest import forecast_change, latest_scores_refresh
 
 from businesses.models import Business
 from forecasting.advice.rules import FALLING_FORECAST_DROP
+from forecasting.advice.services import advice_compute_now
 from forecasting.models import LatestScore
+from forecasting.scoring.latest import forecast_change, latest_scores_refresh
 from tests.unit.forecasting.scoring.test_snapshot import fresh_caches, trained  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db

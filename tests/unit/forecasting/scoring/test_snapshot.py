@@ -4,10 +4,10 @@ computed from it, on a tiny trained demo."""
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
-from forecasting.advice.services import advice_compute, advice_compute_now, advice_request
 
 from businesses.demo import demo_data_load
 from businesses.models import Business, MonthlyRecord
+from forecasting.advice.services import advice_compute, advice_compute_now, advice_request
 from forecasting.lifecycle.registry import production_models
 from forecasting.models import Advice, ModelKind, ModelVersion
 from forecasting.predictions.jobs import job_contexts, pinned_models
@@ -54,6 +54,7 @@ def test_scoring_without_a_production_model_says_so(fresh_caches, business):
 
 def test_a_request_no_worker_picked_up_is_given_up_when_asked_again(business, advisor):
     from django.utils import timezone
+
     from forecasting.advice.services import ADVICE_QUEUE_TIMEOUT
 
     lost = advice_request(business=business, user=advisor)
