@@ -9,6 +9,7 @@ from django.db import transaction
 
 from businesses.demo import demo_data_load
 from businesses.models import Business
+from forecasting.advice_selectors import score_figures
 from forecasting.advice_services import advice_compute_now
 from forecasting.models import LatestScore, PredictionJob, PredictionResult
 from forecasting.prediction_jobs import (
@@ -60,14 +61,15 @@ def test_a_multi_chunk_job_succeeds_on_the_worker(celery_worker, settings):
         assert score.growth_probability == result.growth_probability
         assert score.forecaster_version_id == finished.forecaster_version_id
         assert score.growth_version_id == finished.growth_version_id
+        assert score.job_id == finished.pk and score.advice_id is None  # its six months
+        months = score_figures(score)["forecast"]
         for stat in ("mean", "p10", "p50", "p90"):
-            assert [f[stat] for f in score.forecast] == [
+            assert [f[stat] for f in months] == [
                 getattr(result, f"{stat}_h{h}") for h in range(1, 7)
             ]
-        assert [f["period"] for f in score.forecast] == [
+        assert [f["period"] for f in months] == [
             forecast_period(result.cutoff, h) for h in range(1, 7)
         ]
-        assert score.forecast[0]["short_history"] == result.short_history
         assert score.next_3_mean == pytest.approx(
             np.mean([result.mean_h1, result.mean_h2, result.mean_h3])
         )
