@@ -21,6 +21,7 @@ from django.db import connection
 from django.utils import timezone
 
 from .models import Advice, LatestScore, PredictionJob
+from .prediction_io import copy_binary_rows
 
 logger = logging.getLogger(__name__)
 
@@ -124,16 +125,20 @@ def latest_scores_from_job(
     # change is kept but raises no "forecast falls" alert.
     uncertain = np.asarray(short_history, dtype=bool) | np.asarray(intermittent, dtype=bool)
     columns = {
-        "business_id": np.asarray(business_ids, dtype=np.int64).tolist(),
-        "growth_probability": _floats(growth_probability),
-        "last_3_mean": _floats(last_3),
-        "next_3_mean": _floats(next_3),
-        "forecast_change": _floats(change),
-        "uncertain": uncertain.tolist(),
+        "business_id": np.asarray(business_ids, dtype=np.int64),
+        "growth_probability": np.asarray(growth_probability, dtype=float),
+        "last_3_mean": last_3,
+        "next_3_mean": next_3,
+        "forecast_change": change,
+        "uncertain": uncertain,
     }
     if connection.vendor == "postgresql":
         _pg_write(job=job, computed_at=computed_at, columns=columns)
         return
+    columns = {
+        name: values.tolist() if name in ("business_id", "uncertain") else _floats(values)
+        for name, values in columns.items()
+    }
     keep = set(
         LatestScore.objects.filter(
             business_id__in=columns["business_id"], scored_at__gte=job.started_at
@@ -164,34 +169,59 @@ def _floats(values) -> list[float | None]:
     return [v if np.isfinite(v) else None for v in np.asarray(values, dtype=float).tolist()]
 
 
-def _pg_write(*, job: PredictionJob, computed_at: dt.datetime, columns: dict[str, list]) -> None:
-    """One ``INSERT … SELECT … FROM unnest(…) ON CONFLICT`` of the chunk's arrays: a row scored
-    since the job started (fresh advice) is kept."""
+_PG_CHUNK_COLUMNS = (
+    ("business_id", "bigint", ">i8"),
+    ("growth_probability", "float8", ">f8"),
+    ("last_3_mean", "float8", ">f8"),
+    ("next_3_mean", "float8", ">f8"),
+    ("forecast_change", "float8", ">f8"),
+    ("uncertain", "boolean", "u1"),
+)
+
+
+def _pg_write(*, job: PredictionJob, computed_at: dt.datetime, columns: dict) -> None:
+    """The chunk's rows as one binary COPY (NumPy writes it, as the results' own) into a
+    temporary table, then one ``INSERT … SELECT … ON CONFLICT``: a row scored since the job
+    started (fresh advice) is kept. NaN becomes null."""
     table = connection.ops.quote_name(LatestScore._meta.db_table)
-    types = {"business_id": "bigint", "uncertain": "boolean"}
-    arrays = ", ".join(f"%s::{types.get(name, 'float8')}[]" for name in columns)
-    sql = f"""
-        INSERT INTO {table} ({", ".join(columns)}, cutoff, scored_at, forecaster_version_id,
-            growth_version_id, source, job_id, advice_id)
-        SELECT {", ".join(columns)}, %s, %s, %s, %s, %s, %s, NULL
-        FROM unnest({arrays}) AS c({", ".join(columns)})
-        ON CONFLICT (business_id) DO UPDATE SET
-            {", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATED_COLUMNS)}
-        WHERE {table}.source = %s OR {table}.scored_at < %s
-    """  # noqa: S608 - the model's own names
-    params = [
-        job.cutoff,
-        computed_at,
-        job.forecaster_version_id,
-        job.growth_version_id,
-        LatestScore.Source.JOB,
-        job.pk,
-        *columns.values(),
-        LatestScore.Source.JOB,
-        job.started_at,
+    names = [name for name, _sql, _kind in _PG_CHUNK_COLUMNS]
+    selected = [
+        name if kind != ">f8" else f"NULLIF({name}, 'NaN'::float8)"
+        for name, _sql, kind in _PG_CHUNK_COLUMNS
     ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(
+            "CREATE TEMPORARY TABLE latest_score_chunk ("
+            + ", ".join(f"{name} {sql}" for name, sql, _kind in _PG_CHUNK_COLUMNS)
+            + ") ON COMMIT DROP"
+        )
+        copy_binary_rows(
+            cursor,
+            "latest_score_chunk",
+            [(name, kind) for name, _sql, kind in _PG_CHUNK_COLUMNS],
+            columns,
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {table} ({", ".join(names)}, cutoff, scored_at, forecaster_version_id,
+                growth_version_id, source, job_id, advice_id)
+            SELECT {", ".join(selected)}, %s, %s, %s, %s, %s, %s, NULL
+            FROM latest_score_chunk
+            ON CONFLICT (business_id) DO UPDATE SET
+                {", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATED_COLUMNS)}
+            WHERE {table}.source = %s OR {table}.scored_at < %s
+            """,  # noqa: S608 - the model's own names
+            [
+                job.cutoff,
+                computed_at,
+                job.forecaster_version_id,
+                job.growth_version_id,
+                LatestScore.Source.JOB,
+                job.pk,
+                LatestScore.Source.JOB,
+                job.started_at,
+            ],
+        )
 
 
 def latest_scores_refresh() -> int:
