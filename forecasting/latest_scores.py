@@ -222,6 +222,9 @@ def _pg_write(*, job: PredictionJob, computed_at: dt.datetime, columns: dict) ->
                 job.started_at,
             ],
         )
+        # now, not only at the commit: chunks run one after the other in one transaction
+        # (inline, under an outer one) each create it again
+        cursor.execute("DROP TABLE latest_score_chunk")
 
 
 def latest_scores_refresh() -> int:

@@ -105,3 +105,24 @@ def test_a_multi_chunk_job_succeeds_on_the_worker(celery_worker, settings):
     np.testing.assert_allclose(
         np.array([r[1:-1] for r in theirs]), np.array([r[1:-1] for r in ours]), rtol=1e-6
     )
+
+
+def test_chunks_run_in_one_transaction_each_write_their_current_scores(settings, tmp_path):
+    from django.db import transaction
+
+    settings.MODEL_PARAMETERS = SMALL
+    settings.MODEL_STORE_DIR = tmp_path / "models"
+    production_models.clear()
+    demo_data_load(businesses=150, months=40, seed=3)
+    call_command("train", kind="all", verbosity=0)
+    ids = list(Business.objects.order_by("pk").values_list("pk", flat=True))
+    with transaction.atomic():  # as the score command's inline runs may be
+        job = prediction_job_create(business_ids=ids, chunk_size=60)
+        prediction_job_start(job.pk, dispatch=lambda ids: None)  # (sent at the commit)
+        chunks = list(job.chunks.order_by("index").values_list("pk", flat=True))
+        assert len(chunks) == 3
+        inline_dispatch(chunks)
+    job.refresh_from_db()
+    assert job.status == PredictionJob.Status.SUCCEEDED, job.error
+    scored = PredictionResult.objects.filter(job=job).count()
+    assert LatestScore.objects.filter(job=job).count() == scored > 100
