@@ -14,7 +14,8 @@ from businesses.models import Business
 from core.templatetags.asesor_format import percent, soles
 from feedback.models import AdviceRating, LabelOverride, Outcome, RecommendationFeedback
 from forecasting.advice.rules import recommendation_text
-from forecasting.models import Advice, LatestScore, ModelVersion
+from forecasting.models import Advice, LatestScore, ModelVersion, PredictionResult
+from forecasting.scoring.snapshot import forecast_period
 
 ADVICE_HISTORY = 20  # past advice listed on the business page
 
@@ -53,14 +54,36 @@ def current_score(*, business: Business | int) -> LatestScore | None:
     )
 
 
+def _score_months(score: LatestScore, advice: Advice | None) -> list[dict] | None:
+    """The six months of the record ``score`` points to: its job's result for the business,
+    or its advice (``advice`` itself when it is that one). None when the record is gone."""
+    if score.job_id is not None:
+        result = PredictionResult.objects.filter(
+            job_id=score.job_id, business_id=score.business_id
+        ).first()
+        if result is None:
+            return None
+        flags = {"short_history": result.short_history, "intermittent": result.intermittent}
+        return [
+            {**month, "period": forecast_period(result.cutoff, month["horizon"]), **flags}
+            for month in result.forecast()
+        ]
+    if advice is not None and advice.pk == score.advice_id:
+        return advice.forecast
+    return Advice.objects.filter(pk=score.advice_id).values_list("forecast", flat=True).first()
+
+
 def score_figures(score: LatestScore | None, advice: Advice | None = None) -> dict | None:
     """What a surface shows of the current score, as one plain mapping: ``forecast`` (six
-    months), ``growth_probability``, ``scored_at``, ``cutoff``, ``forecaster_version``,
-    ``growth_version``, ``source`` and ``advice_id``. A row stored before scores kept their
-    forecast (an empty one) stands aside for the ``advice`` it came from, if any."""
-    if score is not None and (score.forecast or score.growth_probability is None):
+    months, from the record the score points to), ``growth_probability``, ``scored_at``,
+    ``cutoff``, ``forecaster_version``, ``growth_version``, ``source`` and ``advice_id``. A row
+    stored before scores pointed to their record stands aside for ``advice``, if any."""
+    months = None
+    if score is not None and (score.job_id is not None or score.advice_id is not None):
+        months = _score_months(score, advice)
+    if months is not None:
         return {
-            "forecast": score.forecast,
+            "forecast": months,
             "growth_probability": score.growth_probability,
             "scored_at": score.scored_at,
             "cutoff": score.cutoff,

@@ -284,7 +284,9 @@ class Recommendation(models.Model):
 class LatestScore(models.Model):
     """The current scoring result of one business, one row each: what every surface (caseload,
     business page, owner report, API advice, ``score``) shows as its forecast and growth
-    probability, with when, from which data and by which model versions it was computed.
+    probability, with when, from which data and by which model versions it was computed. Its
+    six months are those of the record it points to (``job``'s result for the business, or
+    ``advice``), which are not copied.
 
     Written in the same pass by every prediction job's chunks (the nightly re-scoring among
     them: ``source = job``) and by every computed advice (``source = advice``), whichever is
@@ -321,12 +323,6 @@ class LatestScore(models.Model):
             "Short or intermittent sales history: the forecast change is shown but raises no alert."
         ),
     )
-    forecast = models.JSONField(
-        _("forecast"),
-        default=list,
-        blank=True,
-        help_text=_("The next six months: expected sales (mean), p10, p50 and p90, in soles."),
-    )
     forecaster_version = models.ForeignKey(
         ModelVersion,
         verbose_name=_("forecaster version"),
@@ -350,6 +346,20 @@ class LatestScore(models.Model):
     source = models.CharField(
         _("computed by"), max_length=10, choices=Source.choices, default=Source.JOB
     )
+    # Where the score's six months (expected sales, p10, p50, p90) are: the prediction job's
+    # result for this business, or the advice. Written 100,000 at a time by the nightly job:
+    # no constraints, no indexes beyond the caseload's.
+    job = models.ForeignKey(
+        "PredictionJob",
+        verbose_name=_("prediction job"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        help_text=_("The prediction job that computed this score (none when an advice did)."),
+    )
     advice = models.ForeignKey(
         Advice,
         verbose_name=_("advice"),
@@ -358,7 +368,8 @@ class LatestScore(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_constraint=False,
-        help_text=_("The advice that computed this score (none when a scoring run did)."),
+        db_index=False,
+        help_text=_("The advice that computed this score (none when a prediction job did)."),
     )
 
     class Meta:

@@ -173,7 +173,7 @@ def caseload_rows(ids: list[int]) -> list[Business]:
             "latest_score__forecaster_version",
             "latest_score__growth_version",
         )
-        .defer("latest_score__forecast", *_VERSION_RECORD)  # rows name the versions only
+        .defer(*_VERSION_RECORD)  # rows name the versions only
         .annotate(**_row_figures())
     )
     by_id = {b.pk: b for b in rows}

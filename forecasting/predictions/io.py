@@ -198,6 +198,21 @@ RESULT_FORECAST = tuple(
 )
 
 
+def copy_binary_rows(cursor, table: str, columns: Sequence[tuple[str, str]], values) -> None:
+    """``values`` (column name → array, all of one length, fixed-width ``columns`` kinds, no
+    nulls) into ``table`` as one binary COPY stream that NumPy writes: no per-row Python."""
+    n = len(values[columns[0][0]])
+    rows = np.zeros(n, dtype=_row_dtype(columns))
+    rows["_n"] = len(columns)
+    for name, kind in columns:
+        rows[f"_{name}_len"] = np.dtype(kind).itemsize
+        rows[name] = values[name]
+    names = ", ".join(connection.ops.quote_name(name) for name, _ in columns)
+    statement = f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)"
+    with cursor.cursor.copy(statement) as copy:
+        copy.write(_COPY_HEADER + rows.tobytes() + _COPY_TRAILER)
+
+
 def results_write(
     *,
     job_id: int,
@@ -235,14 +250,8 @@ def results_write(
     table = connection.ops.quote_name(PredictionResult._meta.db_table)
     names = ", ".join(connection.ops.quote_name(name) for name, _ in columns)
     if connection.vendor == "postgresql" and forecaster_version_id and growth_version_id:
-        rows = np.zeros(n, dtype=_row_dtype(columns))
-        rows["_n"] = len(columns)
-        for name, kind in columns:
-            rows[f"_{name}_len"] = np.dtype(kind).itemsize
-            rows[name] = values[name]
-        statement = f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)"
-        with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-            copy.write(_COPY_HEADER + rows.tobytes() + _COPY_TRAILER)
+        with connection.cursor() as cursor:
+            copy_binary_rows(cursor, table, columns, values)
         return n
     as_python = {
         "cutoff": [cutoff] * n,

@@ -64,6 +64,7 @@ from forecasting.lifecycle.registry import (
 )
 from forecasting.models import (
     FORECAST_STATISTICS,
+    LatestScore,
     ModelVersion,
     PredictionChunk,
     PredictionJob,
@@ -456,19 +457,24 @@ def prediction_chunk_execute(chunk_id: int, *, force: bool = False) -> Predictio
             results_delete(job_id=job.pk, business_ids=chunk.business_ids)
             if scored:
                 last_3_mean = scored.pop("last_3_mean")
+                computed_at = timezone.now()
                 results_write(
                     job_id=job.pk,
                     cutoff=job.cutoff,
                     forecaster_version_id=job.forecaster_version_id,
                     growth_version_id=job.growth_version_id,
-                    computed_at=timezone.now(),
+                    computed_at=computed_at,
                     **scored,
                 )
                 # the same pass makes these results the businesses' current scores
                 latest_scores_from_job(
-                    job_id=job.pk,
-                    started_at=job.started_at,
+                    job=job,
+                    computed_at=computed_at,
                     business_ids=scored["business_ids"],
+                    growth_probability=scored["growth_probability"],
+                    forecasts=scored["forecasts"],
+                    short_history=np.nan_to_num(np.asarray(scored["months_observed"], float)) < 12,
+                    intermittent=scored["intermittent"],
                     last_3_mean=last_3_mean,
                 )
             seconds["write"] = time.perf_counter() - t0
@@ -580,12 +586,14 @@ def nightly_rescore_create() -> PredictionJob:
 def prediction_results_prune(*, keep_days: int | None = None) -> int:
     """Delete the results of finished jobs older than ``keep_days`` (setting
     ``PREDICTION_RESULTS_KEEP_DAYS``, default 14): nightly jobs would otherwise pile up
-    100,000 rows a night. Returns the number of jobs pruned."""
+    100,000 rows a night. A job whose results are still some business's current score
+    (:class:`LatestScore`) is kept. Returns the number of jobs pruned."""
     days = keep_days if keep_days is not None else _keep_days()
+    current = LatestScore.objects.filter(job__isnull=False).values("job_id").distinct()
     old = PredictionJob.objects.filter(
         created_at__lt=timezone.now() - pd.Timedelta(days=days).to_pytimedelta(),
         status__in=[PredictionJob.Status.SUCCEEDED, PredictionJob.Status.FAILED],
-    )
+    ).exclude(pk__in=current)
     pruned = 0
     for job_id in old.values_list("pk", flat=True):
         PredictionResult.objects.filter(job_id=job_id).delete()

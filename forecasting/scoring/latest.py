@@ -4,7 +4,7 @@ versions), which every surface shows and the caseload sorts and alerts on.
 
 Two writers, both of the serving path's numbers, the newer one winning:
 
-* every prediction job's chunk, from the results it has just stored, in the same transaction
+* every prediction job's chunk, with the results it has just stored, in the same transaction
   (:func:`latest_scores_from_job`): the nightly re-scoring, ``manage.py score`` and
   ``manage.py refresh_scores`` (:func:`latest_scores_refresh`) all go through a job;
 * every computed advice (:func:`latest_score_from_advice`, the score the advisor just saw).
@@ -14,19 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import warnings
 
 import numpy as np
 from django.db import connection
 from django.utils import timezone
 
-from forecasting.models import (
-    FORECAST_HORIZONS,
-    FORECAST_STATISTICS,
-    Advice,
-    LatestScore,
-    PredictionResult,
-)
-from forecasting.scoring.snapshot import forecast_period
+from forecasting.models import Advice, LatestScore, PredictionJob
+from forecasting.predictions.io import copy_binary_rows
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +33,10 @@ UPDATED_FIELDS = [
     "forecast_change",
     "scored_at",
     "uncertain",
-    "forecast",
     "forecaster_version",
     "growth_version",
     "source",
+    "job",
     "advice",
 ]
 
@@ -61,30 +56,6 @@ def _clean(value) -> float | None:
     return None if np.isnan(value) or np.isinf(value) else value
 
 
-def _score(
-    *, business_id: int, cutoff, forecast: list[dict], growth_probability, last_3_mean, **rest
-) -> LatestScore:
-    """A business's score from its six months (``forecast``): the caseload's next-3-months
-    mean, forecast change and uncertainty are derived here, for both writers alike."""
-    means = [f["mean"] for f in forecast[:3] if f.get("mean") is not None]
-    next_3 = sum(means) / len(means) if means else None
-    last_3 = _clean(last_3_mean)
-    # A short or intermittent series' forecast swings (months of zero between sales): its
-    # change is kept but raises no "forecast falls" alert.
-    uncertain = any(f.get("short_history") or f.get("intermittent") for f in forecast[:3])
-    return LatestScore(
-        business_id=business_id,
-        cutoff=cutoff,
-        growth_probability=_clean(growth_probability),
-        last_3_mean=last_3,
-        next_3_mean=next_3,
-        forecast_change=forecast_change(last_3, next_3),
-        uncertain=uncertain,
-        forecast=forecast,
-        **rest,
-    )
-
-
 def _upsert(scores: list[LatestScore]) -> None:
     # One statement (update_or_create took six: savepoints, a locking read, the write).
     LatestScore.objects.bulk_create(
@@ -96,145 +67,164 @@ def latest_score_from_advice(advice: Advice) -> LatestScore | None:
     """Record a ready advice's score as its business's current one (the advisor just saw it)."""
     if advice.status != Advice.Status.READY or not advice.forecast:
         return None
-    forecast = [
-        {key: f.get(key) for key in _FORECAST_KEYS if key in f}
-        for f in advice.forecast  # the store keeps what every surface shows of a month
-    ]
-    score = _score(
+    months = advice.forecast[:3]
+    means = [f["mean"] for f in months if f.get("mean") is not None]
+    next_3 = sum(means) / len(means) if means else None
+    last_3 = _clean((advice.profile or {}).get("last_3_mean"))
+    score = LatestScore(
         business_id=advice.business_id,
         cutoff=advice.cutoff,
-        forecast=forecast,
-        growth_probability=advice.growth_probability,
-        last_3_mean=(advice.profile or {}).get("last_3_mean"),
+        growth_probability=_clean(advice.growth_probability),
+        last_3_mean=last_3,
+        next_3_mean=next_3,
+        forecast_change=forecast_change(last_3, next_3),
+        # A short or intermittent series' forecast swings (months of zero between sales): its
+        # change is kept but raises no "forecast falls" alert.
+        uncertain=any(f.get("short_history") or f.get("intermittent") for f in months),
         scored_at=advice.computed_at or timezone.now(),
         forecaster_version_id=advice.forecaster_version_id,
         growth_version_id=advice.growth_version_id,
         source=LatestScore.Source.ADVICE,
+        job_id=None,
         advice_id=advice.pk,
     )
     _upsert([score])
     return score
 
 
-_FORECAST_KEYS = ("horizon", "period", *FORECAST_STATISTICS, "short_history", "intermittent")
-_UPDATED_COLUMNS = [LatestScore._meta.get_field(name).column for name in UPDATED_FIELDS]
-
-
 # ---------------------------------------------------------------------------- from a job
 
-
-def _pg_forecast_sql() -> str:
-    """The six months of a ``prediction_result`` row as the store's JSON, built by PostgreSQL
-    (NaN as null): no Python per row on the nightly path."""
-    months = []
-    for h in FORECAST_HORIZONS:
-        stats = ", ".join(
-            f"'{stat}', NULLIF(r.{PredictionResult.forecast_field(stat, h)}, 'NaN'::float8)"
-            for stat in FORECAST_STATISTICS
-        )
-        months.append(
-            f"jsonb_build_object('horizon', {h}, 'period',"
-            f" to_char(r.cutoff + interval '{h} month', 'YYYY-MM-DD'), {stats},"
-            " 'short_history', r.short_history, 'intermittent', r.intermittent)"
-        )
-    return "jsonb_build_array(" + ", ".join(months) + ")"
-
-
-def _pg_write(*, job_id: int, business_ids: list[int], last_3: list, started_at) -> None:
-    """One ``INSERT … SELECT … ON CONFLICT`` from the chunk's stored results: a row scored
-    since the job started (fresh advice) is kept."""
-    q = connection.ops.quote_name
-    table, results = q(LatestScore._meta.db_table), q(PredictionResult._meta.db_table)
-    count = " + ".join(f"(NULLIF(r.mean_h{h}, 'NaN'::float8) IS NOT NULL)::int" for h in (1, 2, 3))
-    sums = " + ".join(f"COALESCE(NULLIF(r.mean_h{h}, 'NaN'::float8), 0)" for h in (1, 2, 3))
-    next_3 = f"(({sums}) / NULLIF({count}, 0))"
-    last = "NULLIF(l.last_3, 'NaN'::float8)"
-    change = f"CASE WHEN {last} > 0 THEN {next_3} / {last} - 1 END"
-    sql = f"""
-        INSERT INTO {table} (business_id, cutoff, growth_probability, last_3_mean, next_3_mean,
-            forecast_change, scored_at, uncertain, forecast, forecaster_version_id,
-            growth_version_id, source, advice_id)
-        SELECT r.business_id, r.cutoff, NULLIF(r.growth_probability, 'NaN'::float8), {last},
-            {next_3}, {change}, r.computed_at, r.short_history OR r.intermittent,
-            {_pg_forecast_sql()}, r.forecaster_version_id, r.growth_version_id, %s, NULL
-        FROM {results} r
-        JOIN unnest(%s::bigint[], %s::float8[]) AS l(business_id, last_3)
-            ON l.business_id = r.business_id
-        WHERE r.job_id = %s
-        ON CONFLICT (business_id) DO UPDATE SET
-            {", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATED_COLUMNS)}
-        WHERE {table}.source = %s OR {table}.scored_at < %s
-    """  # noqa: S608 - the model's own names
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [
-                LatestScore.Source.JOB,
-                business_ids,
-                last_3,
-                job_id,
-                LatestScore.Source.JOB,
-                started_at,
-            ],
-        )
+_UPDATED_COLUMNS = [LatestScore._meta.get_field(name).column for name in UPDATED_FIELDS]
 
 
 def latest_scores_from_job(
     *,
-    job_id: int,
-    started_at: dt.datetime,
+    job: PredictionJob,
+    computed_at: dt.datetime,
     business_ids: np.ndarray,
+    growth_probability: np.ndarray,
+    forecasts: dict[str, np.ndarray],
+    short_history: np.ndarray,
+    intermittent: np.ndarray,
     last_3_mean: np.ndarray,
 ) -> None:
-    """Make a chunk's results, just stored in the same transaction, its businesses' current
-    scores (``last_3_mean``: their mean sales over the last 3 observed months, aligned with
-    ``business_ids``). A business whose advice was computed after the job started keeps it."""
-    ids = [int(i) for i in business_ids]
-    if not ids:
+    """Make a chunk's results, stored in the same transaction, its businesses' current scores:
+    the caseload's figures derived here from the chunk's arrays (aligned with
+    ``business_ids``; ``forecasts`` maps ``mean_h1`` … to arrays, ``last_3_mean`` is each
+    business's mean sales over its last 3 observed months), the six months left in the job's
+    results. A business whose advice was computed after the job started keeps it."""
+    n = len(business_ids)
+    if not n:
         return
-    last_3 = [None if np.isnan(v) else float(v) for v in np.asarray(last_3_mean, dtype=float)]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all three months unknown
+        next_3 = np.nanmean([np.asarray(forecasts[f"mean_h{h}"], float) for h in (1, 2, 3)], 0)
+        last_3 = np.asarray(last_3_mean, dtype=float)
+        change = np.where(last_3 > 0, next_3 / last_3 - 1, np.nan)
+    # A short or intermittent series' forecast swings (months of zero between sales): its
+    # change is kept but raises no "forecast falls" alert.
+    uncertain = np.asarray(short_history, dtype=bool) | np.asarray(intermittent, dtype=bool)
+    columns = {
+        "business_id": np.asarray(business_ids, dtype=np.int64),
+        "growth_probability": np.asarray(growth_probability, dtype=float),
+        "last_3_mean": last_3,
+        "next_3_mean": next_3,
+        "forecast_change": change,
+        "uncertain": uncertain,
+    }
     if connection.vendor == "postgresql":
-        _pg_write(job_id=job_id, business_ids=ids, last_3=last_3, started_at=started_at)
+        _pg_write(job=job, computed_at=computed_at, columns=columns)
         return
+    columns = {
+        name: values.tolist() if name in ("business_id", "uncertain") else _floats(values)
+        for name, values in columns.items()
+    }
     keep = set(
-        LatestScore.objects.filter(business_id__in=ids, scored_at__gte=started_at)
+        LatestScore.objects.filter(
+            business_id__in=columns["business_id"], scored_at__gte=job.started_at
+        )
         .exclude(source=LatestScore.Source.JOB)
         .values_list("business_id", flat=True)
     )
-    last_of = dict(zip(ids, last_3, strict=True))
-    scores = []
-    for result in PredictionResult.objects.filter(job_id=job_id, business_id__in=ids):
-        if result.business_id in keep:
-            continue
-        forecast = [
-            {
-                "horizon": h,
-                "period": forecast_period(result.cutoff, h),
-                **{
-                    stat: _clean(getattr(result, PredictionResult.forecast_field(stat, h)))
-                    for stat in FORECAST_STATISTICS
-                },
-                "short_history": result.short_history,
-                "intermittent": result.intermittent,
-            }
-            for h in FORECAST_HORIZONS
-        ]
-        scores.append(
-            _score(
-                business_id=result.business_id,
-                cutoff=result.cutoff,
-                forecast=forecast,
-                growth_probability=result.growth_probability,
-                last_3_mean=last_of.get(result.business_id),
-                scored_at=result.computed_at,
-                forecaster_version_id=result.forecaster_version_id,
-                growth_version_id=result.growth_version_id,
-                source=LatestScore.Source.JOB,
-                advice_id=None,
-            )
+    scores = [
+        LatestScore(
+            **dict(zip(columns, row, strict=True)),
+            cutoff=job.cutoff,
+            scored_at=computed_at,
+            forecaster_version_id=job.forecaster_version_id,
+            growth_version_id=job.growth_version_id,
+            source=LatestScore.Source.JOB,
+            job_id=job.pk,
+            advice_id=None,
         )
+        for row in zip(*columns.values(), strict=True)
+        if row[0] not in keep
+    ]
     for start in range(0, len(scores), 2000):
         _upsert(scores[start : start + 2000])
+
+
+def _floats(values) -> list[float | None]:
+    """Plain floats, ``None`` where unknown (NaN, infinite)."""
+    return [v if np.isfinite(v) else None for v in np.asarray(values, dtype=float).tolist()]
+
+
+_PG_CHUNK_COLUMNS = (
+    ("business_id", "bigint", ">i8"),
+    ("growth_probability", "float8", ">f8"),
+    ("last_3_mean", "float8", ">f8"),
+    ("next_3_mean", "float8", ">f8"),
+    ("forecast_change", "float8", ">f8"),
+    ("uncertain", "boolean", "u1"),
+)
+
+
+def _pg_write(*, job: PredictionJob, computed_at: dt.datetime, columns: dict) -> None:
+    """The chunk's rows as one binary COPY (NumPy writes it, as the results' own) into a
+    temporary table, then one ``INSERT … SELECT … ON CONFLICT``: a row scored since the job
+    started (fresh advice) is kept. NaN becomes null."""
+    table = connection.ops.quote_name(LatestScore._meta.db_table)
+    names = [name for name, _sql, _kind in _PG_CHUNK_COLUMNS]
+    selected = [
+        name if kind != ">f8" else f"NULLIF({name}, 'NaN'::float8)"
+        for name, _sql, kind in _PG_CHUNK_COLUMNS
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE latest_score_chunk ("
+            + ", ".join(f"{name} {sql}" for name, sql, _kind in _PG_CHUNK_COLUMNS)
+            + ") ON COMMIT DROP"
+        )
+        copy_binary_rows(
+            cursor,
+            "latest_score_chunk",
+            [(name, kind) for name, _sql, kind in _PG_CHUNK_COLUMNS],
+            columns,
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {table} ({", ".join(names)}, cutoff, scored_at, forecaster_version_id,
+                growth_version_id, source, job_id, advice_id)
+            SELECT {", ".join(selected)}, %s, %s, %s, %s, %s, %s, NULL
+            FROM latest_score_chunk
+            ON CONFLICT (business_id) DO UPDATE SET
+                {", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATED_COLUMNS)}
+            WHERE {table}.source = %s OR {table}.scored_at < %s
+            """,  # noqa: S608 - the model's own names
+            [
+                job.cutoff,
+                computed_at,
+                job.forecaster_version_id,
+                job.growth_version_id,
+                LatestScore.Source.JOB,
+                job.pk,
+                LatestScore.Source.JOB,
+                job.started_at,
+            ],
+        )
+        # now, not only at the commit: chunks run one after the other in one transaction
+        # (inline, under an outer one) each create it again
+        cursor.execute("DROP TABLE latest_score_chunk")
 
 
 def latest_scores_refresh() -> int:

@@ -10,6 +10,7 @@ from django.db import transaction
 from businesses.demo import demo_data_load
 from businesses.models import Business
 from forecasting.advice.services import advice_compute_now
+from forecasting.advice_selectors import score_figures
 from forecasting.lifecycle.registry import production_models
 from forecasting.models import LatestScore, PredictionJob, PredictionResult
 from forecasting.predictions.jobs import (
@@ -60,14 +61,15 @@ def test_a_multi_chunk_job_succeeds_on_the_worker(celery_worker, settings):
         assert score.growth_probability == result.growth_probability
         assert score.forecaster_version_id == finished.forecaster_version_id
         assert score.growth_version_id == finished.growth_version_id
+        assert score.job_id == finished.pk and score.advice_id is None  # its six months
+        months = score_figures(score)["forecast"]
         for stat in ("mean", "p10", "p50", "p90"):
-            assert [f[stat] for f in score.forecast] == [
+            assert [f[stat] for f in months] == [
                 getattr(result, f"{stat}_h{h}") for h in range(1, 7)
             ]
-        assert [f["period"] for f in score.forecast] == [
+        assert [f["period"] for f in months] == [
             forecast_period(result.cutoff, h) for h in range(1, 7)
         ]
-        assert score.forecast[0]["short_history"] == result.short_history
         assert score.next_3_mean == pytest.approx(
             np.mean([result.mean_h1, result.mean_h2, result.mean_h3])
         )
@@ -103,3 +105,24 @@ def test_a_multi_chunk_job_succeeds_on_the_worker(celery_worker, settings):
     np.testing.assert_allclose(
         np.array([r[1:-1] for r in theirs]), np.array([r[1:-1] for r in ours]), rtol=1e-6
     )
+
+
+def test_chunks_run_in_one_transaction_each_write_their_current_scores(settings, tmp_path):
+    from django.db import transaction
+
+    settings.MODEL_PARAMETERS = SMALL
+    settings.MODEL_STORE_DIR = tmp_path / "models"
+    production_models.clear()
+    demo_data_load(businesses=150, months=40, seed=3)
+    call_command("train", kind="all", verbosity=0)
+    ids = list(Business.objects.order_by("pk").values_list("pk", flat=True))
+    with transaction.atomic():  # as the score command's inline runs may be
+        job = prediction_job_create(business_ids=ids, chunk_size=60)
+        prediction_job_start(job.pk, dispatch=lambda ids: None)  # (sent at the commit)
+        chunks = list(job.chunks.order_by("index").values_list("pk", flat=True))
+        assert len(chunks) == 3
+        inline_dispatch(chunks)
+    job.refresh_from_db()
+    assert job.status == PredictionJob.Status.SUCCEEDED, job.error
+    scored = PredictionResult.objects.filter(job=job).count()
+    assert LatestScore.objects.filter(job=job).count() == scored > 100

@@ -211,6 +211,9 @@ def test_old_jobs_are_pruned_with_their_results(trained, run):
 
     job = run(prediction_job_create(business_ids=_all_ids()[:10]))
     PredictionJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(days=30))
+    # while its results are the businesses' current scores, an old job is kept
+    assert prediction_results_prune(keep_days=14) == 0
+    assert PredictionResult.objects.filter(job=job).count() == 10
     recent = run(prediction_job_create(business_ids=_all_ids()[:10]))
     assert prediction_results_prune(keep_days=14) == 1
     assert not PredictionJob.objects.filter(pk=job.pk).exists()
@@ -240,8 +243,12 @@ def test_the_nightly_task_scores_every_business(trained, django_capture_on_commi
         result = results[score.business_id]
         assert score.source == LatestScore.Source.JOB and score.scored_at == result.computed_at
         assert score.growth_probability == result.growth_probability
-        assert [f["mean"] for f in score.forecast] == [f["mean"] for f in result.forecast()]
+        assert score.job_id == job.pk and score.advice_id is None  # its six months
         assert score.forecaster_version_id == job.forecaster_version_id
+        assert score.next_3_mean == pytest.approx(
+            (result.mean_h1 + result.mean_h2 + result.mean_h3) / 3
+        )
+        assert score.uncertain == (result.short_history or result.intermittent)
 
 
 def test_the_score_command_writes_one_line_per_business_and_month(

@@ -67,6 +67,7 @@ def _surfaces(client, api, advisor, business) -> dict[str, tuple[float, float | 
 
     from core.templatetags.asesor_format import percent, soles
     from feedback.report_selectors import owner_report_context
+    from forecasting.advice_selectors import score_figures
 
     shown = {}
     caseload = client.get(reverse("businesses:caseload"), {"q": business.ruc})
@@ -101,8 +102,8 @@ def _surfaces(client, api, advisor, business) -> dict[str, tuple[float, float | 
     if report["show_chart"]:
         assert report["forecast_rows"][0].expected == soles(h1)
 
-    stored = LatestScore.objects.get(business=business)
-    shown["store"] = (stored.growth_probability, stored.forecast[0]["mean"])
+    stored = score_figures(LatestScore.objects.get(business=business))
+    shown["store"] = (stored["growth_probability"], stored["forecast"][0]["mean"])
     return shown
 
 
@@ -206,6 +207,7 @@ def test_every_surface_shows_the_nightly_score_until_fresh_advice_replaces_it(
     )
     stored = LatestScore.objects.get(business=business)
     assert stored.source == LatestScore.Source.ADVICE and stored.advice_id == fresh.pk
+    assert stored.job_id is None
     assert stored.scored_at == fresh.computed_at
     # the others keep the nightly figures
     other = sample[1]
