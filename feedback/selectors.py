@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
-from feedback.models import LabelOverride, Outcome, RecommendationFeedback
+from businesses.scoping import visible_businesses
+from feedback.models import LabelOverride, Outcome, OwnerReport, RecommendationFeedback
 from forecasting.engine import schema
 from forecasting.models import ModelKind, ModelVersion, Recommendation
 
@@ -163,3 +164,12 @@ def overrides_by_class(version: ModelVersion) -> list[dict]:
         if probability is not None and (label == LabelOverride.Label.GROWS) != (probability >= 0.5):
             entry["against_model"] += 1
     return list(out.values())
+
+
+def owner_report_list(*, user) -> QuerySet[OwnerReport]:
+    """Reports produced for the businesses ``user`` may see, newest first (the audit trail)."""
+    return (
+        OwnerReport.objects.filter(business__in=visible_businesses(user))
+        .select_related("business", "created_by", "advice")
+        .order_by("-created_at", "-pk")
+    )

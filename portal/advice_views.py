@@ -12,9 +12,10 @@ from django.views.decorators.http import require_GET, require_POST
 from businesses.scoping import get_visible_business_or_404
 from businesses.selectors import business_records
 from core.queueing import QueueUnavailableError
+from forecasting.advice.selectors import advice_latest
 from forecasting.advice.services import advice_request
-from forecasting.advice_selectors import advice_latest, business_advice_context
 from forecasting.models import Advice
+from portal.advice_presenter import business_advice_context
 
 
 def _wants_json(request) -> bool:

@@ -1,9 +1,9 @@
 from django.urls import path
 
-from feedback import report_views
 from feedback import views as feedback_views
 from portal import advice_views as advice_views
 from portal import business_views as views
+from portal.owner_report import views as report_views
 
 app_name = "businesses"
 urlpatterns = [

@@ -21,8 +21,8 @@ from forecasting.advice.serializers import (
     AdviceSerializer,
 )
 from forecasting.advice.services import advice_compute_now, advice_request
-from forecasting.advice_selectors import current_score, score_figures
 from forecasting.models import Advice
+from forecasting.scoring.selectors import current_score, score_figures
 
 
 def _business(request, ruc: str):

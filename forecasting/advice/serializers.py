@@ -67,7 +67,7 @@ class AdviceSerializer(serializers.ModelSerializer):
     """An advice with its recommendations (``ready``), or its state (``queued``, ``failed``).
 
     Given the business's current score (``context["score"]``, from
-    :func:`forecasting.advice_selectors.score_figures`), the forecast, growth probability,
+    :func:`forecasting.scoring.selectors.score_figures`), the forecast, growth probability,
     cut-off and model versions are that score's, as every other surface shows them, and
     ``scored_at`` / ``score_source`` say when and by what they were computed; the drivers,
     benchmarks, market trend and recommendations stay the advice's (``computed_at``)."""

@@ -1,11 +1,16 @@
-"""Reading the current scores (:class:`~forecasting.models.LatestScore`) in aggregate."""
+"""Reading the current scores (:class:`~forecasting.models.LatestScore`): the one scoring result
+of each business, which every surface shows (the caseload, the business page, the owner's
+report, the API's advice, ``manage.py score``), and their aggregates."""
 
 from __future__ import annotations
 
 from django.db.models import Count, Sum
 
 from businesses.market import MIN_BUSINESSES
-from forecasting.models import LatestScore
+from businesses.models import Business
+from forecasting.advice.selectors import VERSION_RECORD
+from forecasting.models import Advice, LatestScore, PredictionResult
+from forecasting.scoring.snapshot import forecast_period
 
 
 def sector_forecast_changes(region: str) -> dict[str, float | None]:
@@ -25,4 +30,69 @@ def sector_forecast_changes(region: str) -> dict[str, float | None]:
         if r["scored"] >= MIN_BUSINESSES and r["last_3"]
         else None
         for r in rows
+    }
+
+
+def current_score(*, business: Business | int) -> LatestScore | None:
+    """The business's current scoring result (forecast, growth probability, when and by which
+    model versions): the one figure every surface shows, written by the latest prediction job
+    or the latest computed advice, whichever is newer."""
+    business_id = business if isinstance(business, int) else business.pk
+    return (
+        LatestScore.objects.filter(business_id=business_id)
+        .select_related("forecaster_version", "growth_version")
+        .defer(*VERSION_RECORD)
+        .first()
+    )
+
+
+def _score_months(score: LatestScore, advice: Advice | None) -> list[dict] | None:
+    """The six months of the record ``score`` points to: its job's result for the business,
+    or its advice (``advice`` itself when it is that one). None when the record is gone."""
+    if score.job_id is not None:
+        result = PredictionResult.objects.filter(
+            job_id=score.job_id, business_id=score.business_id
+        ).first()
+        if result is None:
+            return None
+        flags = {"short_history": result.short_history, "intermittent": result.intermittent}
+        return [
+            {**month, "period": forecast_period(result.cutoff, month["horizon"]), **flags}
+            for month in result.forecast()
+        ]
+    if advice is not None and advice.pk == score.advice_id:
+        return advice.forecast
+    return Advice.objects.filter(pk=score.advice_id).values_list("forecast", flat=True).first()
+
+
+def score_figures(score: LatestScore | None, advice: Advice | None = None) -> dict | None:
+    """What a surface shows of the current score, as one plain mapping: ``forecast`` (six
+    months, from the record the score points to), ``growth_probability``, ``scored_at``,
+    ``cutoff``, ``forecaster_version``, ``growth_version``, ``source`` and ``advice_id``. A row
+    stored before scores pointed to their record stands aside for ``advice``, if any."""
+    months = None
+    if score is not None and (score.job_id is not None or score.advice_id is not None):
+        months = _score_months(score, advice)
+    if months is not None:
+        return {
+            "forecast": months,
+            "growth_probability": score.growth_probability,
+            "scored_at": score.scored_at,
+            "cutoff": score.cutoff,
+            "forecaster_version": score.forecaster_version,
+            "growth_version": score.growth_version,
+            "source": score.source,
+            "advice_id": score.advice_id,
+        }
+    if advice is None or advice.status != Advice.Status.READY:
+        return None
+    return {
+        "forecast": advice.forecast,
+        "growth_probability": advice.growth_probability,
+        "scored_at": advice.computed_at or advice.created_at,
+        "cutoff": advice.cutoff,
+        "forecaster_version": advice.forecaster_version,
+        "growth_version": advice.growth_version,
+        "source": LatestScore.Source.ADVICE,
+        "advice_id": advice.pk,
     }

@@ -10,7 +10,6 @@ from django.db import transaction
 from businesses.demo import demo_data_load
 from businesses.models import Business
 from forecasting.advice.services import advice_compute_now
-from forecasting.advice_selectors import score_figures
 from forecasting.lifecycle.registry import production_models
 from forecasting.models import LatestScore, PredictionJob, PredictionResult
 from forecasting.predictions.jobs import (
@@ -19,6 +18,7 @@ from forecasting.predictions.jobs import (
     prediction_job_enqueue,
     prediction_job_start,
 )
+from forecasting.scoring.selectors import score_figures
 from forecasting.scoring.snapshot import forecast_period
 from tests.model_parameters import SMALL_MODELS as SMALL
 from tests.workers import wait_for

@@ -14,9 +14,9 @@ from django.utils import translation
 from pypdf import PdfReader
 
 from businesses.models import SupportProgramme
+from core.pdf import local_url_fetcher
 from core.templatetags.asesor_format import percent, soles
 from feedback.models import OwnerReport, RecommendationFeedback
-from feedback.report_pdf import local_url_fetcher
 from forecasting.models import Advice
 from tests.factories import BusinessFactory, MonthlyRecordFactory
 from tests.unit.feedback.advice_data import FORECAST, ready_advice

@@ -190,7 +190,7 @@ def test_the_chart_breaks_the_line_at_missing_months_and_draws_the_band():
 
 
 def test_driver_values_in_plain_words():
-    from forecasting.advice_selectors import driver_value_text
+    from portal.advice_presenter import driver_value_text
 
     with translation.override("en"):
         assert driver_value_text("margin_mean_12", 0.08) == "8.0 %"

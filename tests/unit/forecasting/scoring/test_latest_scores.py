@@ -66,8 +66,8 @@ def _surfaces(client, api, advisor, business) -> dict[str, tuple[float, float | 
     from django.utils import timezone
 
     from core.templatetags.asesor_format import percent, soles
-    from feedback.report_selectors import owner_report_context
-    from forecasting.advice_selectors import score_figures
+    from forecasting.scoring.selectors import score_figures
+    from portal.owner_report.presenter import owner_report_context
 
     shown = {}
     caseload = client.get(reverse("businesses:caseload"), {"q": business.ruc})

@@ -11,25 +11,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from businesses.models import Business
-from businesses.scoping import visible_businesses
 from businesses.selectors import business_records
 from core.templatetags.asesor_format import month, percent, soles
-from feedback.models import OwnerReport, RecommendationFeedback
-from forecasting.advice_selectors import (
-    advice_recommendations,
-    current_score,
-    driver_value_text,
-    score_figures,
-)
+from feedback.models import RecommendationFeedback
 from forecasting.engine.schema import DEFAULT_GROWTH_RATE
 from forecasting.models import Advice
+from forecasting.scoring.selectors import current_score, score_figures
+from portal.advice_presenter import advice_recommendations, driver_value_text
 
 REPORT_MONTHS = 12  # months of history on the report's chart
 MIN_CHART_MONTHS = 6  # below this, the report says the history is too short instead of a chart
@@ -225,12 +219,3 @@ def owner_report_context(*, business: Business, user, today: dt.date | None = No
     context["recommendations"] = _printed_recommendations(advice)
     context["cutoff"] = month(score["cutoff"])
     return context
-
-
-def owner_report_list(*, user) -> QuerySet[OwnerReport]:
-    """Reports produced for the businesses ``user`` may see, newest first (the audit trail)."""
-    return (
-        OwnerReport.objects.filter(business__in=visible_businesses(user))
-        .select_related("business", "created_by", "advice")
-        .order_by("-created_at", "-pk")
-    )

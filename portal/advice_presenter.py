@@ -1,5 +1,7 @@
-"""Reading advice for pages: the business page's advice section in a fixed number of queries,
-whatever the number of recommendations, feedback rows, records or past advice."""
+"""The business page's advice section, shaped for its template: the current score, the latest
+advice with its recommendations and the feedback given on them, drivers in words, past advice.
+A fixed number of queries, whatever the number of recommendations, feedback rows or past
+advice. The owner's report reads the same pieces (portal.owner_report)."""
 
 from __future__ import annotations
 
@@ -14,102 +16,9 @@ from businesses.models import Business
 from core.templatetags.asesor_format import percent, soles
 from feedback.models import AdviceRating, LabelOverride, Outcome, RecommendationFeedback
 from forecasting.advice.rules import recommendation_text
-from forecasting.models import Advice, LatestScore, ModelVersion, PredictionResult
-from forecasting.scoring.snapshot import forecast_period
-
-ADVICE_HISTORY = 20  # past advice listed on the business page
-
-# A model version's record (metrics, search results, feature list...) is tens of kilobytes of
-# JSON: decoding it twice per listed advice was the largest part of the business page's time.
-# Pages name the versions; the record stays in the database.
-_VERSION_RECORD = [
-    f"{relation}__{field.name}"
-    for relation in ("forecaster_version", "growth_version")
-    for field in ModelVersion._meta.concrete_fields
-    if field.get_internal_type() in ("JSONField", "TextField")
-]
-
-
-def advice_history(*, business: Business, limit: int = ADVICE_HISTORY) -> list[Advice]:
-    """The business's latest advice, newest first, with the model versions that produced it
-    (their number and status, not their whole record)."""
-    return list(
-        Advice.objects.filter(business=business)
-        .select_related("forecaster_version", "growth_version", "requested_by")
-        .defer(*_VERSION_RECORD)
-        .order_by("-created_at", "-pk")[:limit]
-    )
-
-
-def current_score(*, business: Business | int) -> LatestScore | None:
-    """The business's current scoring result (forecast, growth probability, when and by which
-    model versions): the one figure every surface shows, written by the latest prediction job
-    or the latest computed advice, whichever is newer."""
-    business_id = business if isinstance(business, int) else business.pk
-    return (
-        LatestScore.objects.filter(business_id=business_id)
-        .select_related("forecaster_version", "growth_version")
-        .defer(*_VERSION_RECORD)
-        .first()
-    )
-
-
-def _score_months(score: LatestScore, advice: Advice | None) -> list[dict] | None:
-    """The six months of the record ``score`` points to: its job's result for the business,
-    or its advice (``advice`` itself when it is that one). None when the record is gone."""
-    if score.job_id is not None:
-        result = PredictionResult.objects.filter(
-            job_id=score.job_id, business_id=score.business_id
-        ).first()
-        if result is None:
-            return None
-        flags = {"short_history": result.short_history, "intermittent": result.intermittent}
-        return [
-            {**month, "period": forecast_period(result.cutoff, month["horizon"]), **flags}
-            for month in result.forecast()
-        ]
-    if advice is not None and advice.pk == score.advice_id:
-        return advice.forecast
-    return Advice.objects.filter(pk=score.advice_id).values_list("forecast", flat=True).first()
-
-
-def score_figures(score: LatestScore | None, advice: Advice | None = None) -> dict | None:
-    """What a surface shows of the current score, as one plain mapping: ``forecast`` (six
-    months, from the record the score points to), ``growth_probability``, ``scored_at``,
-    ``cutoff``, ``forecaster_version``, ``growth_version``, ``source`` and ``advice_id``. A row
-    stored before scores pointed to their record stands aside for ``advice``, if any."""
-    months = None
-    if score is not None and (score.job_id is not None or score.advice_id is not None):
-        months = _score_months(score, advice)
-    if months is not None:
-        return {
-            "forecast": months,
-            "growth_probability": score.growth_probability,
-            "scored_at": score.scored_at,
-            "cutoff": score.cutoff,
-            "forecaster_version": score.forecaster_version,
-            "growth_version": score.growth_version,
-            "source": score.source,
-            "advice_id": score.advice_id,
-        }
-    if advice is None or advice.status != Advice.Status.READY:
-        return None
-    return {
-        "forecast": advice.forecast,
-        "growth_probability": advice.growth_probability,
-        "scored_at": advice.computed_at or advice.created_at,
-        "cutoff": advice.cutoff,
-        "forecaster_version": advice.forecaster_version,
-        "growth_version": advice.growth_version,
-        "source": LatestScore.Source.ADVICE,
-        "advice_id": advice.pk,
-    }
-
-
-def advice_latest(*, business: Business) -> Advice | None:
-    """The newest advice of a business whatever its state (for the status endpoint)."""
-    return Advice.objects.filter(business=business).order_by("-created_at", "-pk").first()
-
+from forecasting.advice.selectors import advice_history
+from forecasting.models import Advice
+from forecasting.scoring.selectors import current_score, score_figures
 
 # Features whose value is a difference of log sales (engine.features): shown as a percentage
 # change. Only names whose scale is known are given a value in words; others show the label.

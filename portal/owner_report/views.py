@@ -8,8 +8,8 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from feedback.report_selectors import owner_report_list
-from feedback.report_services import owner_report_produce
+from feedback.selectors import owner_report_list
+from portal.owner_report.services import owner_report_produce
 
 
 @login_required

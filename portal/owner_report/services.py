@@ -13,9 +13,9 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from businesses.scoping import get_visible_business_or_404
+from core.pdf import pdf_render
 from feedback.models import OwnerReport
-from feedback.report_pdf import pdf_render
-from feedback.report_selectors import owner_report_context
+from portal.owner_report.presenter import owner_report_context
 
 REPORT_LANGUAGES = ("es", "en")
 
