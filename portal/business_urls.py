@@ -1,7 +1,6 @@
 from django.urls import path
 
 from feedback import views as feedback_views
-from portal import advice_views as advice_views
 from portal import business_views as views
 from portal.owner_report import views as report_views
 
@@ -11,9 +10,9 @@ urlpatterns = [
     path("market/", views.market_trends, name="market_trends"),
     path("export.<str:fmt>", views.caseload_export, name="caseload_export"),
     path("<int:pk>/", views.business_detail, name="detail"),
-    path("<int:pk>/advice/request/", advice_views.advice_request_view, name="advice_request"),
-    path("<int:pk>/advice/status/", advice_views.advice_status, name="advice_status"),
-    path("<int:pk>/advice/section/", advice_views.advice_section, name="advice_section"),
+    path("<int:pk>/advice/request/", views.advice_request_view, name="advice_request"),
+    path("<int:pk>/advice/status/", views.advice_status, name="advice_status"),
+    path("<int:pk>/advice/section/", views.advice_section, name="advice_section"),
     path(
         "<int:pk>/feedback/recommendation/",
         feedback_views.recommendation_feedback,

@@ -1,20 +1,32 @@
+"""The business pages: the caseload, one business's page with its advice section (requested,
+polled and re-rendered here), the market page and the caseload's export."""
+
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import render
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from businesses.export_views import export_response
 from businesses.exports import FORMATS
 from businesses.market import market_trend_context
 from businesses.scoping import get_visible_business_or_404
+from businesses.selectors import business_records
 from core import roles
+from core.queueing import QueueUnavailableError
 from feedback.forms import OutcomeForm, VisitForm
 from feedback.selectors import visit_list
+from forecasting.advice.selectors import advice_latest
+from forecasting.advice.services import advice_request
+from forecasting.models import Advice
 from forecasting.scoring.selectors import sector_forecast_changes
-from portal.advice_views import advice_section_context
+from portal.advice_presenter import business_advice_context
 from portal.caseload import SORTS, caseload_alerts, caseload_list, caseload_rows
 from portal.forms import (
     CaseloadFilterForm,
@@ -110,3 +122,72 @@ def business_detail(request, pk: int):
 def market_trends(request):
     context = market_trend_context(request, forecast_changes=sector_forecast_changes)
     return render(request, "businesses/market.html", context)
+
+
+# --- the advice section ------------------------------------------------------------------------
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _status_payload(business, advice: Advice | None) -> dict:
+    return {
+        "business": business.pk,
+        "advice": advice.pk if advice else None,
+        "status": advice.status if advice else None,
+        "status_label": advice.get_status_display() if advice else _("No advice yet"),
+        "finished": advice.is_finished if advice else True,
+        "error": advice.error if advice else "",
+        "section_url": reverse("businesses:advice_section", kwargs={"pk": business.pk}),
+    }
+
+
+@login_required
+@require_POST
+def advice_request_view(request, pk: int):
+    business = get_visible_business_or_404(request.user, pk)
+    try:
+        advice = advice_request(business=business, user=request.user)
+    except QueueUnavailableError as error:
+        # Nothing was stored; the advice already shown keeps serving.
+        message = _(
+            "Fresh advice cannot be queued right now (the task queue is not reachable). "
+            "The advice shown is still valid; please try again in a few minutes."
+        )
+        if _wants_json(request):
+            payload = _status_payload(business, advice_latest(business=business))
+            payload["error"] = str(message)
+            response = JsonResponse(payload, status=503)
+            response["Retry-After"] = str(error.retry_after)
+            return response
+        messages.error(request, message)
+        return redirect(reverse("businesses:detail", kwargs={"pk": business.pk}) + "#advice")
+    if _wants_json(request):
+        return JsonResponse(_status_payload(business, advice), status=202)
+    messages.info(request, _("Fresh advice was requested; it appears here when it is ready."))
+    return redirect(reverse("businesses:detail", kwargs={"pk": business.pk}) + "#advice")
+
+
+@login_required
+@require_GET
+def advice_status(request, pk: int):
+    business = get_visible_business_or_404(request.user, pk)
+    return JsonResponse(_status_payload(business, advice_latest(business=business)))
+
+
+def advice_section_context(request, business) -> dict:
+    return {
+        "business": business,
+        "records": business_records(business=business),
+        **business_advice_context(business=business, user=request.user),
+    }
+
+
+@login_required
+@require_GET
+def advice_section(request, pk: int):
+    business = get_visible_business_or_404(request.user, pk)
+    return render(
+        request, "forecasting/_advice_section.html", advice_section_context(request, business)
+    )
