@@ -203,3 +203,15 @@ def test_download_the_filtered_caseload(client, advisor, other_advisor):
     assert client.get(reverse("businesses:caseload_export", args=["pdf"])).status_code == 404
     xlsx = client.get(reverse("businesses:caseload_export", args=["xlsx"]))
     assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxml")
+
+
+def test_a_business_without_a_score_says_so_without_a_computed_date(client, advisor):
+    BusinessFactory(advisor=advisor, trade_name="Sin puntaje")
+    scored(BusinessFactory(advisor=advisor, trade_name="Con puntaje"), 0.42)
+    client.force_login(advisor)
+    rows = client.get(reverse("businesses:caseload")).content.decode().split("<tr")
+    unscored = next(r for r in rows if "Sin puntaje" in r)
+    with_score = next(r for r in rows if "Con puntaje" in r)
+    assert "data-growth-probability" not in unscored
+    assert "calculado" not in unscored and "computed" not in unscored
+    assert "42 %" in with_score and "calculado" in with_score
