@@ -264,8 +264,6 @@ class MarketIndicatorOutputSerializer(serializers.ModelSerializer):
 
 # --- market trends ------------------------------------------------------------------------------
 
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-
 
 class MarketTrendFilterSerializer(serializers.Serializer):
     sector = serializers.RegexField(r"^\d{2}$", help_text=_("CIIU Rev.4 division."))
@@ -277,7 +275,7 @@ class MarketTrendFilterSerializer(serializers.Serializer):
 class MarketTrendSerializer(serializers.Serializer):
     sector = serializers.CharField()
     region = serializers.CharField()
-    period = serializers.RegexField(MONTH_PATTERN)
+    period = serializers.RegexField(PERIOD_PATTERN)
     businesses_reporting = serializers.IntegerField()
     sales_total = serializers.FloatField(
         allow_null=True, help_text=_("Sum of the month's sales (null below 3 businesses).")

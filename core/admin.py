@@ -33,6 +33,20 @@ class StewardOnlyAdmin(admin.ModelAdmin):
         return request.user.is_superuser
 
 
+class ReadOnlyStewardAdmin(StewardOnlyAdmin):
+    """A record the product writes and nobody edits: stewards read it, no one adds, changes or
+    deletes it here."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class AuditActionFilter(admin.SimpleListFilter):
     """The actions recorded so far, by their names in words."""
 
@@ -48,7 +62,7 @@ class AuditActionFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(StewardOnlyAdmin):
+class AuditEntryAdmin(ReadOnlyStewardAdmin):
     """The audit log, read-only for everyone: entries are written by the services that do the
     recorded things (core.audit.audit_record), never by hand, and never deleted here."""
 
@@ -71,12 +85,3 @@ class AuditEntryAdmin(StewardOnlyAdmin):
     def detail_short(self, obj) -> str:
         text = ", ".join(f"{k}: {v}" for k, v in (obj.detail or {}).items())
         return text if len(text) <= 120 else text[:119] + "…"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -11,7 +11,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from businesses.export_views import export_actions
-from core.admin import StewardOnlyAdmin
+from core.admin import ReadOnlyStewardAdmin
 from core.audit import TRAINING_STARTED, audit_record
 from core.queueing import QueueUnavailableError
 from forecasting.lifecycle import reports as model_reports
@@ -451,7 +451,7 @@ class PredictionResultAdmin(admin.ModelAdmin):
 
 
 @admin.register(FeatureDrift)
-class FeatureDriftAdmin(StewardOnlyAdmin):
+class FeatureDriftAdmin(ReadOnlyStewardAdmin):
     """Data drift of the production models, per feature (forecasting.scoring.drift), read-only:
     written by the drift_measure task, exposed on /metrics as asesor_feature_drift_psi."""
 
@@ -461,11 +461,6 @@ class FeatureDriftAdmin(StewardOnlyAdmin):
     ordering = ["-psi"]
     readonly_fields = ["model_version", "feature", "psi", "period", "measured_at"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
     def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+        # as before: a superuser may clear the rows (the next measurement writes them again)
+        return request.user.is_superuser

@@ -14,8 +14,6 @@ from forecasting.serializers import (
     driver_label,
 )
 
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-
 
 class AdviceForecastSerializer(serializers.Serializer):
     horizon = serializers.IntegerField(min_value=1)

@@ -29,7 +29,7 @@ from rest_framework.settings import api_settings
 from businesses.api_auth import BulkWriteRateThrottle
 from businesses.models import SizeClass
 from businesses.scoping import visible_businesses
-from core.api_errors import ErrorSerializer
+from core.api_errors import RETRY_AFTER, ErrorSerializer
 from core.api_parsers import LimitedJSONParser
 from forecasting.models import PredictionJob, PredictionResult
 from forecasting.predictions.jobs import prediction_job_create, prediction_job_enqueue
@@ -50,13 +50,6 @@ from forecasting.predictions.selectors import (
 
 MAX_REJECTED_SHOWN = 1000  # a job keeps the first rejected rows; "selection" counts them all
 JOB_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Prediction job id.")
-RETRY_AFTER = OpenApiParameter(
-    "Retry-After",
-    int,
-    OpenApiParameter.HEADER,
-    response=[503],
-    description="Seconds to wait before trying again.",
-)
 
 
 # --- serializers ------------------------------------------------------------------------------

@@ -10,9 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from businesses.models import Satisfaction
+from businesses.serializers import PERIOD_PATTERN
 from forecasting.serializers import DriverSerializer, ModelVersionsSerializer
-
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 class HistoryMonthSerializer(serializers.Serializer):

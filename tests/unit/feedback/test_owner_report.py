@@ -20,7 +20,6 @@ from feedback.models import OwnerReport, RecommendationFeedback
 from forecasting.models import Advice
 from tests.factories import BusinessFactory, MonthlyRecordFactory
 from tests.unit.feedback.advice_data import FORECAST, ready_advice
-from tests.unit.forecasting.scoring.test_snapshot import fresh_caches, trained  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 

@@ -24,21 +24,6 @@ from tests.model_parameters import SMALL_MODELS as SMALL
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def fresh_caches(settings, tmp_path):
-    settings.MODEL_PARAMETERS = SMALL
-    settings.MODEL_STORE_DIR = tmp_path / "models"
-    settings.MODEL_REFRESH_SECONDS = 0
-    settings.SCORING_SNAPSHOT_REFRESH_SECONDS = 0
-    for cache in (production_models, scoring_snapshots, prediction_jobs.pinned_models):
-        cache.clear()
-    prediction_jobs.job_contexts.clear()
-    yield
-    for cache in (production_models, scoring_snapshots, prediction_jobs.pinned_models):
-        cache.clear()
-    prediction_jobs.job_contexts.clear()
-
-
 @pytest.fixture(scope="module")
 def trained_demo(django_db_setup, django_db_blocker, tmp_path_factory):
     """One tiny demo and its models for the module (training is the slow part)."""

@@ -9,7 +9,6 @@ from forecasting.advice.rules import FALLING_FORECAST_DROP
 from forecasting.advice.services import advice_compute_now
 from forecasting.models import LatestScore
 from forecasting.scoring.latest import forecast_change, latest_scores_refresh
-from tests.unit.forecasting.scoring.test_snapshot import fresh_caches, trained  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +19,7 @@ def test_forecast_change():
     assert forecast_change(None, 80.0) is None
 
 
-def test_refresh_scores_every_business_and_advice_updates_one(trained):  # noqa: F811
+def test_refresh_scores_every_business_and_advice_updates_one(trained):
     written = latest_scores_refresh()
     with_records = Business.objects.filter(records__isnull=False).distinct().count()
     assert written == with_records == LatestScore.objects.count()
@@ -45,7 +44,7 @@ def test_refresh_scores_every_business_and_advice_updates_one(trained):  # noqa:
     assert falling == (stored.forecast_change < -FALLING_FORECAST_DROP)
 
 
-def test_refresh_command(trained, capsys):  # noqa: F811
+def test_refresh_command(trained, capsys):
     call_command("refresh_scores", if_empty=True)
     assert LatestScore.objects.exists()
     count = LatestScore.objects.count()
@@ -123,7 +122,7 @@ def _score_command(business, tmp_path) -> tuple[float, float]:
 
 
 def test_every_surface_shows_the_nightly_score_until_fresh_advice_replaces_it(
-    trained,  # noqa: F811
+    trained,
     advisor,
     client,
     tmp_path,

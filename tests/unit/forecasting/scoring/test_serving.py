@@ -15,7 +15,6 @@ from forecasting.models import ModelKind
 from forecasting.scoring import snapshot as scoring
 from forecasting.scoring.snapshot import score_business, scoring_snapshots, scoring_warm
 from tests.model_parameters import SMALL_MODELS as SMALL
-from tests.unit.forecasting.scoring.test_snapshot import fresh_caches  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +36,7 @@ SPLITTING = {
 
 
 @pytest.fixture
-def trained_with_splits(fresh_caches, settings):  # noqa: F811
+def trained_with_splits(fresh_caches, settings):
     settings.MODEL_PARAMETERS = SPLITTING
     demo_data_load(businesses=120, months=40, seed=2)
     call_command("train", kind="all", verbosity=0)
@@ -65,7 +64,7 @@ def test_drivers_of_a_scored_business_equal_the_classifiers_explanation(trained_
     assert seen > 0  # some rows do have drivers: the comparison compared something
 
 
-def test_scoring_warm_without_production_models_is_a_no_op(fresh_caches):  # noqa: F811
+def test_scoring_warm_without_production_models_is_a_no_op(fresh_caches):
     assert scoring_warm() is None
     assert scoring_snapshots._snapshot is None
 

@@ -2,15 +2,12 @@
 computed from it, on a tiny trained demo."""
 
 import pytest
-from django.core.management import call_command
 from django.db.models import Count
 
-from businesses.demo import demo_data_load
 from businesses.models import Business, MonthlyRecord
 from forecasting.advice.services import advice_compute, advice_compute_now, advice_request
 from forecasting.lifecycle.registry import production_models
 from forecasting.models import Advice, ModelKind, ModelVersion
-from forecasting.predictions.jobs import job_contexts, pinned_models
 from forecasting.scoring.snapshot import (
     MIN_PEERS,
     ScoringUnavailableError,
@@ -18,30 +15,8 @@ from forecasting.scoring.snapshot import (
     scoring_snapshots,
 )
 from tests.factories import BusinessFactory
-from tests.model_parameters import SMALL_MODELS as SMALL
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fresh_caches(settings, tmp_path):
-    settings.MODEL_PARAMETERS = SMALL
-    settings.MODEL_STORE_DIR = tmp_path / "models"
-    settings.MODEL_REFRESH_SECONDS = 0
-    settings.SCORING_SNAPSHOT_REFRESH_SECONDS = 0
-    caches = (production_models, scoring_snapshots, pinned_models, job_contexts)
-    for cache in caches:  # keyed by ids that the next test's database hands out again
-        cache.clear()
-    yield
-    for cache in caches:
-        cache.clear()
-
-
-@pytest.fixture
-def trained(fresh_caches):
-    demo = demo_data_load(businesses=120, months=40, seed=2)
-    call_command("train", kind="all", verbosity=0)
-    return demo
 
 
 def test_scoring_without_a_production_model_says_so(fresh_caches, business):
