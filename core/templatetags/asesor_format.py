@@ -26,7 +26,9 @@ def percent(value, decimals: int = 1) -> str:
     """``0.1234`` → ``12.3 %``."""
     if value is None or value == "":
         return "—"
-    return f"{float(value) * 100:.{int(decimals)}f} %"
+    text = f"{float(value) * 100:.{int(decimals)}f}"
+    # a tiny negative rounds to "-0.0": nothing fell, so no sign
+    return f"{text.lstrip('-') if float(text) == 0 else text} %"
 
 
 @register.filter
@@ -42,9 +44,9 @@ def signed_percent(value, decimals: int = 1) -> str:
     """A change: ``-0.153`` → ``−15.3 %``, ``0.08`` → ``+8.0 %`` (a real minus sign)."""
     if value is None or value == "":
         return "—"
-    number = float(value) * 100
-    sign = "+" if number > 0 else "−" if number < 0 else ""
-    return f"{sign}{abs(number):.{int(decimals)}f} %"
+    shown = round(float(value) * 100, int(decimals))  # the sign of what is shown, not of -0.01
+    sign = "+" if shown > 0 else "−" if shown < 0 else ""
+    return f"{sign}{abs(shown):.{int(decimals)}f} %"
 
 
 @register.filter

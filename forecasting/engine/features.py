@@ -1310,6 +1310,11 @@ def _catalogue_entry(name: str) -> tuple[str, str, str] | None:
                 "Ventas del último mes", "Sales in the latest month",
                 "log1p(sales) of the cut-off month (NaN if not reported).",
             )  # fmt: skip
+        if k == 2:
+            return (
+                "Ventas de hace 1 mes", "Sales 1 month earlier",
+                "log1p(sales) 1 month before the cut-off month.",
+            )  # fmt: skip
         return (
             f"Ventas de hace {k - 1} meses", f"Sales {k - 1} months earlier",
             f"log1p(sales) {k - 1} months before the cut-off month.",

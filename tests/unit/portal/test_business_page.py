@@ -119,6 +119,8 @@ def test_request_then_poll_until_ready(
     # Without JavaScript: the plain page shows the waiting request.
     page = client.get(reverse("businesses:detail", kwargs={"pk": business.pk})).content.decode()
     assert f'data-advice-pending="{queued.pk}"' in page
+    # the page's script brings the advice in when it is ready: no one is told to reload
+    assert "Aparecerá aquí sola cuando esté lista" in page and "recargue" not in page
     Advice.objects.filter(pk=queued.pk).update(status="ready", cutoff=dt.date(2024, 12, 1))
     assert client.get(status_url).json()["finished"] is True
     section = client.get(state["section_url"]).content.decode()

@@ -99,6 +99,13 @@ def test_every_column_is_in_the_catalogue(toy):
     assert catalogue["growth_12m"]["label_en"] == "Sales growth over the last 12 months"
 
 
+def test_lagged_sales_labels_say_month_and_months():
+    catalogue = features.feature_catalogue(["log_sales_lag_2", "log_sales_lag_3"])
+    assert catalogue["log_sales_lag_2"]["label_es"] == "Ventas de hace 1 mes"
+    assert catalogue["log_sales_lag_2"]["label_en"] == "Sales 1 month earlier"
+    assert catalogue["log_sales_lag_3"]["label_es"] == "Ventas de hace 2 meses"
+
+
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

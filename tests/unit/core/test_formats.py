@@ -1,0 +1,17 @@
+"""The es-PE formatting filters every page, export and PDF uses."""
+
+from core.templatetags.asesor_format import percent, signed_percent
+
+
+def test_a_change_that_rounds_to_zero_has_no_sign():
+    assert signed_percent(-0.0001) == "0.0 %"
+    assert signed_percent(0.0004) == "0.0 %"
+    assert percent(-0.0001) == "0.0 %"
+
+
+def test_changes_keep_their_sign_and_a_real_minus():
+    assert signed_percent(-0.153) == "−15.3 %"
+    assert signed_percent(0.08) == "+8.0 %"
+    assert signed_percent(-0.004, 0) == "0 %"
+    assert percent(-0.153) == "-15.3 %"
+    assert percent(None) == "—"
