@@ -1,6 +1,6 @@
 """Formatting for es-PE pages: money in soles, percentages, months."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.utils.formats import date_format
@@ -21,14 +21,28 @@ def soles(value, decimals: int = 2) -> str:
     return f"{sign}S/ {abs(amount):,.{int(decimals)}f}"
 
 
+def _rounded(value, decimals: int) -> Decimal:
+    """Half away from zero, as people round (62.5 → 63), whatever the float's binary digits:
+    a figure shown on the page and in the PDF or an export is rounded the same way."""
+    return Decimal(str(float(value))).quantize(Decimal(1).scaleb(-int(decimals)), ROUND_HALF_UP)
+
+
 @register.filter
 def percent(value, decimals: int = 1) -> str:
     """``0.1234`` → ``12.3 %``."""
     if value is None or value == "":
         return "—"
-    text = f"{float(value) * 100:.{int(decimals)}f}"
+    shown = _rounded(float(value) * 100, decimals)
     # a tiny negative rounds to "-0.0": nothing fell, so no sign
-    return f"{text.lstrip('-') if float(text) == 0 else text} %"
+    return f"{abs(shown) if shown == 0 else shown} %"
+
+
+@register.filter
+def rank(value) -> str:
+    """A percentile rank (0–100) as a whole number: ``62.5`` → ``63``."""
+    if value is None or value == "":
+        return "—"
+    return str(_rounded(value, 0))
 
 
 @register.filter
@@ -44,9 +58,9 @@ def signed_percent(value, decimals: int = 1) -> str:
     """A change: ``-0.153`` → ``−15.3 %``, ``0.08`` → ``+8.0 %`` (a real minus sign)."""
     if value is None or value == "":
         return "—"
-    shown = round(float(value) * 100, int(decimals))  # the sign of what is shown, not of -0.01
+    shown = _rounded(float(value) * 100, decimals)  # the sign of what is shown, not of -0.01
     sign = "+" if shown > 0 else "−" if shown < 0 else ""
-    return f"{sign}{abs(shown):.{int(decimals)}f} %"
+    return f"{sign}{abs(shown)} %"
 
 
 @register.filter

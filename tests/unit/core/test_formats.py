@@ -1,6 +1,6 @@
 """The es-PE formatting filters every page, export and PDF uses."""
 
-from core.templatetags.asesor_format import percent, signed_percent
+from core.templatetags.asesor_format import percent, rank, signed_percent
 
 
 def test_a_change_that_rounds_to_zero_has_no_sign():
@@ -15,3 +15,11 @@ def test_changes_keep_their_sign_and_a_real_minus():
     assert signed_percent(-0.004, 0) == "0 %"
     assert percent(-0.153) == "-15.3 %"
     assert percent(None) == "—"
+
+
+def test_the_page_and_the_report_round_a_rank_alike():
+    # the business page showed 63 and the owner's PDF "62 %" for the same percentile rank
+    assert rank(62.5) == "63"
+    assert percent(62.5 / 100, 0) == "63 %"
+    assert percent(0.1225) == "12.3 %"
+    assert rank(None) == "—"
