@@ -62,6 +62,19 @@ def _validate_ruc(value: str) -> str:
     return value
 
 
+class DayOrMonthField(serializers.DateField):
+    """A date as ``yyyy-mm-dd``, or ``yyyy-mm`` when the day is not known (read as the first
+    day of that month); the same reading as the imports' (businesses.imports.values)."""
+
+    def to_internal_value(self, value) -> dt.date:
+        if isinstance(value, str) and (match := _PERIOD.match(value.strip())):
+            try:
+                return dt.date(int(match.group(1)), int(match.group(2)), 1)
+            except ValueError:
+                pass
+        return super().to_internal_value(value)
+
+
 def _validate_founded(value: dt.date | None) -> dt.date | None:
     if value and value > timezone.localdate():
         raise serializers.ValidationError(_("The date is in the future."), code="future")
@@ -131,7 +144,12 @@ class BusinessUpdateSerializer(serializers.Serializer):
     ubigeo = serializers.CharField(
         min_length=6, max_length=6, validators=[validate_ubigeo], help_text=_("Six digits.")
     )
-    founded = serializers.DateField(required=False, allow_null=True, validators=[_validate_founded])
+    founded = DayOrMonthField(
+        required=False,
+        allow_null=True,
+        validators=[_validate_founded],
+        help_text=_("Date it started trading: yyyy-mm-dd, or yyyy-mm when the day is not known."),
+    )
     employees = serializers.IntegerField(
         required=False, allow_null=True, min_value=0, max_value=2_147_483_647
     )

@@ -23,7 +23,7 @@ from businesses.imports.values import (
     CellValueError,
     cell_text,
     parse_count,
-    parse_date,
+    parse_day_or_month,
     parse_flag,
     parse_number,
     parse_satisfaction,
@@ -142,7 +142,7 @@ class BusinessImporter(RowImporter):
         return code
 
     def read_founded_on(self, cell: Cell) -> dt.date:
-        date = parse_date(cell)
+        date = parse_day_or_month(cell)
         if date > self.today:
             raise CellValueError(
                 _("The date %(value)s is in the future.") % {"value": f"{date:%d/%m/%Y}"}

@@ -170,6 +170,26 @@ def parse_date(value: Cell) -> dt.date:
     return date
 
 
+def parse_day_or_month(value: Cell) -> dt.date:
+    """A day (as :func:`parse_date` reads it) or, when the day is not known, a month (as
+    :func:`parse_period` reads it: yyyy-mm, mm/yyyy, yyyymm), read as its first day. For dates
+    a business owner may remember only to the month, such as when they started trading."""
+    try:
+        return parse_date(value)
+    except CellValueError:
+        pass
+    try:
+        return parse_period(value)
+    except CellValueError:
+        raise CellValueError(
+            _(
+                "“%(value)s” is not a date: use dd/mm/yyyy or yyyy-mm-dd, or yyyy-mm when the "
+                "day is not known."
+            )
+            % {"value": cell_text(value)}
+        ) from None
+
+
 @lru_cache(maxsize=4096)  # a file has few distinct periods and many rows
 def parse_period(value: Cell) -> dt.date:
     """A month written yyyy-mm, mm/yyyy, yyyymm, or any day in it (dd/mm/yyyy, yyyy-mm-dd, a

@@ -147,6 +147,16 @@ def test_partner_creating_a_business_gets_it_in_scope(client_a, client_b, world)
     assert client_b.get(f"/api/v1/businesses/{body['ruc']}/").status_code == 404
 
 
+def test_a_founding_month_without_its_day_is_accepted(client_a, world):
+    body = {"ruc": valid_ruc(600_002), "legal_name": "Textiles Sullana", "sector": "13",
+            "ubigeo": "200101", "founded": "2019-01"}  # fmt: skip
+    response = client_a.post("/api/v1/businesses/", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["founded"] == "2019-01-01"
+    bad = client_a.post("/api/v1/businesses/", {**body, "founded": "2019-13"}, format="json")
+    assert bad.status_code == 400
+
+
 def test_creating_a_registered_ruc_says_the_same_in_or_out_of_scope(client_a, world):
     own = client_a.post(
         "/api/v1/businesses/",

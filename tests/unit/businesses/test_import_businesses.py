@@ -117,3 +117,20 @@ def test_two_columns_with_the_same_meaning_are_refused(tmp_path, db):
     path = write_csv(tmp_path, [["ruc", "name", "razon_social", "ciiu", "ubigeo"]])
     with pytest.raises(ImportRefusedError, match="both mean"):
         run(path)
+
+
+def test_a_founding_month_without_its_day_is_read_as_the_first_day(tmp_path, db):
+    rucs = [valid_ruc(n) for n in (71, 72, 73)]
+    path = write_csv(
+        tmp_path,
+        [["ruc", "name", "sector_code", "ubigeo", "founded_on"],
+         [rucs[0], "Bodega Enero", "47", "150101", "2019-01"],
+         [rucs[1], "Bodega Junio", "47", "150101", "06/2012"],
+         [rucs[2], "Bodega Nunca", "47", "150101", "mañana"]],
+    )  # fmt: skip
+    report = run(path)
+    assert Business.objects.get(ruc=rucs[0]).founded == dt.date(2019, 1, 1)
+    assert Business.objects.get(ruc=rucs[1]).founded == dt.date(2012, 6, 1)
+    (problem,) = report.problems
+    assert problem["field"] == "founded_on"
+    assert "yyyy-mm when the day is not known" in problem["reason"]
