@@ -8,6 +8,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from businesses.scoping import visible_businesses
 from feedback.models import LabelOverride, Outcome, OwnerReport, RecommendationFeedback
+from forecasting.advice.rules import recommendation_title
 from forecasting.engine import schema
 from forecasting.models import ModelKind, ModelVersion, Recommendation
 
@@ -131,8 +132,8 @@ def feedback_by_code(version: ModelVersion) -> list[dict]:
     for row in rows:
         entry = by_code.setdefault(
             row["code"],
-            {"code": row["code"], "total": 0, "accepted": 0, "edited": 0, "rejected": 0,
-             "pending": 0},
+            {"code": row["code"], "label": recommendation_title(row["code"]), "total": 0,
+             "accepted": 0, "edited": 0, "rejected": 0, "pending": 0},
         )  # fmt: skip
         entry["total"] += row["n"]
         entry[row["verdict"] if row["verdict"] in entry else "pending"] += row["n"]

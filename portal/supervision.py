@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from businesses import scoping
 from businesses.models import Business, BusinessAssignment, Region
 from feedback.models import AdviceRating, LabelOverride, Outcome, RecommendationFeedback, Visit
+from forecasting.advice.rules import recommendation_title
 from forecasting.models import Advice, Recommendation
 
 PERIODS = (30, 90, 365)
@@ -161,6 +162,7 @@ def supervision_dashboard(*, user, days: int = DEFAULT_PERIOD) -> Dashboard:
         board.by_code.append(
             {
                 "code": code,
+                "label": recommendation_title(code),
                 "made": made.get(code, 0),
                 "reviewed": reviewed,
                 **counts,
@@ -208,7 +210,7 @@ def _activity(*, advice, verdicts, ratings, overrides, outcomes, visits, assignm
                 f.created_at,
                 f.created_by,
                 f.recommendation.advice.business,
-                f"{f.get_action_display()}: {f.recommendation.code}",
+                f"{f.get_action_display()}: {recommendation_title(f.recommendation.code)}",
             )
             for f in verdicts.select_related(
                 "created_by", "recommendation__advice__business"

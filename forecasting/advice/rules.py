@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.templatetags.asesor_format import percent, soles
 from forecasting.engine import schema
@@ -241,10 +241,29 @@ def recommendations_for(score: BusinessScore) -> list[Draft]:
 # ---------------------------------------------------------------------------- the words
 
 
+# What each recommendation is, in words: its title wherever a person reads it (the business page,
+# the owner's PDF, exports, the supervision dashboard, the model report), never its code.
+RECOMMENDATION_TITLES = {
+    "falling_forecast": gettext_lazy("Sales are forecast to fall"),
+    "growth_opportunity": gettext_lazy("Strong growth opportunity"),
+    "margin_below_peers": gettext_lazy("Margin below its peers"),
+    "low_satisfaction": gettext_lazy("Low customer satisfaction"),
+    "slower_than_sector": gettext_lazy("Growing slower than its sector"),
+    "seasonal_peak": gettext_lazy("Seasonal peak ahead"),
+    "go_online": gettext_lazy("Start selling online"),
+    "short_history": gettext_lazy("Ask for more months of records"),
+}
+
+
+def recommendation_title(code: str) -> str:
+    """The title of a recommendation of kind ``code`` in the active language."""
+    return str(RECOMMENDATION_TITLES.get(code, code))
+
+
 def recommendation_text(code: str, p: dict) -> tuple[str, str]:
     """``(title, rationale)`` of a recommendation in the active language, quoting its numbers."""
     if code == "falling_forecast":
-        return _("Sales are forecast to fall"), _(
+        return recommendation_title(code), _(
             "The next three months are forecast at %(next)s a month on average, %(drop)s below "
             "the last three months (%(last)s a month). Look for new buyers before it happens."
         ) % {
@@ -264,9 +283,9 @@ def recommendation_text(code: str, p: dict) -> tuple[str, str]:
         ) % {"p": percent(p["probability"], 0), "rate": percent(schema.DEFAULT_GROWTH_RATE, 0)}
         if driver:
             text += " " + _("Main driver: %(driver)s.") % {"driver": driver}
-        return _("Strong growth opportunity"), text
+        return recommendation_title(code), text
     if code == "margin_below_peers":
-        return _("Margin below its peers"), _(
+        return recommendation_title(code), _(
             "Its margin over the last 12 months is %(margin)s, below the 25th percentile of its "
             "peers (%(p25)s; median %(p50)s). Review costs and prices."
         ) % {"margin": percent(p["margin"]), "p25": percent(p["p25"]), "p50": percent(p.get("p50"))}
@@ -274,12 +293,12 @@ def recommendation_text(code: str, p: dict) -> tuple[str, str]:
         levels = {0.0: _("low"), 1.0: _("medium"), 2.0: _("high")}
         last = levels.get(p.get("last"), "—") if p.get("last") is not None else "—"
         mean = "—" if p.get("mean") is None else f"{p['mean']:.1f}"
-        return _("Low customer satisfaction"), _(
+        return recommendation_title(code), _(
             "The latest customer satisfaction is %(last)s and its 12-month average is %(mean)s "
             "on a scale of 0 (low) to 2 (high). Work on service quality."
         ) % {"last": last, "mean": mean}
     if code == "slower_than_sector":
-        return _("Growing slower than its sector"), _(
+        return recommendation_title(code), _(
             "Its sales changed %(growth)s year on year while its sector in its region changed "
             "%(sector)s: %(gap)s points behind."
         ) % {
@@ -301,19 +320,19 @@ def recommendation_text(code: str, p: dict) -> tuple[str, str]:
             text += " " + _("The same month last year it sold %(last)s.") % {
                 "last": soles(p["last_year"])
             }
-        return _("Seasonal peak ahead"), text
+        return recommendation_title(code), text
     if code == "go_online":
-        return _("Start selling online"), _(
+        return recommendation_title(code), _(
             "It does not sell online, while %(share)s of its peers do. Digital tools can help it "
             "reach their customers."
         ) % {"share": percent(p["share"], 0)}
     if code == "short_history":
         months = int(p.get("months", 0))
-        return _("Ask for more months of records"), ngettext(
+        return recommendation_title(code), ngettext(
             "Only %(months)d month of records: forecasts become reliable with 12 months or more. "
             "Ask the business for its earlier months.",
             "Only %(months)d months of records: forecasts become reliable with 12 months or more. "
             "Ask the business for its earlier months.",
             months,
         ) % {"months": months}
-    return code, ""
+    return recommendation_title(code), ""

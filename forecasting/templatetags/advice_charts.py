@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from core.templatetags.asesor_format import soles
+from forecasting.advice import rules
 
 register = template.Library()
 
@@ -110,3 +111,9 @@ def sales_chart(records, forecast) -> str:
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - numbers and escaped text only
+
+
+@register.filter
+def recommendation_title(code: str) -> str:
+    """A recommendation's kind in words, in the active language (never its code on a page)."""
+    return rules.recommendation_title(code)

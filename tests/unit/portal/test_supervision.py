@@ -59,6 +59,9 @@ def test_dashboard_counts_who_did_what_in_my_regions(client, supervisor, advisor
     assert "verdict" in kinds and "visit" in kinds and "advice" in kinds
     html = response.content.decode()
     assert "Bodega Lima" in html and "Quién hizo qué y cuándo" in html
+    # kinds of recommendation in words, never their codes, in the table and the activity feed
+    assert "Empezar a vender por internet" in html and "Se acerca un pico estacional" in html
+    assert "go_online" not in html and "seasonal_peak" not in html
 
 
 def test_dashboard_query_count_does_not_grow(

@@ -3,6 +3,7 @@ production, promote and roll back with a required reason, read each version's re
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from businesses.demo import demo_data_load
 from core.models import AuditEntry
@@ -203,7 +204,7 @@ def test_a_running_run_refreshes_itself_and_a_finished_one_does_not(staff_client
     assert b'http-equiv="refresh"' not in staff_client.get(url).content
 
 
-def test_feedback_statistics_per_version(advisor, business):
+def test_feedback_statistics_per_version(advisor, business, staff_client):
     version = _growth(1, 0.7)
     advice = Advice.objects.create(business=business, status="ready", growth_version=version,
                                    growth_probability=0.8, cutoff="2024-12-01")  # fmt: skip
@@ -223,6 +224,14 @@ def test_feedback_statistics_per_version(advisor, business):
     overrides = {o["label"]: o for o in overrides_by_class(version)}
     assert overrides["no_growth"]["n"] == 1 and overrides["no_growth"]["against_model"] == 1
     assert overrides["grows"]["n"] == 0
+    # the report names the kinds of recommendation in words, not by their codes
+    with translation.override("es"):
+        assert stats["go_online"]["label"] == "Empezar a vender por internet"
+    page = staff_client.get(
+        reverse("admin:forecasting_modelversion_change", args=[version.pk])
+    ).content.decode()
+    assert "Empezar a vender por internet" in page
+    assert "go_online" not in page and "short_history" not in page
 
 
 @pytest.fixture
