@@ -9,6 +9,7 @@ be said again in the reader's language. Thresholds are the module constants belo
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from core.templatetags.asesor_format import percent, soles
+from core.templatetags.asesor_format import month, percent, soles
 from forecasting.engine import schema
 from forecasting.scoring.snapshot import BusinessScore
 
@@ -195,12 +196,26 @@ def rule_go_online(score: BusinessScore) -> Draft | None:
     return Draft("go_online", LOW, {"share": share, "peers": score.benchmarks.get("peers")})
 
 
+def _months_trading(founded: str | None, cutoff) -> int | None:
+    """Months from the founding month to the cut-off's, both counted; None when unknown."""
+    if not founded or cutoff is None:
+        return None
+    start = dt.date.fromisoformat(founded)
+    return (cutoff.year - start.year) * 12 + cutoff.month - start.month + 1
+
+
 def rule_short_history(score: BusinessScore) -> Draft | None:
-    """Fewer than :data:`SHORT_HISTORY_MONTHS` observed months (or none): ask for more records."""
+    """Fewer than :data:`SHORT_HISTORY_MONTHS` observed months (or none): ask for more records
+    — or, for a business younger than that, which has no earlier months to give, say that its
+    forecasts firm up as it keeps recording."""
     months = score.profile.get("months_observed", 0) if score.has_records else 0
     short = any(f.get("short_history") for f in score.forecast)
     if score.has_records and not short and months >= SHORT_HISTORY_MONTHS:
         return None
+    founded = score.profile.get("founded")
+    trading = _months_trading(founded, score.cutoff)
+    if trading is not None and trading < SHORT_HISTORY_MONTHS and months >= trading - 1:
+        return Draft("new_business", LOW, {"months": int(months), "founded": founded})
     return Draft("short_history", LOW if score.has_records else HIGH, {"months": int(months)})
 
 
@@ -252,6 +267,7 @@ RECOMMENDATION_TITLES = {
     "seasonal_peak": gettext_lazy("Seasonal peak ahead"),
     "go_online": gettext_lazy("Start selling online"),
     "short_history": gettext_lazy("Ask for more months of records"),
+    "new_business": gettext_lazy("A young business: record every month"),
 }
 
 
@@ -335,4 +351,16 @@ def recommendation_text(code: str, p: dict) -> tuple[str, str]:
             "Ask the business for its earlier months.",
             months,
         ) % {"months": months}
+    if code == "new_business":
+        months = int(p.get("months", 0))
+        started = dt.date.fromisoformat(p["founded"])
+        return recommendation_title(code), ngettext(
+            "It started trading in %(started)s and has %(months)d month of records: there are no "
+            "earlier months to ask for. Forecasts become reliable with 12 months; record every "
+            "month until then.",
+            "It started trading in %(started)s and has %(months)d months of records: there are "
+            "no earlier months to ask for. Forecasts become reliable with 12 months; record every "
+            "month until then.",
+            months,
+        ) % {"started": month(started), "months": months}
     return recommendation_title(code), ""

@@ -259,6 +259,7 @@ def snapshot_build(*, key: tuple, forecaster: Any, classifier: Any) -> ScoringSn
     figures[schema.REGION_CODE] = static[schema.REGION_CODE].astype(str).to_numpy()
     figures["size_class"] = [sizes.get(int(i), "unknown") for i in ids]
     figures["sells_online"] = static[schema.SELLS_ONLINE].fillna(False).astype(bool).to_numpy()
+    figures["founded"] = pd.to_datetime(static[schema.FOUNDED]).to_numpy()
     for col in ("satisfaction_last", "satisfaction_mean_12", "months_observed"):
         figures[col] = features[col].to_numpy(dtype=float) if col in features else np.nan
     figures = figures.reset_index()
@@ -433,7 +434,7 @@ def market_trend(snap: ScoringSnapshot, row: int) -> dict:
 
 def _profile(snap: ScoringSnapshot, row: int) -> dict:
     me = snap.figures.iloc[row]
-    last_period = me["last_period"]
+    last_period, founded = me["last_period"], me["founded"]
     return {
         "last_3_mean": _num(me["last_3_mean"]),
         "prev_3_mean": _num(me["prev_3_mean"]),
@@ -447,6 +448,7 @@ def _profile(snap: ScoringSnapshot, row: int) -> dict:
         "sells_online": bool(me["sells_online"]),
         "months_observed": int(_num(me["months_observed"]) or 0),
         "last_period": None if pd.isna(last_period) else last_period.date().isoformat(),
+        "founded": None if pd.isna(founded) else pd.Timestamp(founded).date().isoformat(),
         "same_month_last_year": _same_month_last_year(snap, row),
     }
 

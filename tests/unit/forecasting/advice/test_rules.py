@@ -193,6 +193,28 @@ def test_short_history():
     assert advice.rule_short_history(score()) is None
 
 
+def test_a_young_business_is_not_asked_for_months_it_never_had():
+    import datetime as dt
+
+    young = score(
+        cutoff=dt.date(2026, 11, 1),
+        forecast=forecast(100, 100, 100, short=True),
+        profile={"months_observed": 4, "founded": "2026-08-01"},
+    )
+    draft = advice.rule_short_history(young)
+    assert draft.code == "new_business"
+    assert "08/2026" in draft.rationale and "no earlier months to ask for" in draft.rationale
+    with translation.override("es"):
+        assert "Pida" not in draft.title + draft.rationale
+    # an older business with gaps is still asked for its earlier months
+    older = score(
+        cutoff=dt.date(2026, 11, 1),
+        forecast=forecast(100, 100, 100, short=True),
+        profile={"months_observed": 4, "founded": "2015-03-01"},
+    )
+    assert advice.rule_short_history(older).code == "short_history"
+
+
 def test_recommendations_are_ordered_by_priority_and_spoken_in_spanish():
     busy = score(
         growth_probability=0.8,
@@ -209,3 +231,19 @@ def test_recommendations_are_ordered_by_priority_and_spoken_in_spanish():
     ]
     with translation.override("es"):
         assert "S/ 8,000.00" in drafts[0].rationale
+
+
+def test_a_young_business_is_told_so_in_spanish():
+    import datetime as dt
+
+    young = score(
+        cutoff=dt.date(2026, 11, 1),
+        forecast=forecast(100, 100, 100, short=True),
+        profile={"months_observed": 4, "founded": "2026-08-01"},
+    )
+    with translation.override("es"):
+        title, rationale = advice.recommendation_text(
+            "new_business", advice.rule_short_history(young).params
+        )
+    assert title == "Un negocio joven: registre cada mes"
+    assert "Empezó a operar en 08/2026 y tiene 4 meses registrados" in rationale
