@@ -15,9 +15,11 @@ own band was seen on a business page and in prediction jobs). The construction:
   non-negative sales has ``mean >= 0.9 * p10`` (90 % of its mass lies at or above p10), so an
   expected value far below its p10 is no possible pair of figures, only two models disagreeing,
   and neither is known to be the right one. Measured (``bench/band.py``, README: Models) against
-  projecting the expected value onto the edge and widening the band to it: halfway gives the
-  lowest RMSE of the expected value on the synthetic panel and the real development set and a
-  lower quantile loss than before on both.
+  projecting the expected value onto the edge (1) and widening the band to it (0): halfway
+  lowers the RMSE of the expected value and the quantile loss of the band against the raw
+  figures on both the synthetic panel and the real development set; projecting fully hurts the
+  expected value on the synthetic panel (intermittent series, whose log-model band sits too
+  low), widening fully leaves it unchanged.
 * Where the expected value lay outside its band by more than ``DISAGREEMENT_TOLERANCE`` (in
   log1p sales, i.e. a factor of about two) the row carries ``models_disagree``, which the serving
   output hands on with the figures: an uncertain figure said so, not a silent
