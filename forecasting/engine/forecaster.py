@@ -49,6 +49,7 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator
 
 from forecasting.engine import schema
+from forecasting.engine.bands import coherent_forecast
 from forecasting.engine.drift import reference_distribution
 from forecasting.engine.explanations import top_drivers
 from forecasting.engine.features import (
@@ -67,6 +68,7 @@ HISTORY_EDGES = (6, 12, 24)  # months observed: buckets <6, 6-11, 12-23, >=24
 OUTPUT_COLUMNS = [
     schema.BUSINESS_ID, "cutoff", "horizon", schema.PERIOD, "mean", "p10", "p50", "p90",
     "log_p10", "log_p50", "log_p90", "log_mean", "short_history", "reason", "intermittent",
+    "models_disagree", "disagreement",
 ]  # fmt: skip
 
 
@@ -381,7 +383,10 @@ class SalesForecaster(BaseEstimator):
         (from :func:`features.build_features` with these horizons) to skip building them.
         Returns :data:`OUTPUT_COLUMNS`: ``mean`` (expected sales, soles), ``p10``/``p50``/``p90``
         (soles), their log1p counterparts, ``short_history`` (< 12 observed months) with a
-        ``reason`` code, and ``intermittent`` (>= 20 % zero months in the last 24).
+        ``reason`` code, ``intermittent`` (>= 20 % zero months in the last 24), and
+        ``models_disagree`` where the expected value was moved into its band by more than
+        :data:`bands.DISAGREEMENT_TOLERANCE` (``disagreement``, log1p sales). Every row has
+        ``p10 <= p50 <= p90`` and ``p10 <= mean <= p90`` (:func:`bands.coherent_forecast`).
         """
         if features is None:
             if cutoffs is None:
@@ -456,32 +461,22 @@ class SalesForecaster(BaseEstimator):
         self, mu: np.ndarray, bucket: np.ndarray, h: int, *, mean: np.ndarray | None = None
     ) -> dict:
         """Horizon ``h``'s model output ``mu`` (log1p sales) turned into the expected value and
-        the p10/p50/p90 of each row's interval bucket (soles, and their log1p values).
-        ``mean``: the expected-value model's output, when there is one (else smearing)."""
+        the p10/p50/p90 of each row's interval bucket (soles, and their log1p values), made
+        coherent by :func:`bands.coherent_forecast` (with its ``disagreement`` and
+        ``models_disagree``). ``mean``: the expected-value model's output, when there is one
+        (else smearing)."""
         tab = self.interval_table_[h]
         q_lo = np.array([tab[b]["q_lo"] for b in range(len(tab))])[bucket]
         q50 = np.array([tab[b]["q50"] for b in range(len(tab))])[bucket]
         q_hi = np.array([tab[b]["q_hi"] for b in range(len(tab))])[bucket]
         smear = np.array([tab[b][f"smear_{self.smearing}"] for b in range(len(tab))])[bucket]
-        log_p10 = np.maximum(mu + q_lo, 0.0)
-        log_p50 = np.maximum(mu + q50, 0.0)
-        log_p90 = np.maximum(mu + q_hi, log_p50)
-        if mean is not None:
-            mean = np.maximum(mean, 0.0)
-        elif self.smearing == "duan":
-            mean = np.maximum(np.exp(mu) * smear - 1.0, 0.0)
-        else:
+        if mean is None and self.smearing == "duan":
+            mean = np.exp(mu) * smear - 1.0
+        elif mean is None:
             mean = np.expm1(np.maximum(mu, 0.0)) * smear
-        return {
-            "mean": mean,
-            "p10": np.expm1(log_p10),
-            "p50": np.expm1(log_p50),
-            "p90": np.expm1(log_p90),
-            "log_p10": log_p10,
-            "log_p50": log_p50,
-            "log_p90": log_p90,
-            "log_mean": mu,
-        }
+        out = coherent_forecast(mu + q_lo, mu + q50, mu + q_hi, mean)
+        out["log_mean"] = mu
+        return out
 
     def contributions(self, features: pd.DataFrame, horizon: int = 1) -> pd.DataFrame:
         """TreeSHAP contributions (log scale) of each feature to the ``horizon`` forecast, one

@@ -94,7 +94,9 @@ def _rows(features: Features) -> int:
 
 @dataclass
 class ServingResult:
-    """Arrays over the rows of the feature frame given (horizons x rows for the forecast)."""
+    """Arrays over the rows of the feature frame given (horizons x rows for the forecast:
+    ``mean``, ``p10``, ``p50``, ``p90`` and the ``models_disagree`` flag of
+    :func:`bands.coherent_forecast`)."""
 
     horizons: list[int]
     forecast: dict[str, np.ndarray]
@@ -190,7 +192,9 @@ class ServingModels:
         flags = f.history_flags(features)
         scale = mean_scale(features)
         names = ("mean", "p10", "p50", "p90")
-        forecast = {name: np.empty((len(self.horizons), _rows(features))) for name in names}
+        shape = (len(self.horizons), _rows(features))
+        forecast = {name: np.empty(shape) for name in names}
+        forecast["models_disagree"] = np.zeros(shape, dtype=bool)
         for j, h in enumerate(self.horizons):
             idx = layout["per_horizon"][h]
             x = matrix[:, np.where(idx < 0, matrix.shape[1] - 1, idx)]
@@ -204,7 +208,7 @@ class ServingModels:
                 mu = f.models_[key].predict(pd.DataFrame(x, columns=f.feature_names_))
             mean = f.expected_sales(key, x, features, scale=scale)
             out = f.from_log_prediction(np.asarray(mu, dtype=float), flags["bucket"], h, mean=mean)
-            for name in names:
+            for name in (*names, "models_disagree"):
                 forecast[name][j] = out[name]
         probability, drivers = self._growth(features, numeric, layout, top=top, explain=explain)
         return ServingResult(self.horizons, forecast, flags, probability, drivers)

@@ -117,6 +117,18 @@ def test_a_chunked_job_scores_like_the_whole_panel_at_once(trained, run):
     assert first.forecast()[0]["period"] > job.cutoff.strftime("%Y-%m")
 
 
+def test_every_result_of_a_job_has_its_expected_value_inside_its_band(trained, run):
+    """Issue 16: an expected value of S/ 2.19 beside a range of S/ 70,135 - S/ 176,611 was seen
+    in a job's results; every month of every result lies inside its own band."""
+    job = run(prediction_job_create(business_ids=_all_ids(), chunk_size=40))
+    assert job.status == PredictionJob.Status.SUCCEEDED, job.error
+    months = [m for r in PredictionResult.objects.filter(job=job) for m in r.forecast()]
+    assert months
+    for m in months:
+        assert m["p10"] <= m["p50"] <= m["p90"], m
+        assert m["p10"] <= m["mean"] <= m["p90"], m
+
+
 def test_rerunning_a_chunk_replaces_its_own_results(trained, run):
     job = run(prediction_job_create(business_ids=_all_ids(), chunk_size=40))
     chunk = job.chunks.get(index=1)
