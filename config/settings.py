@@ -165,6 +165,9 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The portal's own page, in the user's language, with the wait and the way out (password
+# reset, which lifts the lock: portal/account_views.py); 429 as before.
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # Two-factor authentication (TOTP) for stewards and superusers in the admin: on unless
 # ASESOR_ADMIN_2FA=0, which only `make run` (the local demo) sets. See core/two_factor.py.
