@@ -35,10 +35,18 @@ system-deps:
 	$$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends $$missing
 
 # The product on one machine: SQLite, the filesystem broker, a worker beside the web server
-# with celery beat embedded (-B: the schedules of the admin's "Periodic tasks").
+# with celery beat embedded (-B: the schedules of the admin's "Periodic tasks"). DEBUG stays off,
+# as in production, so the demo shows the product's own 404/403/500 pages (never Django's debug
+# pages, which list every URL); only HTTPS is off (plain http://127.0.0.1). Static files are
+# collected (hashed, compressed) into the data folder when missing or older than their sources,
+# and served by WhiteNoise.
 run: $(STAMP)
-	@set -e; export DJANGO_DEBUG=1 DJANGO_SECURE=0 ASESOR_ADMIN_2FA=$${ASESOR_ADMIN_2FA:-0}; \
+	@set -e; export DJANGO_SECURE=0 ASESOR_ADMIN_2FA=$${ASESOR_ADMIN_2FA:-0}; \
+	export DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1,$(HOST)}; \
 	$(PY) manage.py migrate --noinput -v0; \
+	manifest=$${DJANGO_STATIC_ROOT:-$${ASESOR_DATA_DIR:-var}/static}/staticfiles.json; \
+	if [ ! -f "$$manifest" ] || [ -n "$$(find static requirements.lock -newer "$$manifest" -print -quit)" ]; then \
+		echo "Collecting static files (a minute, once)"; $(PY) manage.py collectstatic --noinput -v0; fi; \
 	$(PY) manage.py seed_demo --if-empty --businesses $(DEMO_BUSINESSES) --months $(DEMO_MONTHS); \
 	$(PY) manage.py train --kind all --promote --if-missing; \
 	$(PY) manage.py refresh_scores --if-empty || echo "No caseload scores yet: run 'manage.py refresh_scores' once models are trained."; \

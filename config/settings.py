@@ -1,9 +1,11 @@
 """Settings for Asesor MYPE: one module, driven by environment variables.
 
 A ``.env`` file beside ``manage.py`` is read if present. The defaults are secure (no DEBUG,
-HTTPS-only cookies, HSTS, SSL redirect); ``make run`` switches the development conveniences on
-with ``DJANGO_DEBUG=1 DJANGO_SECURE=0``. With neither ``DATABASE_URL`` nor a broker configured the
-product runs on one machine: SQLite and kombu's filesystem transport under ``ASESOR_DATA_DIR``.
+HTTPS-only cookies, HSTS, SSL redirect); ``make run`` keeps DEBUG off (the product's own error
+pages, static files collected and served by WhiteNoise) and switches HTTPS off for
+http://127.0.0.1 with ``DJANGO_SECURE=0``; ``DJANGO_DEBUG=1`` is for a developer's own runs.
+With neither ``DATABASE_URL`` nor a broker configured the product runs on one machine: SQLite
+and kombu's filesystem transport under ``ASESOR_DATA_DIR``.
 """
 
 import secrets
@@ -165,6 +167,9 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The portal's own page, in the user's language, with the wait and the way out (password
+# reset, which lifts the lock: portal/account_views.py); 429 as before.
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # Two-factor authentication (TOTP) for stewards and superusers in the admin: on unless
 # ASESOR_ADMIN_2FA=0, which only `make run` (the local demo) sets. See core/two_factor.py.
@@ -194,7 +199,8 @@ STORAGES = {
     },
 }
 
-# --- Security (secure unless DJANGO_SECURE=0, which only `make run` and tests set) ----------
+# --- Security (secure unless DJANGO_SECURE=0, which only `make run` and tests set: plain-HTTP
+# cookies and no redirect to HTTPS, whatever DEBUG is) -------------------------------------
 SECURE = env.bool("DJANGO_SECURE", default=not DEBUG)
 SECURE_SSL_REDIRECT = SECURE
 SESSION_COOKIE_SECURE = SECURE

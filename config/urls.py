@@ -5,18 +5,19 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from core import two_factor
-from portal import ops_views, views
+from portal import account_views, ops_views, views
 
 admin.site.site_header = _("Asesor MYPE — administration")
 admin.site.site_title = _("Asesor MYPE")
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/two-factor/", two_factor.two_factor_verify, name="two_factor_verify"),
     path("account/two-factor/setup/", two_factor.two_factor_setup, name="two_factor_setup"),
-    # Password change and reset: Django's views with our templates (templates/registration/).
+    # Password change and reset: Django's views with our templates (templates/registration/);
+    # the login warns before django-axes' lock, a completed reset lifts it (portal/account_views).
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/changed/",
@@ -31,7 +32,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        account_views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(
@@ -63,7 +64,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# JSON errors under /api/ (the portal's own pages elsewhere): see core.api_errors.
+# JSON errors under /api/, the portal's own pages elsewhere (templates/403.html, 404.html,
+# 500.html): see core.api_errors.
 handler400 = "core.api_errors.bad_request"
+handler403 = "core.api_errors.permission_denied"
 handler404 = "core.api_errors.page_not_found"
 handler500 = "core.api_errors.server_error"

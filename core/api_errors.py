@@ -191,8 +191,20 @@ def page_not_found(request, exception=None):
     return defaults.page_not_found(request, exception)
 
 
+def permission_denied(request, exception=None):
+    """handler403 (a PermissionDenied raised outside DRF): JSON under /api/, the portal's page
+    elsewhere."""
+    if request.path.startswith(API_PATH_PREFIX):
+        body = error_body(
+            code="permission_denied", message=exceptions.PermissionDenied.default_detail
+        )
+        return JsonResponse(body, status=403)
+    return defaults.permission_denied(request, exception)
+
+
 def server_error(request):
-    """handler500: JSON under /api/, the portal's page elsewhere."""
+    """handler500: JSON under /api/, the portal's page elsewhere (templates/500.html, rendered
+    without the request's context processors: whatever broke may be behind them)."""
     if request.path.startswith(API_PATH_PREFIX):
         body = error_body(
             code="server_error",

@@ -1,9 +1,11 @@
-"""Formatting for es-PE pages: money in soles, percentages, months."""
+"""Formatting for es-PE pages: money in soles, percentages, months, durations."""
 
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.utils.formats import date_format
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -74,3 +76,12 @@ def trend(value, threshold: float = 0.0) -> str:
     if value < -float(threshold):
         return "down"
     return "flat"
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """``timedelta(minutes=90)`` → ``1 hora, 30 minutos`` in the active language."""
+    if not value:
+        return ""
+    start = datetime(2000, 1, 1)
+    return timesince(start, start + value)
