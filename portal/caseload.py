@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from businesses.models import Business, MonthlyRecord
 from businesses.scoping import visible_businesses
+from businesses.search import businesses_matching
 from feedback.models import Visit
 from forecasting.advice.rules import FALLING_FORECAST_DROP, GROWTH_OPPORTUNITY_PROBABILITY
 from forecasting.models import Advice, ModelVersion
@@ -135,12 +136,7 @@ def caseload_list(*, user, query: CaseloadQuery) -> QuerySet[Business]:
         qs = qs.filter(advisor_id=query.advisor)
     if query.alert in ALERTS:
         qs = qs.filter(alert_conditions()[query.alert])
-    search = query.search.strip()
-    if search:
-        if search.isdigit():
-            qs = qs.filter(ruc__startswith=search)
-        else:
-            qs = qs.filter(Q(legal_name__icontains=search) | Q(trade_name__icontains=search))
+    qs = businesses_matching(qs, query.search)
     key = query.sort.lstrip("-")
     expression = SORTS.get(key, SORTS["name"])[1]
     if expression in ("last_sales", "last_advice_at"):
