@@ -37,7 +37,8 @@ GROWTH_BANDS = {
 }
 # Sort keys in the URL (``?sort=-growth``): label and the expression sorted on.
 SORTS = {
-    "name": (_("Name"), "legal_name"),
+    # the name the column shows (trade name, else legal name), accents and case ignored
+    "name": (_("Name"), "sort_name"),
     "last_sales": (_("Last month's sales"), "last_sales"),
     "growth": (_("Growth probability"), "latest_score__growth_probability"),
     "change": (_("Forecast change"), "latest_score__forecast_change"),
@@ -145,7 +146,7 @@ def caseload_list(*, user, query: CaseloadQuery) -> QuerySet[Business]:
     order = (
         F(expression).desc(nulls_last=True) if descending else F(expression).asc(nulls_last=True)
     )
-    return qs.order_by(order, "legal_name", "pk")
+    return qs.order_by(order, "sort_name", "pk")
 
 
 _VERSION_RECORD = [

@@ -79,6 +79,25 @@ def test_search_by_ruc_prefix_still_finds_only_that_prefix(advisor):
     assert found(advisor, a.ruc[:7]) == {a.pk}
 
 
+def test_sorting_by_name_follows_the_name_shown(advisor):
+    # legal names in the opposite order, so a sort by legal name fails
+    BusinessFactory(advisor=advisor, trade_name="Ñandú Sport", legal_name="A Uno")
+    BusinessFactory(advisor=advisor, trade_name="", legal_name="álamo Textil")
+    BusinessFactory(advisor=advisor, trade_name="bodega Centro", legal_name="Z Tres")
+    BusinessFactory(advisor=advisor, trade_name="Cevichería Mar", legal_name="M Dos")
+    first = BusinessFactory(advisor=advisor, trade_name="Zapatería", legal_name="Y Uno")
+    second = BusinessFactory(advisor=advisor, trade_name="ZAPATERÍA", legal_name="B Dos")
+
+    def shown(sort):
+        return [str(b) for b in caseload_list(user=advisor, query=CaseloadQuery(sort=sort))]
+
+    ascending = ["álamo Textil", "bodega Centro", "Cevichería Mar", "Ñandú Sport"]
+    assert shown("name") == [*ascending, "Zapatería", "ZAPATERÍA"]
+    assert shown("-name") == ["Zapatería", "ZAPATERÍA", *reversed(ascending)]
+    ties = [b.pk for b in caseload_list(user=advisor, query=CaseloadQuery(sort="-name"))][:2]
+    assert ties == [first.pk, second.pk]  # equal names keep the order they were registered in
+
+
 def test_filters_by_sector_region_size_and_growth_band(advisor):
     scored(
         BusinessFactory(advisor=advisor, trade_name="food", sector_id="10", region_id="08"),
