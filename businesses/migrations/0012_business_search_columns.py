@@ -8,7 +8,7 @@ GIN indexes, and ``TrigramExtension``'s reverse is not guarded (it would query p
 SQLite) and would drop an extension other objects may rely on.
 """
 
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import GinIndex
 from django.db import migrations, models
 
 from businesses.search import search_columns
@@ -18,7 +18,7 @@ TRIGRAM_INDEX = "business_search_text_trgm"
 
 
 def trigram_index():
-    return GinIndex(OpClass("search_text", name="gin_trgm_ops"), name=TRIGRAM_INDEX)
+    return GinIndex(fields=["search_text"], opclasses=["gin_trgm_ops"], name=TRIGRAM_INDEX)
 
 
 def fill_search_columns(apps, schema_editor):
