@@ -57,11 +57,11 @@ def businesses_seed(n: int) -> None:
     """``n`` retail businesses in Lima, RUCs ``ruc(0) .. ruc(n - 1)``."""
     from businesses.models import Business
 
-    Business.objects.bulk_create(
-        [
-            Business(ruc=ruc(i), legal_name=f"Empresa {i}", sector_id="47", region_id="15",
-                     ubigeo="150101")
-            for i in range(n)
-        ],
-        batch_size=1000,
-    )  # fmt: skip
+    businesses = [
+        Business(ruc=ruc(i), legal_name=f"Empresa {i}", sector_id="47", region_id="15",
+                 ubigeo="150101")
+        for i in range(n)
+    ]  # fmt: skip
+    for business in businesses:
+        business.fill_search_columns()  # bulk_create does not call save()
+    Business.objects.bulk_create(businesses, batch_size=1000)

@@ -231,6 +231,8 @@ def _load_businesses(panel: SyntheticPanel, data_import: DataImport) -> dict[int
         )
         for row, f in zip(frame.itertuples(index=False), founded, strict=True)
     ]
+    for business in objects:
+        business.fill_search_columns()  # bulk_create does not call save()
     Business.objects.bulk_create(objects, batch_size=2000)
     return dict(zip(frame[schema.BUSINESS_ID].tolist(), [b.pk for b in objects], strict=True))
 

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
+from businesses.search import search_columns
 from businesses.validators import validate_period_in_past, validate_ruc, validate_ubigeo
 
 
@@ -292,6 +293,10 @@ class Business(TimestampedModel):
         on_delete=models.SET_NULL,
         related_name="businesses",
     )
+    # Derived from the RUC and the names (businesses.search); filled by save() and by every
+    # bulk writer (fill_search_columns). On PostgreSQL search_text has a trigram index (0012).
+    search_text = models.TextField(editable=False, default="")
+    sort_name = models.TextField(editable=False, default="", db_index=True)
 
     class Meta:
         ordering = ["legal_name"]
@@ -301,6 +306,13 @@ class Business(TimestampedModel):
 
     def __str__(self) -> str:
         return self.trade_name or self.legal_name
+
+    def save(self, *args, **kwargs) -> None:
+        self.fill_search_columns()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"ruc", "legal_name", "trade_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text", "sort_name"}
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         errors = {}
@@ -317,6 +329,14 @@ class Business(TimestampedModel):
             )
         if errors:
             raise ValidationError(errors)
+
+    def fill_search_columns(self) -> None:
+        """Derive ``search_text`` and ``sort_name`` from the RUC and the names (for writers that
+        bypass :meth:`save`, such as ``bulk_create``)."""
+        for name, value in search_columns(
+            ruc=self.ruc, legal_name=self.legal_name, trade_name=self.trade_name
+        ).items():
+            setattr(self, name, value)
 
 
 class Satisfaction(models.TextChoices):

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from businesses.models import Business, MarketIndicator, MonthlyRecord
 from businesses.scoping import visible_businesses
+from businesses.search import businesses_matching
 
 
 def business_list(
@@ -20,8 +21,9 @@ def business_list(
 ) -> QuerySet[Business]:
     """The user's caseload, with what the list shows selected in the same query.
 
-    ``search`` is a RUC prefix or part of a name; ``sector`` a CIIU division (``47``) or section
-    (``G``); ``region`` a region code (``15``); ``size_class`` one of :class:`SizeClass`.
+    ``search`` is a RUC prefix or words of the names (any order, accents and case ignored);
+    ``sector`` a CIIU division (``47``) or section (``G``); ``region`` a region code (``15``);
+    ``size_class`` one of :class:`SizeClass`.
     """
     qs = visible_businesses(user).select_related("sector", "region", "advisor")
     if sector:
@@ -30,12 +32,7 @@ def business_list(
         qs = qs.filter(region_id=region)
     if size_class:
         qs = qs.filter(size_class=size_class)
-    search = search.strip()
-    if search:
-        if search.isdigit():
-            qs = qs.filter(ruc__startswith=search)
-        else:
-            qs = qs.filter(Q(legal_name__icontains=search) | Q(trade_name__icontains=search))
+    qs = businesses_matching(qs, search)
     return qs.order_by("legal_name", "pk")
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from businesses.models import Business, MonthlyRecord
 from businesses.scoping import visible_businesses
+from businesses.search import businesses_matching
 from feedback.models import Visit
 from forecasting.advice.rules import FALLING_FORECAST_DROP, GROWTH_OPPORTUNITY_PROBABILITY
 from forecasting.models import Advice, ModelVersion
@@ -36,7 +37,8 @@ GROWTH_BANDS = {
 }
 # Sort keys in the URL (``?sort=-growth``): label and the expression sorted on.
 SORTS = {
-    "name": (_("Name"), "legal_name"),
+    # the name the column shows (trade name, else legal name), accents and case ignored
+    "name": (_("Name"), "sort_name"),
     "last_sales": (_("Last month's sales"), "last_sales"),
     "growth": (_("Growth probability"), "latest_score__growth_probability"),
     "change": (_("Forecast change"), "latest_score__forecast_change"),
@@ -135,12 +137,7 @@ def caseload_list(*, user, query: CaseloadQuery) -> QuerySet[Business]:
         qs = qs.filter(advisor_id=query.advisor)
     if query.alert in ALERTS:
         qs = qs.filter(alert_conditions()[query.alert])
-    search = query.search.strip()
-    if search:
-        if search.isdigit():
-            qs = qs.filter(ruc__startswith=search)
-        else:
-            qs = qs.filter(Q(legal_name__icontains=search) | Q(trade_name__icontains=search))
+    qs = businesses_matching(qs, query.search)
     key = query.sort.lstrip("-")
     expression = SORTS.get(key, SORTS["name"])[1]
     if expression in ("last_sales", "last_advice_at"):
@@ -149,7 +146,7 @@ def caseload_list(*, user, query: CaseloadQuery) -> QuerySet[Business]:
     order = (
         F(expression).desc(nulls_last=True) if descending else F(expression).asc(nulls_last=True)
     )
-    return qs.order_by(order, "legal_name", "pk")
+    return qs.order_by(order, "sort_name", "pk")
 
 
 _VERSION_RECORD = [

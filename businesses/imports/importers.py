@@ -38,6 +38,7 @@ from businesses.models import (
     Sector,
     Source,
 )
+from businesses.search import search_columns
 from businesses.services import business_refresh_size_classes
 from businesses.validators import validate_ubigeo
 
@@ -185,17 +186,24 @@ class BusinessImporter(RowImporter):
             current = stored.get(row.values["ruc"])
             if current is None:
                 self.created += 1
-                creates.append(
-                    Business(
-                        ruc=row.values["ruc"],
-                        source=Source.IMPORT,
-                        source_import=self.data_import,
-                        **given,
-                    )
+                business = Business(
+                    ruc=row.values["ruc"],
+                    source=Source.IMPORT,
+                    source_import=self.data_import,
+                    **given,
                 )
+                business.fill_search_columns()  # bulk_create does not call save()
+                creates.append(business)
             elif any(current.get(f, given[f]) != given[f] for f in given if f != "region_id"):
                 self.updated += 1
                 merged = {**current, **given}
+                merged.update(
+                    search_columns(
+                        ruc=merged["ruc"],
+                        legal_name=merged["legal_name"],
+                        trade_name=merged["trade_name"],
+                    )
+                )
                 updates.append(
                     (*(merged[f] for f in self._update_columns[:-2]),
                      self.data_import.pk if self.data_import else None, now, current["pk"])
@@ -209,7 +217,7 @@ class BusinessImporter(RowImporter):
 
     _update_columns = (
         "legal_name", "trade_name", "sector_id", "region_id", "ubigeo", "founded", "employees",
-        "women_led", "sells_online", "source_import_id", "updated_at",
+        "women_led", "sells_online", "search_text", "sort_name", "source_import_id", "updated_at",
     )  # fmt: skip
 
     def _duplicate(self, row: ParsedRow, key: str, value: str, first: int) -> None:

@@ -38,6 +38,66 @@ def test_search_by_ruc_prefix_or_name(advisor):
     assert list(caseload_list(user=advisor, query=CaseloadQuery(search="panad"))) == [a]
 
 
+def found(advisor, search):
+    return {b.pk for b in caseload_list(user=advisor, query=CaseloadQuery(search=search))}
+
+
+def test_search_ignores_accents_and_case(advisor):
+    bakeries = {
+        BusinessFactory(advisor=advisor, trade_name="Panadería Sol").pk,
+        BusinessFactory(advisor=advisor, trade_name="PANADERÍA LUNA").pk,
+    }
+    garcias = {
+        BusinessFactory(advisor=advisor, legal_name=f"GARCÍA QUISPE ROSA {i}").pk for i in range(9)
+    }
+    BusinessFactory(advisor=advisor, trade_name="Ferretería Garza", legal_name="Gar Cía S.A.C.")
+    assert found(advisor, "panaderia") == found(advisor, "Panadería") == bakeries
+    for typed in ("García", "garcía", "Garcia", "GARCÍA"):
+        assert found(advisor, typed) == garcias, typed
+
+
+def test_search_finds_an_enye_name_typed_without_it(advisor):
+    nunez = BusinessFactory(advisor=advisor, trade_name="Bodega Doña Peña", legal_name="NÚÑEZ")
+    BusinessFactory(advisor=advisor, trade_name="Bodega Dona", legal_name="DONATO")
+    assert found(advisor, "pena") == {nunez.pk}
+    assert found(advisor, "nunez") == found(advisor, "NUÑEZ") == {nunez.pk}
+
+
+def test_search_matches_every_word_in_any_order(advisor):
+    rosa = BusinessFactory(advisor=advisor, trade_name="Panadería Rosa", legal_name="García SAC")
+    BusinessFactory(advisor=advisor, trade_name="Panadería Sol", legal_name="García SAC")
+    BusinessFactory(advisor=advisor, trade_name="Florería Rosa", legal_name="Quispe EIRL")
+    assert found(advisor, "rosa panaderia") == {rosa.pk}
+    assert found(advisor, "  GARCIA   rosa ") == {rosa.pk}
+    assert found(advisor, "garcia rosa quispe") == set()
+    assert found(advisor, f"rosa {rosa.ruc}") == {rosa.pk}  # a RUC among the words
+
+
+def test_search_by_ruc_prefix_still_finds_only_that_prefix(advisor):
+    a = BusinessFactory(advisor=advisor, ruc=valid_ruc(12_345_001))
+    BusinessFactory(advisor=advisor, ruc=valid_ruc(99_123_451))  # "12345" inside, not a prefix
+    assert found(advisor, a.ruc[:7]) == {a.pk}
+
+
+def test_sorting_by_name_follows_the_name_shown(advisor):
+    # legal names in the opposite order, so a sort by legal name fails
+    BusinessFactory(advisor=advisor, trade_name="Ñandú Sport", legal_name="A Uno")
+    BusinessFactory(advisor=advisor, trade_name="", legal_name="álamo Textil")
+    BusinessFactory(advisor=advisor, trade_name="bodega Centro", legal_name="Z Tres")
+    BusinessFactory(advisor=advisor, trade_name="Cevichería Mar", legal_name="M Dos")
+    first = BusinessFactory(advisor=advisor, trade_name="Zapatería", legal_name="Y Uno")
+    second = BusinessFactory(advisor=advisor, trade_name="ZAPATERÍA", legal_name="B Dos")
+
+    def shown(sort):
+        return [str(b) for b in caseload_list(user=advisor, query=CaseloadQuery(sort=sort))]
+
+    ascending = ["álamo Textil", "bodega Centro", "Cevichería Mar", "Ñandú Sport"]
+    assert shown("name") == [*ascending, "Zapatería", "ZAPATERÍA"]
+    assert shown("-name") == ["Zapatería", "ZAPATERÍA", *reversed(ascending)]
+    ties = [b.pk for b in caseload_list(user=advisor, query=CaseloadQuery(sort="-name"))][:2]
+    assert ties == [first.pk, second.pk]  # equal names keep the order they were registered in
+
+
 def test_filters_by_sector_region_size_and_growth_band(advisor):
     scored(
         BusinessFactory(advisor=advisor, trade_name="food", sector_id="10", region_id="08"),
