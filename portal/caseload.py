@@ -24,7 +24,8 @@ from businesses.scoping import visible_businesses
 from businesses.search import businesses_matching
 from feedback.models import Visit
 from forecasting.advice.rules import FALLING_FORECAST_DROP, GROWTH_OPPORTUNITY_PROBABILITY
-from forecasting.models import Advice, ModelVersion
+from forecasting.advice.selectors import VERSION_RECORD
+from forecasting.models import Advice
 
 # Growth-score bands: "high" starts where the advice rules call a business a growth
 # opportunity; "none" is a business without a score yet.
@@ -149,12 +150,7 @@ def caseload_list(*, user, query: CaseloadQuery) -> QuerySet[Business]:
     return qs.order_by(order, "sort_name", "pk")
 
 
-_VERSION_RECORD = [
-    f"latest_score__{relation}__{field.name}"
-    for relation in ("forecaster_version", "growth_version")
-    for field in ModelVersion._meta.concrete_fields
-    if field.get_internal_type() in ("JSONField", "TextField")
-]
+_VERSION_RECORD = [f"latest_score__{name}" for name in VERSION_RECORD]
 
 
 def caseload_rows(ids: list[int]) -> list[Business]:

@@ -41,19 +41,33 @@ UPDATED_FIELDS = [
 ]
 
 
+def caseload_figures(*, means, last_3_mean, short_history, intermittent) -> dict[str, np.ndarray]:
+    """What the caseload sorts and alerts on, for any number of businesses (both writers call
+    this): ``next_3_mean``, the mean of the expected sales of the first three forecast months
+    (``means``: months x businesses; unknown months skipped), ``forecast_change`` against
+    ``last_3_mean`` (a fraction, ``-0.2`` is a 20 % fall; NaN when either is missing or the
+    base is zero) and ``uncertain``."""
+    last_3 = np.asarray(last_3_mean, dtype=float)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all three months unknown
+        next_3 = np.nanmean(np.asarray(means, dtype=float)[:3], axis=0)
+        change = np.where(last_3 > 0, next_3 / last_3 - 1, np.nan)
+    return {
+        "last_3_mean": last_3,
+        "next_3_mean": next_3,
+        "forecast_change": change,
+        # A short or intermittent series' forecast swings (months of zero between sales): its
+        # change is kept but raises no "forecast falls" alert.
+        "uncertain": np.asarray(short_history, dtype=bool) | np.asarray(intermittent, dtype=bool),
+    }
+
+
 def forecast_change(last_3_mean: float | None, next_3_mean: float | None) -> float | None:
-    """Next 3 months' expected mean sales against the last 3 months' mean, as a fraction
-    (``-0.2`` is a 20 % fall); ``None`` when either is missing or the base is zero."""
-    if last_3_mean is None or next_3_mean is None or not last_3_mean > 0:
-        return None
-    return next_3_mean / last_3_mean - 1
-
-
-def _clean(value) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return None if np.isnan(value) or np.isinf(value) else value
+    """One business's forecast change (see :func:`caseload_figures`); ``None`` when unknown."""
+    figures = caseload_figures(
+        means=[[next_3_mean]], last_3_mean=[last_3_mean], short_history=[0], intermittent=[0]
+    )
+    return _floats(figures["forecast_change"])[0]
 
 
 def _upsert(scores: list[LatestScore]) -> None:
@@ -68,19 +82,20 @@ def latest_score_from_advice(advice: Advice) -> LatestScore | None:
     if advice.status != Advice.Status.READY or not advice.forecast:
         return None
     months = advice.forecast[:3]
-    means = [f["mean"] for f in months if f.get("mean") is not None]
-    next_3 = sum(means) / len(means) if means else None
-    last_3 = _clean((advice.profile or {}).get("last_3_mean"))
+    figures = caseload_figures(
+        means=[[f.get("mean")] for f in months],
+        last_3_mean=[(advice.profile or {}).get("last_3_mean")],
+        short_history=[any(f.get("short_history") for f in months)],
+        intermittent=[any(f.get("intermittent") for f in months)],
+    )
     score = LatestScore(
         business_id=advice.business_id,
         cutoff=advice.cutoff,
-        growth_probability=_clean(advice.growth_probability),
-        last_3_mean=last_3,
-        next_3_mean=next_3,
-        forecast_change=forecast_change(last_3, next_3),
-        # A short or intermittent series' forecast swings (months of zero between sales): its
-        # change is kept but raises no "forecast falls" alert.
-        uncertain=any(f.get("short_history") or f.get("intermittent") for f in months),
+        growth_probability=_floats([advice.growth_probability])[0],
+        last_3_mean=_floats(figures["last_3_mean"])[0],
+        next_3_mean=_floats(figures["next_3_mean"])[0],
+        forecast_change=_floats(figures["forecast_change"])[0],
+        uncertain=bool(figures["uncertain"][0]),
         scored_at=advice.computed_at or timezone.now(),
         forecaster_version_id=advice.forecaster_version_id,
         growth_version_id=advice.growth_version_id,
@@ -116,21 +131,16 @@ def latest_scores_from_job(
     n = len(business_ids)
     if not n:
         return
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all three months unknown
-        next_3 = np.nanmean([np.asarray(forecasts[f"mean_h{h}"], float) for h in (1, 2, 3)], 0)
-        last_3 = np.asarray(last_3_mean, dtype=float)
-        change = np.where(last_3 > 0, next_3 / last_3 - 1, np.nan)
-    # A short or intermittent series' forecast swings (months of zero between sales): its
-    # change is kept but raises no "forecast falls" alert.
-    uncertain = np.asarray(short_history, dtype=bool) | np.asarray(intermittent, dtype=bool)
+    figures = caseload_figures(
+        means=[forecasts[f"mean_h{h}"] for h in (1, 2, 3)],
+        last_3_mean=last_3_mean,
+        short_history=short_history,
+        intermittent=intermittent,
+    )
     columns = {
         "business_id": np.asarray(business_ids, dtype=np.int64),
         "growth_probability": np.asarray(growth_probability, dtype=float),
-        "last_3_mean": last_3,
-        "next_3_mean": next_3,
-        "forecast_change": change,
-        "uncertain": uncertain,
+        **figures,
     }
     if connection.vendor == "postgresql":
         _pg_write(job=job, computed_at=computed_at, columns=columns)
