@@ -1,16 +1,24 @@
-"""Forms of the advisor pages: the caseload's filters and the supervisor's reassignment."""
+"""Forms of the advisor pages: the caseload's filters and the supervisor's reassignment; the
+password-reset form with its mail limit."""
 
 from __future__ import annotations
 
+import logging
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordResetForm
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from businesses import scoping
 from businesses.models import Region, Sector, SizeClass
 from core import roles
+from core.ratelimit import rate_hit, rate_key
 from portal.caseload import ALERTS, GROWTH_BANDS, SORTS, CaseloadQuery
+
+logger = logging.getLogger(__name__)
 
 ALERT_LABELS = {
     "falling": _("Forecast falling"),
@@ -128,3 +136,24 @@ class ReassignForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["advisor"].queryset = advisors_queryset()
+
+
+class LimitedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, with reset mail limited per user and per address
+    (``PASSWORD_RESET_MAIL_LIMIT`` per ``PASSWORD_RESET_MAIL_WINDOW`` seconds, counted in the
+    store every process shares: :mod:`core.ratelimit`). Past the limit no mail goes out, and the
+    requester gets the same answer as always, so the page never tells whether an address exists
+    or was limited."""
+
+    def get_users(self, email):
+        limit = settings.PASSWORD_RESET_MAIL_LIMIT
+        window = settings.PASSWORD_RESET_MAIL_WINDOW
+        address = email.strip().lower()
+        if not rate_hit(key=rate_key("reset-address", address), limit=limit, window=window):
+            logger.warning("password reset mail limited for an address (%s per %ss)", limit, window)
+            return
+        for user in super().get_users(email):
+            if rate_hit(key=rate_key("reset-user", str(user.pk)), limit=limit, window=window):
+                yield user
+            else:
+                logger.warning("password reset mail limited for user %s", user.pk)
