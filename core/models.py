@@ -1,6 +1,5 @@
-"""The plumbing's own tables: worker liveness, the audit log and rate counters. The first two
-keep their original table names (they were created by the ``portal`` app, before it became the
-pages app)."""
+"""The plumbing's own tables: worker liveness and the audit log. Both keep their original
+table names (they were created by the ``portal`` app, before it became the pages app)."""
 
 from django.conf import settings
 from django.db import models
@@ -57,19 +56,3 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or '-'} {self.action} {self.target_repr}"
-
-
-class RateCounter(models.Model):
-    """Events counted under a key until a time (``core.ratelimit``), where no cache is shared
-    by every process."""
-
-    key = models.CharField(_("key"), max_length=200, unique=True)
-    count = models.PositiveIntegerField(_("count"), default=0)
-    expires_at = models.DateTimeField(_("expires at"), db_index=True)
-
-    class Meta:
-        verbose_name = _("rate counter")
-        verbose_name_plural = _("rate counters")
-
-    def __str__(self) -> str:
-        return f"{self.key}: {self.count}"
