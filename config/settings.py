@@ -8,10 +8,12 @@ With neither ``DATABASE_URL`` nor a broker configured the product runs on one ma
 and kombu's filesystem transport under ``ASESOR_DATA_DIR``.
 """
 
+import ipaddress
 import secrets
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -172,6 +174,9 @@ CASELOAD_PAGE_SIZE = env.int("ASESOR_CASELOAD_PAGE_SIZE", default=50)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address as the API-key failure limit sees it (X-Forwarded-For only from
+# TRUSTED_PROXIES; core.client_address).
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
 AXES_RESET_ON_SUCCESS = True
 # The portal's own page, in the user's language, with the wait and the way out (password
 # reset, which lifts the lock: portal/account_views.py); 429 as before.
@@ -341,8 +346,19 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api_errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "core.api_errors.ErrorDocumentingAutoSchema",
 }
-# Failed API-key attempts per client IP (django-axes does not see API keys): past the limit,
-# every API-key request from that IP gets 429 until the window has passed.
+# Failed API-key attempts per client address (django-axes does not see API keys): past the
+# limit, a wrong key from that address gets 429 until the window has passed; a valid key is
+# always served (held only to its own rate). Counted in core.counters (Redis, else the database).
+# The address is REMOTE_ADDR; X-Forwarded-For is read only when the request comes from one of
+# TRUSTED_PROXIES (addresses or networks, e.g. "127.0.0.1" for an nginx on the same machine).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError as _error:
+        message = f"TRUSTED_PROXIES: {_proxy!r} is not an address or network"
+        raise ImproperlyConfigured(message) from _error
+
 API_KEY_FAILURE_LIMIT = env.int("API_KEY_FAILURE_LIMIT", default=20)
 API_KEY_FAILURE_WINDOW = env.int("API_KEY_FAILURE_WINDOW_SECONDS", default=15 * 60)
 API_KEY_DEFAULT_LIFETIME_DAYS = env.int("API_KEY_DEFAULT_LIFETIME_DAYS", default=365)
@@ -381,8 +397,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Throttle counters and the failed-key counter live in the cache: Redis when configured (shared
-# by every web worker), else this process's memory (one-machine runs).
+# The cache: Redis when configured (shared by every web worker), else this process's memory
+# (one-machine runs). Throttle and failed-key counters do not depend on it (core.counters: Redis,
+# else the database).
 if REDIS_URL:
     CACHES = {
         # Degrades to "no cache" while Redis is down (core.cache): pages and the API keep serving.
