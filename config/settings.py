@@ -162,7 +162,7 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Asesor MYPE <no-responder@localhost>")
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
 # Reset mail per user and per address: at most this many within the window (seconds), counted
-# in the store every process shares (core.ratelimit); past it the requester sees the same page.
+# in the store every process shares (core.counters); past it the requester sees the same page.
 PASSWORD_RESET_MAIL_LIMIT = env.int("PASSWORD_RESET_MAIL_LIMIT", default=3)
 PASSWORD_RESET_MAIL_WINDOW = env.int("PASSWORD_RESET_MAIL_WINDOW_SECONDS", default=3600)
 

@@ -3,6 +3,7 @@ password-reset form with its mail limit."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from django import forms
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from businesses import scoping
 from businesses.models import Region, Sector, SizeClass
 from core import roles
-from core.ratelimit import rate_hit, rate_key
+from core.counters import counter_hit
 from portal.caseload import ALERTS, GROWTH_BANDS, SORTS, CaseloadQuery
 
 logger = logging.getLogger(__name__)
@@ -140,20 +141,20 @@ class ReassignForm(forms.Form):
 
 class LimitedPasswordResetForm(PasswordResetForm):
     """Django's reset form, with reset mail limited per user and per address
-    (``PASSWORD_RESET_MAIL_LIMIT`` per ``PASSWORD_RESET_MAIL_WINDOW`` seconds, counted in the
-    store every process shares: :mod:`core.ratelimit`). Past the limit no mail goes out, and the
-    requester gets the same answer as always, so the page never tells whether an address exists
-    or was limited."""
+    (``PASSWORD_RESET_MAIL_LIMIT`` per ``PASSWORD_RESET_MAIL_WINDOW`` seconds, counted where every
+    process counts: :mod:`core.counters`). Past the limit no mail goes out, and the requester gets
+    the same answer as always, so the page never tells whether an address exists or was
+    limited. Counter keys hold a digest of the address, never the address."""
 
     def get_users(self, email):
         limit = settings.PASSWORD_RESET_MAIL_LIMIT
         window = settings.PASSWORD_RESET_MAIL_WINDOW
-        address = email.strip().lower()
-        if not rate_hit(key=rate_key("reset-address", address), limit=limit, window=window):
+        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+        if counter_hit(f"reset-mail:address:{digest}", window=window).count > limit:
             logger.warning("password reset mail limited for an address (%s per %ss)", limit, window)
             return
         for user in super().get_users(email):
-            if rate_hit(key=rate_key("reset-user", str(user.pk)), limit=limit, window=window):
-                yield user
-            else:
+            if counter_hit(f"reset-mail:user:{user.pk}", window=window).count > limit:
                 logger.warning("password reset mail limited for user %s", user.pk)
+                continue
+            yield user
