@@ -78,3 +78,20 @@ def test_the_explanation_of_a_frame_row_groups_the_same_way():
     drivers = top_drivers(contrib, pd.Series(ROW), top=2)
     assert [d["family"] for d in drivers] == ["staff", "sales_yoy"]
     assert drivers[0]["facts"]["employees_last"] == 4.0
+
+
+def test_the_production_index_is_named_in_words_not_by_its_code():
+    from forecasting.engine.features import feature_catalogue
+
+    names = ["mkt_sector_production_index_chg_12", "mkt_sector_production_index_level",
+             "mkt_sector_production_index_trend_12", "mkt_other_index_chg_3"]  # fmt: skip
+    catalogue = feature_catalogue(names)
+    assert catalogue[names[0]]["label_es"] == (
+        "Variación del índice de producción de su sector en 12 meses"
+    )
+    assert (
+        catalogue[names[0]]["label_en"] == "Change of its sector's production index over 12 months"
+    )
+    for name in names[:3]:
+        assert "sector_production_index" not in catalogue[name]["label_es"]
+    assert catalogue[names[3]]["label_es"] == "Variación del indicador «other_index» en 3 meses"
