@@ -8,11 +8,8 @@ from rest_framework import serializers
 
 from forecasting.advice.rules import recommendation_text
 from forecasting.models import Advice
-from forecasting.serializers import (
-    DriverSerializer,
-    ModelVersionsSerializer,
-    driver_label,
-)
+from forecasting.reasons import reasons_in_words
+from forecasting.serializers import DriverSerializer, ModelVersionsSerializer
 
 
 class AdviceForecastSerializer(serializers.Serializer):
@@ -140,7 +137,7 @@ class AdviceSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(DriverSerializer(many=True))
     def get_drivers(self, advice: Advice) -> list:
-        return [{**d, "label": driver_label(d)} for d in advice.drivers or []]
+        return reasons_in_words(advice.drivers)
 
     @extend_schema_field(RecommendationSerializer(many=True))
     def get_recommendations(self, advice: Advice) -> list:
