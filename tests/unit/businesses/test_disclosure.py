@@ -12,7 +12,8 @@ from businesses import disclosure
 from businesses.market import market_trend_list, market_trends
 from businesses.models import MonthlyRecord
 from tests.factories import BusinessFactory, MonthlyRecordFactory, valid_ruc
-from tests.unit.api.conftest import key_client, partner_a, session_client  # noqa: F401
+from tests.unit.api.conftest import key_client, session_client
+from tests.unit.api.conftest import partner_a as partner_a  # the fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def shop(*, sector="47", region="15", advisor=None, sales=1000.0, months=range(3
     return b
 
 
-def test_padding_through_the_partner_api(partner_a):
+def test_padding_through_the_partner_api(partner_a):  # noqa: F811
     """A partner creates two businesses beside a lone one, posts their sales and reads the
     trend: the fakes do not count and the lone business's sales do not come out."""
     victim = shop(region="08", sales=lambda i: 7000.0 + 37 * i)
