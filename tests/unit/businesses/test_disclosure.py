@@ -41,7 +41,7 @@ def shop(*, sector="47", region="15", advisor=None, sales=1000.0, months=range(3
     return b
 
 
-def test_padding_through_the_partner_api(partner_a):  # noqa: F811
+def test_padding_through_the_partner_api(partner_a):
     """A partner creates two businesses beside a lone one, posts their sales and reads the
     trend: the fakes do not count and the lone business's sales do not come out."""
     victim = shop(region="08", sales=lambda i: 7000.0 + 37 * i)
