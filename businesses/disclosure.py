@@ -183,19 +183,41 @@ class CellStats:
     x2: np.ndarray
 
 
+class Groups:
+    """Which businesses make up each cell: membership pairs (a business row, its group; a
+    business may be in several groups, e.g. its sector x region and its region's total), kept
+    sorted by group so that every group sum or maximum is one ``reduceat``."""
+
+    def __init__(self, rows: np.ndarray, codes: np.ndarray, n_groups: int):
+        order = np.argsort(codes, kind="stable")
+        self.rows, self.codes, self.n = rows[order], codes[order], n_groups
+        self.starts = np.flatnonzero(np.r_[True, self.codes[1:] != self.codes[:-1]])
+        self.starts = self.starts if len(self.codes) else self.starts[:0]
+        if len(self.starts) != n_groups:
+            raise ValueError("every group needs at least one member")
+
+    def sum(self, matrix: np.ndarray) -> np.ndarray:
+        """Group sums (groups x months) of a businesses x months matrix."""
+        return self.reduce(matrix[self.rows], np.add)
+
+    def reduce(self, members: np.ndarray, ufunc) -> np.ndarray:
+        """``ufunc`` over each group of a members x months matrix (rows in :attr:`rows` order)."""
+        if not self.n:
+            return np.zeros((0, members.shape[1]))
+        return ufunc.reduceat(members, self.starts, axis=0)
+
+
 def cell_stats(
     values: np.ndarray,
     present: np.ndarray,
-    rows: np.ndarray,
-    codes: np.ndarray,
-    n_groups: int,
+    groups: Groups,
     controlled: np.ndarray,
     holders: Sequence[np.ndarray] = (),
 ) -> CellStats:
     """:class:`CellStats` of every group. ``values``/``present``: businesses x months;
-    ``rows``/``codes``: membership pairs (a business row, its group: a business may be in
-    several groups); ``controlled``: per business row, the requester's; ``holders``: per
-    business row, a holder label (-1: none) for each kind of holder."""
+    ``controlled``: per business row, the requester's; ``holders``: per business row, a holder
+    label (-1: none) for each kind of holder."""
+    rows, codes = groups.rows, groups.codes
     months = values.shape[1]
     pres = present[rows].astype(bool)
     vals = np.where(pres, values[rows], 0.0)
@@ -203,29 +225,27 @@ def cell_stats(
     free = pres & ~mine
 
     def add(matrix):
-        out = np.zeros((n_groups, months))
-        np.add.at(out, codes, matrix)
-        return out
+        return groups.reduce(matrix, np.add)
 
     n, n_mine = add(pres.astype(float)), add(mine.astype(float))
     for labels in holders:  # the holder with most businesses in each cell
         label = labels[rows]
         held = label >= 0
+        if not held.any():
+            continue
         pairs, pair_index = np.unique(
             np.stack([codes[held], label[held]], axis=1), axis=0, return_inverse=True
         )
         counts = np.zeros((len(pairs), months))
         np.add.at(counts, pair_index.ravel(), pres[held].astype(float))
-        most = np.zeros((n_groups, months))
+        most = np.zeros((groups.n, months))
         np.maximum.at(most, pairs[:, 0], counts)
         n_mine = np.maximum(n_mine, most)
     ranked = np.where(free, vals, -np.inf)
-    x1 = np.full((n_groups, months), -np.inf)
-    np.maximum.at(x1, codes, ranked)
+    x1 = groups.reduce(ranked, np.maximum)
     top = free & (ranked == x1[codes])
     ties = add(top.astype(float))
-    x2 = np.full((n_groups, months), -np.inf)
-    np.maximum.at(x2, codes, np.where(top, -np.inf, ranked))
+    x2 = groups.reduce(np.where(top, -np.inf, ranked), np.maximum)
     x2 = np.where(ties >= 2, x1, x2)
     return CellStats(
         n=n,

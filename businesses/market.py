@@ -196,16 +196,11 @@ def panel_trends(
         for labels in requester.holders
     ]
 
-    def total(matrix: np.ndarray) -> np.ndarray:
-        """Group sums (groups x months) of a businesses x months matrix."""
-        out = np.zeros((n_groups, matrix.shape[1]))
-        np.add.at(out, codes, matrix[member_rows])
-        return out
+    members = disclosure.Groups(member_rows, codes, n_groups)
+    total = members.sum  # group sums (groups x months) of a businesses x months matrix
 
     def stats(vals: np.ndarray, present: np.ndarray) -> disclosure.CellStats:
-        return disclosure.cell_stats(
-            vals, present, member_rows, codes, n_groups, controlled, holders
-        )
+        return disclosure.cell_stats(vals, present, members, controlled, holders)
 
     # levels: primary suppression, then the sectors and their region's total protect each other
     level = disclosure.sensitive(month_stats := stats(values, seen), rule)
@@ -266,19 +261,22 @@ def panel_trends(
             if len(m)
             else pd.Series([], dtype="datetime64[ns]"),
             **{name: out[name][g, m] for name in TREND_COLUMNS},
-            "suppressed": [
-                {
-                    name: disclosure.code_name(code[i, j])
-                    for name, code in withheld.items()
-                    if code[i, j]
-                }
-                for i, j in zip(g, m, strict=True)
-            ],
+            "suppressed": _suppressed_rows({name: code[g, m] for name, code in withheld.items()}),
         }
     )
     for name in ("businesses_reporting", "businesses_12m", "businesses_3m"):
         frame[name] = frame[name].astype(int)
     return frame.sort_values([SECTOR, REGION, schema.PERIOD], ignore_index=True)
+
+
+def _suppressed_rows(codes: dict[str, np.ndarray]) -> list[dict[str, str]]:
+    """Per row, figure -> reason code of each withheld figure, from each figure's codes."""
+    names = list(codes)
+    matrix = np.stack([codes[n] for n in names], axis=1) if names else np.zeros((0, 0))
+    rows: list[dict[str, str]] = [{} for _ in range(len(matrix))]
+    for i, k in zip(*np.nonzero(matrix), strict=True):
+        rows[i][names[k]] = disclosure.code_name(matrix[i, k])
+    return rows
 
 
 def production_index_table(indicators: pd.DataFrame) -> dict[str, pd.DataFrame]:
