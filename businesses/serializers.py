@@ -290,13 +290,40 @@ class MarketTrendFilterSerializer(serializers.Serializer):
     period_to = PeriodField(required=False)
 
 
+class SuppressedFigureSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=["few", "dominance", "complement"],
+        help_text=_(
+            "few: too few businesses besides the requester's own; dominance: one or two "
+            "businesses make up most of it; complement: withheld so that it cannot be worked "
+            "out from the figures around it."
+        ),
+    )
+    message = serializers.CharField(help_text=_("The reason in the request's language."))
+
+
+class SuppressedFiguresField(serializers.DictField):
+    """Figure name -> why it is withheld (statistical disclosure control)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=SuppressedFigureSerializer(), **kwargs)
+
+    def to_representation(self, value):
+        from businesses.disclosure import reason_text
+
+        return {
+            name: {"reason": code, "message": reason_text(code)} for name, code in value.items()
+        }
+
+
 class MarketTrendSerializer(serializers.Serializer):
     sector = serializers.CharField()
     region = serializers.CharField()
     period = serializers.RegexField(PERIOD_PATTERN)
     businesses_reporting = serializers.IntegerField()
     sales_total = serializers.FloatField(
-        allow_null=True, help_text=_("Sum of the month's sales (null below 3 businesses).")
+        allow_null=True,
+        help_text=_("Sum of the month's sales (null when withheld: see suppressed)."),
     )
     sales_yoy = serializers.FloatField(
         allow_null=True,
@@ -308,5 +335,12 @@ class MarketTrendSerializer(serializers.Serializer):
     )
     momentum_3m = serializers.FloatField(allow_null=True)
     businesses_12m = serializers.IntegerField()
+    suppressed = SuppressedFiguresField(
+        help_text=_(
+            "The figures of this row withheld by statistical disclosure control (they are "
+            "null), each with its reason: too few businesses besides the requester's own, one "
+            "or two dominant businesses, or protection against differencing."
+        )
+    )
     production_index = serializers.FloatField(allow_null=True)
     production_index_yoy = serializers.FloatField(allow_null=True)

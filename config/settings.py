@@ -170,6 +170,12 @@ PASSWORD_RESET_MAIL_WINDOW = env.int("PASSWORD_RESET_MAIL_WINDOW_SECONDS", defau
 ALERT_NO_ADVICE_DAYS = env.int("ASESOR_ALERT_NO_ADVICE_DAYS", default=90)
 ALERT_NO_VISIT_DAYS = env.int("ASESOR_ALERT_NO_VISIT_DAYS", default=60)
 CASELOAD_PAGE_SIZE = env.int("ASESOR_CASELOAD_PAGE_SIZE", default=50)
+# Statistical disclosure control of every published market figure (businesses/disclosure.py,
+# README "Market statistics and disclosure control"): contributors the reader does not hold,
+# the (2, k) dominance rule's k and the p % rule's p, in percent.
+DISCLOSURE_MIN_CONTRIBUTORS = env.int("ASESOR_DISCLOSURE_MIN_CONTRIBUTORS", default=5)
+DISCLOSURE_DOMINANCE_K = env.float("ASESOR_DISCLOSURE_DOMINANCE_K", default=85)
+DISCLOSURE_P_PERCENT = env.float("ASESOR_DISCLOSURE_P_PERCENT", default=10)
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)

@@ -72,7 +72,13 @@ class AdviceSerializer(serializers.ModelSerializer):
     forecast = AdviceForecastSerializer(many=True)
     drivers = serializers.SerializerMethodField()
     benchmarks = serializers.DictField(help_text=_("Peer percentiles of growth and margin."))
-    market_trend = serializers.DictField(help_text=_("Its sector's trend in its region."))
+    market_trend = serializers.DictField(
+        help_text=_(
+            "Its sector's trend in its region; a figure withheld by statistical disclosure "
+            "control is null and named in suppressed (figure -> reason: few, dominance or "
+            "complement)."
+        )
+    )
     recommendations = serializers.SerializerMethodField()
     scored_at = serializers.SerializerMethodField(
         help_text=_("When the forecast and growth probability shown were computed.")
