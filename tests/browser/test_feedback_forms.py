@@ -39,7 +39,8 @@ def advised_business(site) -> int:
 
 
 def _future_day() -> str:
-    return (dt.date.today() + dt.timedelta(days=2)).isoformat()  # in the future in Lima, whatever the TZ
+    # two days ahead: in the future in Lima whatever this machine's time zone
+    return (dt.date.today() + dt.timedelta(days=2)).isoformat()
 
 
 def _assert_beside(page, field, message: str) -> None:
