@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from businesses.export_views import export_actions, export_response
 from businesses.exports import EXPORTS, FORMATS
+from businesses.forms import BusinessAdminForm
 from businesses.imports import ImportRefusedError, data_import_run
 from businesses.imports.forms import DataImportConfirmForm, DataImportUploadForm
 from businesses.imports.importers import IMPORTERS
@@ -131,6 +132,7 @@ class MonthlyRecordInline(admin.TabularInline):
 
 @admin.register(Business)
 class BusinessAdmin(FastListAdmin):
+    form = BusinessAdminForm
     list_display = [
         "ruc",
         "legal_name",

@@ -52,8 +52,7 @@ class _BusinessDatedForm(forms.Form):
 
     def clean_date(self):
         date = self.cleaned_data["date"]
-        founded = self.business.founded if self.business is not None else None
-        type(self).date_rule(date, founded=founded)
+        type(self).date_rule(date, business=self.business)
         return date
 
 

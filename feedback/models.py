@@ -177,9 +177,8 @@ class Outcome(Annotation):
 
     def clean(self) -> None:
         super().clean()
-        founded = self.business.founded if self.business_id else None
         try:
-            outcome_date_rule(self.date, founded=founded)
+            outcome_date_rule(self.date, business=self.business if self.business_id else None)
         except ValidationError as error:
             raise ValidationError({"date": error}) from None
 
@@ -216,9 +215,8 @@ class Visit(Annotation):
 
     def clean(self) -> None:
         super().clean()
-        founded = self.business.founded if self.business_id else None
         try:
-            visit_date_rule(self.date, founded=founded)
+            visit_date_rule(self.date, business=self.business if self.business_id else None)
         except ValidationError as error:
             raise ValidationError({"date": error}) from None
 

@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 # A business cannot lose more than all its sales (−100 %); a reported rise beyond ten times the
@@ -40,35 +40,29 @@ def validate_sales_change(value: Decimal | None) -> None:
         )
 
 
-def founding_text(founded: dt.date) -> str:
-    """The founding date as the business page shows it (dd/mm/yyyy in Spanish)."""
-    return formats.date_format(founded, "SHORT_DATE_FORMAT")
-
-
-def validate_recorded_date(
-    value: dt.date | None, *, founded: dt.date | None, future_message: str
-) -> None:
-    """The date of something that happened to a business: not after today (Lima time), and not
-    before the business started trading (its founding date, when it is known)."""
+def validate_recorded_date(value: dt.date | None, *, business, future_message: str) -> None:
+    """The date of something that happened to ``business``: not after today (Lima time), and
+    not before the business started trading (its founding date or month, when it is known)."""
     if value is None:
         return
     if value > timezone.localdate():
         raise ValidationError(future_message, code="future")
+    founded = business.founded if business is not None else None
     if founded is not None and value < founded:
         raise ValidationError(
             _("The date is before the business started trading (%(founded)s).")
-            % {"founded": founding_text(founded)},
+            % {"founded": business.founded_text()},
             code="before_founding",
         )
 
 
-def outcome_date_rule(value: dt.date | None, *, founded: dt.date | None) -> None:
+def outcome_date_rule(value: dt.date | None, *, business) -> None:
     validate_recorded_date(
-        value, founded=founded, future_message=_("An outcome cannot be in the future.")
+        value, business=business, future_message=_("An outcome cannot be in the future.")
     )
 
 
-def visit_date_rule(value: dt.date | None, *, founded: dt.date | None) -> None:
+def visit_date_rule(value: dt.date | None, *, business) -> None:
     validate_recorded_date(
-        value, founded=founded, future_message=_("A visit cannot be in the future.")
+        value, business=business, future_message=_("A visit cannot be in the future.")
     )
