@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from businesses.export_views import export_actions, export_response
@@ -156,7 +157,11 @@ class BusinessAdmin(FastListAdmin):
         from businesses.services import business_refresh_size_classes
 
         changed = business_refresh_size_classes(business_ids=queryset.values_list("pk", flat=True))
-        self.message_user(request, _("%(n)d size classes changed.") % {"n": changed})
+        self.message_user(
+            request,
+            ngettext("%(n)d size class changed.", "%(n)d size classes changed.", changed)
+            % {"n": changed},
+        )
 
 
 @admin.register(MonthlyRecord)

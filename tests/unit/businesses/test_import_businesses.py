@@ -165,3 +165,20 @@ def test_a_founding_month_is_remembered_as_a_month_and_exported_as_one(tmp_path,
     assert (report.rows_updated, report.rows_unchanged) == (1, 1)
     first = Business.objects.get(ruc=rucs[0])
     assert (first.founded, first.founded_precision) == (dt.date(2019, 1, 20), "day")
+
+
+def test_the_summary_agrees_with_its_numbers(tmp_path, db):
+    """No "1 rows read" nor "1 creadas": every count has its own singular and plural."""
+    path = write_csv(
+        tmp_path,
+        [["ruc", "name", "sector_code", "ubigeo"], [valid_ruc(91), "Bodega Una", "47", "150101"]],
+    )
+    report = run(path, dry_run=True)
+    assert "1 row read; 1 would be created, 0 would be updated, 0 unchanged; 0 rejected" in (
+        report.summary()
+    )
+    report = run(path)
+    assert "1 row read; 1 created, 0 updated, 0 unchanged; 0 rejected." in report.summary()
+    with translation.override("es"):
+        summary = report.summary()
+    assert "1 fila leída; 1 creada, 0 actualizadas, 0 sin cambios; 0 rechazadas." in summary
