@@ -52,7 +52,7 @@ class _BusinessDatedForm(forms.Form):
 
     def clean_date(self):
         date = self.cleaned_data["date"]
-        type(self).date_rule(date, business=self.business)
+        self.date_rule(date, business=self.business)
         return date
 
 
