@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -178,9 +179,12 @@ class MonthlyRecordBulkView(GenericAPIView):
         except MonthlyRowsRejectedError as rejected:
             report = rejected.report
             raise RowsRejected(
-                message=_(
+                message=ngettext(
+                    "%(rejected)d of %(received)d row was rejected, so nothing was saved. "
+                    "Correct it, or send ?partial=true to save the valid rows.",
                     "%(rejected)d of %(received)d rows were rejected, so nothing was saved. "
-                    "Correct them, or send ?partial=true to save the valid rows."
+                    "Correct them, or send ?partial=true to save the valid rows.",
+                    report.rows_received,
                 )
                 % {"rejected": report.rejected, "received": report.rows_received},
                 problems=report.problems,

@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from businesses.imports.values import CellValueError, DayOrMonth, parse_day_or_month
 from businesses.models import (
     Business,
+    DatePrecision,
     MarketIndicator,
     MonthlyRecord,
     Satisfaction,
@@ -62,21 +64,30 @@ def _validate_ruc(value: str) -> str:
     return value
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "example": "2019-01-15",
+        "description": "yyyy-mm-dd (or dd/mm/yyyy); yyyy-mm (or mm/yyyy) when the day is "
+        "not known.",
+    }
+)
 class DayOrMonthField(serializers.DateField):
     """A date as ``yyyy-mm-dd``, or ``yyyy-mm`` when the day is not known (read as the first
-    day of that month); the same reading as the imports' (businesses.imports.values)."""
+    day of that month, known to the month): the imports' reading
+    (businesses.imports.values.parse_day_or_month). Its value is a ``DayOrMonth``."""
 
-    def to_internal_value(self, value) -> dt.date:
-        if isinstance(value, str) and (match := _PERIOD.match(value.strip())):
+    def to_internal_value(self, value) -> DayOrMonth:
+        if isinstance(value, str):
             try:
-                return dt.date(int(match.group(1)), int(match.group(2)), 1)
-            except ValueError:
-                pass
-        return super().to_internal_value(value)
+                return parse_day_or_month(value.strip())
+            except CellValueError as error:
+                raise serializers.ValidationError(str(error), code="invalid") from None
+        return DayOrMonth(super().to_internal_value(value), DatePrecision.DAY)
 
 
-def _validate_founded(value: dt.date | None) -> dt.date | None:
-    if value and value > timezone.localdate():
+def _validate_founded(value: DayOrMonth | None) -> DayOrMonth | None:
+    if value and value.date > timezone.localdate():
         raise serializers.ValidationError(_("The date is in the future."), code="future")
     return value
 
@@ -120,6 +131,7 @@ class BusinessOutputSerializer(serializers.ModelSerializer):
             "region_name",
             "ubigeo",
             "founded",
+            "founded_precision",
             "employees",
             "size_class",
             "women_led",
@@ -155,6 +167,14 @@ class BusinessUpdateSerializer(serializers.Serializer):
     )
     women_led = serializers.BooleanField(required=False)
     sells_online = serializers.BooleanField(required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        # The services take the date and how much of it is known as two fields of the model.
+        if "founded" in attrs:
+            founded = attrs["founded"]
+            attrs["founded"] = founded.date if founded else None
+            attrs["founded_precision"] = founded.precision if founded else DatePrecision.DAY
+        return attrs
 
 
 class BusinessCreateSerializer(BusinessUpdateSerializer):

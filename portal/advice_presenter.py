@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from businesses.market import production_index_source
 from businesses.models import Business
 from feedback.models import AdviceRating, LabelOverride, Outcome, RecommendationFeedback
+from feedback.selectors import verdict_comment_list
 from forecasting.advice.rules import recommendation_text
 from forecasting.advice.selectors import advice_history
 from forecasting.models import Advice
@@ -26,7 +27,11 @@ def _recommendations(advice: Advice) -> list:
             Prefetch("feedback", queryset=feedback, to_attr="feedback_rows")
         )
     )
+    comments: dict[int, list] = {}
+    for row in verdict_comment_list(recommendations=[rec.pk for rec in recs]):
+        comments.setdefault(row.recommendation_id, []).append(row)
     for rec in recs:
+        rec.comments = comments.get(rec.pk, [])
         title, rationale = recommendation_text(rec.code, rec.params) if rec.params else ("", "")
         rec.original_title = title or rec.title
         rec.original_rationale = rationale or rec.rationale
@@ -42,9 +47,10 @@ def _recommendations(advice: Advice) -> list:
 
 
 def advice_recommendations(*, advice: Advice) -> list:
-    """The advice's recommendations, each with ``latest_feedback`` and the text on display
-    (``display_title``/``display_rationale``: the latest edit replaces the original), in a
-    fixed number of queries. The owner's report reads them too."""
+    """The advice's recommendations, each with ``latest_feedback``, the text on display
+    (``display_title``/``display_rationale``: the latest edit replaces the original) and the
+    verdicts given with a comment (``comments``, newest first), in a fixed number of queries.
+    The owner's report reads them too."""
     return _recommendations(advice)
 
 
