@@ -33,6 +33,7 @@ ADVISOR_CHANGED = "advisor_changed"
 API_KEY_CREATED = "api_key_created"
 API_KEY_REVOKED = "api_key_revoked"
 OTP_DEVICE_CONFIRMED = "otp_device_confirmed"
+RUC_REGISTRATION_REFUSED = "ruc_registration_refused"
 
 ACTION_LABELS = {
     IMPORT: _("Data import"),
@@ -49,6 +50,7 @@ ACTION_LABELS = {
     API_KEY_CREATED: _("API key created"),
     API_KEY_REVOKED: _("API key revoked"),
     OTP_DEVICE_CONFIRMED: _("Two-factor device enrolled"),
+    RUC_REGISTRATION_REFUSED: _("Registration of a RUC outside the caller's scope refused"),
 }
 
 _current_request: contextvars.ContextVar = contextvars.ContextVar("audit_request", default=None)
