@@ -1,7 +1,8 @@
 """`make run` stops within seconds and cleanly: Ctrl-C (SIGINT to the foreground process group)
 and SIGTERM to make's process group end the web server, the Celery worker, its pool and its
-embedded beat, with no "make: *** … Error" line; Ctrl-C exits 0, and SIGTERM ends make by the
-signal it was sent (GNU make re-raises a SIGTERM on itself once its recipe is done) or 0.
+embedded beat, with no "make: *** … Error" line: the recipe exits 0, and make itself ends by the
+signal it was sent (GNU make re-raises a fatal signal on itself once its recipe is done; it says
+nothing when the recipe ended cleanly), or 0 when the signal did not reach it.
 
 It starts the real `make run` twice on a throwaway data folder (a small demo; the first start
 trains small models, so the test takes a few minutes: the integration tier). The second start
@@ -123,7 +124,8 @@ def test_ctrl_c_and_sigterm_stop_everything_within_seconds_and_cleanly(tmp_path)
         "PORT": str(port),
     }
     log = tmp_path / "make-run.log"
-    for sig, allowed in ((signal.SIGINT, {0}), (signal.SIGTERM, {0, -signal.SIGTERM})):
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        allowed = {0, -sig}
         process = _start(env, log)
         try:
             _wait_ready(process, port, log)
