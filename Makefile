@@ -39,25 +39,46 @@ system-deps:
 # as in production, so the demo shows the product's own 404/403/500 pages (never Django's debug
 # pages, which list every URL); only HTTPS is off (plain http://127.0.0.1). Static files are
 # collected (hashed, compressed) into the data folder when missing or older than their sources,
-# and served by WhiteNoise.
+# and served by WhiteNoise. Every line it prints comes from manage.py in the project's language
+# (LOG_LEVEL=WARNING keeps the operators' English INFO logs out of the way).
+#
+# Stopping (Ctrl-C, or SIGTERM to make's process group) ends everything within seconds: the
+# worker runs in a process group of its own, so the signal reaches only its main process, through
+# the trap — a signal to the whole group used to kill its pool processes directly, one of them
+# holding the pool's queue lock, and the main process then hung at exit (minutes) waiting for
+# it. The trap asks the worker for a warm shutdown, then a cold one after WORKER_STOP_SECONDS (a
+# task still running is cancelled: unacknowledged, it is redelivered on the next start; every
+# task is idempotent), stops the web server and exits 0. tests/integration/test_make_run_stop.py
+# checks it.
+WORKER_STOP_SECONDS ?= 2
+OWN_PROCESS_GROUP := $(PY) -c 'import os, sys; os.setpgid(0, 0); os.execvp(sys.argv[1], sys.argv[1:])'
 run: $(STAMP)
-	@set -e; export DJANGO_SECURE=0 ASESOR_ADMIN_2FA=$${ASESOR_ADMIN_2FA:-0}; \
+	@set -e; export DJANGO_SECURE=0 ASESOR_ADMIN_2FA=$${ASESOR_ADMIN_2FA:-0} LOG_LEVEL=$${LOG_LEVEL:-WARNING}; \
 	export DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1,$(HOST)}; \
+	export PYTHONWARNINGS=$${PYTHONWARNINGS:-ignore:Loky-backed parallel loops:UserWarning}; \
 	$(PY) manage.py migrate --noinput -v0; \
 	manifest=$${DJANGO_STATIC_ROOT:-$${ASESOR_DATA_DIR:-var}/static}/staticfiles.json; \
 	if [ ! -f "$$manifest" ] || [ -n "$$(find static requirements.lock -newer "$$manifest" -print -quit)" ]; then \
-		echo "Collecting static files (a minute, once)"; $(PY) manage.py collectstatic --noinput -v0; fi; \
+		$(PY) manage.py run_notice static; $(PY) manage.py collectstatic --noinput -v0; fi; \
 	$(PY) manage.py seed_demo --if-empty --businesses $(DEMO_BUSINESSES) --months $(DEMO_MONTHS); \
 	$(PY) manage.py train --kind all --promote --if-missing; \
-	$(PY) manage.py refresh_scores --if-empty || echo "No caseload scores yet: run 'manage.py refresh_scores' once models are trained."; \
-	$(PY) -m celery -A config worker -B -l warning --concurrency 2 & worker=$$!; \
-	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	echo ""; echo "Asesor MYPE: http://$(HOST):$(PORT)/"; \
-	echo "Demo users (password asesor-demo-2026): asesora.lima, asesor.lima, asesora.arequipa,"; \
-	echo "  asesor.norte, asesora.sur, asesor.oriente (advisors); coordinadora.lima, coordinador.sur"; \
-	echo "  (supervisors); gestor.datos (steward, /admin/); aliado.gore (partner); admin (superuser)"; \
-	[ "$$ASESOR_ADMIN_2FA" = 1 ] || echo "Two-factor codes for stewards and superusers are OFF for this local demo (ASESOR_ADMIN_2FA=1 make run to try them)"; \
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py refresh_scores --if-empty || $(PY) manage.py run_notice no-scores; \
+	worker=; server=; \
+	stop() { \
+		trap '' INT TERM HUP; \
+		[ -z "$$server" ] || kill -TERM $$server 2>/dev/null || true; \
+		if [ -n "$$worker" ] && kill -TERM $$worker 2>/dev/null; then \
+			for i in $$(seq $$(( $(WORKER_STOP_SECONDS) * 4 ))); do kill -0 $$worker 2>/dev/null || break; sleep 0.25; done; \
+			kill -QUIT $$worker 2>/dev/null && for i in $$(seq 40); do kill -0 $$worker 2>/dev/null || break; sleep 0.25; done; \
+			kill -KILL -- -$$worker 2>/dev/null || true; \
+		fi; \
+		wait 2>/dev/null || true; worker=; server=; \
+	}; \
+	trap stop EXIT; trap 'stop; exit 0' INT TERM HUP; \
+	$(OWN_PROCESS_GROUP) $(PY) -m celery -A config --quiet worker -B -l warning --concurrency 2 --hostname asesor@%h & worker=$$!; \
+	$(PY) manage.py run_notice ready --url http://$(HOST):$(PORT)/ $$([ "$$ASESOR_ADMIN_2FA" = 1 ] && echo --two-factor); \
+	$(PY) manage.py runserver $(HOST):$(PORT) & server=$$!; \
+	wait $$server
 
 worker: $(STAMP)
 	$(PY) -m celery -A config worker -l info

@@ -20,10 +20,13 @@ from businesses.models import (
     DataImport,
     MarketIndicator,
     MonthlyRecord,
+    Partner,
+    PartnerGrant,
     Source,
     SupervisedRegion,
     SupportProgramme,
 )
+from businesses.partners import partner_create
 from businesses.services import business_refresh_size_classes
 from core import roles
 from forecasting.engine import schema
@@ -44,9 +47,15 @@ DEMO_USERS = [
     ("coordinadora.lima", "Patricia Flores", roles.SUPERVISOR, ["15", "07"]),
     ("coordinador.sur", "Luis Torres", roles.SUPERVISOR, ["04", "08", "21", "18", "23"]),
     ("gestor.datos", "Elena Vargas", roles.STEWARD, []),
-    ("aliado.gore", "Sistema GORE (aliado)", roles.PARTNER, []),
+    # the demo partner (API only): DEMO_PARTNER_* below
 ]
 ADVISOR_CASELOAD = 120
+
+# The demo partner system, a regional government (GORE) that sees the businesses of its region:
+# its API user is the README's ``aliado.gore``; ``manage.py partner_key aliado.gore`` issues a key.
+DEMO_PARTNER_USERNAME = "aliado.gore"
+DEMO_PARTNER_NAME = "Gobierno Regional de Arequipa (demo)"
+DEMO_PARTNER_REGION = "04"
 
 DEMO_PROGRAMMES = [
     (
@@ -327,10 +336,36 @@ def _load_users_and_assign() -> list[tuple[str, str]]:
             )
             Business.objects.filter(pk__in=ids).update(advisor=user)
         created.append((username, role))
+    demo_partner_ensure()
+    created.append((DEMO_PARTNER_USERNAME, roles.PARTNER))
     if not User.objects.filter(username="admin").exists():
         User.objects.create_superuser("admin", "admin@demo.pe", DEMO_PASSWORD)
     created.append(("admin", "superuser"))
     return created
+
+
+@transaction.atomic
+def demo_partner_ensure() -> Partner:
+    """The demo partner system (``aliado.gore``), created if missing, with the demo businesses
+    of its region granted (idempotent: ``make run`` calls it on every start, so a demo
+    database loaded before the partner existed gets it too)."""
+    partner = Partner.objects.filter(user__username=DEMO_PARTNER_USERNAME).first()
+    if partner is None:
+        partner = partner_create(
+            name=DEMO_PARTNER_NAME,
+            username=DEMO_PARTNER_USERNAME,
+            contact_email=f"{DEMO_PARTNER_USERNAME}@demo.pe",
+            notes="Demo partner system (seed_demo).",
+        )
+    region = Business.objects.filter(source=Source.DEMO, region_id=DEMO_PARTNER_REGION)
+    PartnerGrant.objects.bulk_create(
+        [
+            PartnerGrant(partner=partner, business_id=pk, reason=PartnerGrant.Reason.GRANTED)
+            for pk in region.exclude(partner_grants__partner=partner).values_list("pk", flat=True)
+        ],
+        batch_size=2000,
+    )
+    return partner
 
 
 def _load_programmes() -> None:

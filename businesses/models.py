@@ -312,8 +312,8 @@ class Business(TimestampedModel):
     )
     # Derived from the RUC and the names (businesses.search); filled by save() and by every
     # bulk writer (fill_search_columns). On PostgreSQL search_text has a trigram index (0012).
-    search_text = models.TextField(editable=False, default="")
-    sort_name = models.TextField(editable=False, default="", db_index=True)
+    search_text = models.TextField(_("search text"), editable=False, default="")
+    sort_name = models.TextField(_("sort name"), editable=False, default="", db_index=True)
 
     class Meta:
         ordering = ["legal_name"]
@@ -825,6 +825,33 @@ class PartnerAPIKey(AbstractAPIKey):
 
     partner = models.ForeignKey(
         Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="api_keys"
+    )
+    # The library's fields again, as they are, with labels and help in the project's languages
+    # (djangorestframework-api-key ships no Spanish, and leaves some labels untranslatable).
+    id = models.CharField(
+        _("identifier"), max_length=150, unique=True, primary_key=True, editable=False
+    )
+    prefix = models.CharField(_("prefix"), max_length=8, unique=True, editable=False)
+    hashed_key = models.CharField(_("hashed key"), max_length=150, editable=False)
+    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    name = models.CharField(
+        _("name"),
+        max_length=50,
+        blank=False,
+        default=None,
+        help_text=_("What the key is for, in free words (need not be unique; 50 characters)."),
+    )
+    revoked = models.BooleanField(
+        _("revoked"),
+        blank=True,
+        default=False,
+        help_text=_("A revoked key is refused from then on. This cannot be undone."),
+    )
+    expiry_date = models.DateTimeField(
+        _("expires"),
+        blank=True,
+        null=True,
+        help_text=_("From this moment on the key is refused."),
     )
 
     class Meta(AbstractAPIKey.Meta):

@@ -34,12 +34,26 @@ def _partner_username(name: str) -> str:
 
 @transaction.atomic
 def partner_create(
-    *, name: str, contact_email: str = "", notes: str = "", active: bool = True
+    *,
+    name: str,
+    contact_email: str = "",
+    notes: str = "",
+    active: bool = True,
+    username: str | None = None,
 ) -> Partner:
     """Create a partner with its own API user: a member of the ``partner`` group that cannot
-    log in to the portal (no usable password)."""
+    log in to the portal (no usable password). Its scope starts empty: the businesses it
+    registers through the API, and those a steward grants it.
+
+    ``username`` names the API user (by default ``partner-<name>``); a user of that name that
+    is no partner's yet becomes this partner's (the demo's ``aliado.gore``)."""
     User = get_user_model()  # noqa: N806 - a model class
-    user = User(username=_partner_username(name), email=contact_email, is_active=True)
+    user = User.objects.filter(username=username).first() if username else None
+    if user is None:
+        user = User(username=username or _partner_username(name), email=contact_email)
+    elif Partner.objects.filter(user=user).exists():
+        raise ValueError(f"user {username!r} already belongs to a partner")
+    user.is_active = True
     user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
@@ -112,6 +126,14 @@ def partner_grant_business(
         defaults={"reason": reason, "granted_by": granted_by if granted_by else None},
     )
     return grant
+
+
+def partner_find(*, name: str) -> Partner | None:
+    """The partner called ``name`` (case aside), or whose API user is ``name``."""
+    return (
+        Partner.objects.select_related("user").filter(name__iexact=name).first()
+        or Partner.objects.select_related("user").filter(user__username=name).first()
+    )
 
 
 def partner_api_key_for(*, key: str) -> PartnerAPIKey | None:

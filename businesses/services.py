@@ -117,23 +117,26 @@ BUSINESS_EDITABLE_FIELDS = (
 )  # fmt: skip
 
 
-def _ruc_taken_error(ruc: str) -> ValidationError:
-    # One answer whether or not the existing business is in the caller's scope.
+def _ruc_unavailable_error(ruc: str) -> ValidationError:
+    # The registry holds one business per RUC, so a refused registration cannot hide that the
+    # RUC is taken; the answer is the same whether the business is in the caller's scope or
+    # not, says nothing about it (nor that it "exists", which the reads' 404 would
+    # contradict), and points to the two ways forward.
     return ValidationError(
         {
             "ruc": ValidationError(
                 _(
-                    "A business with RUC %(ruc)s is already registered. Update it if it is in "
-                    "your scope; otherwise ask PRODUCE's data stewards to grant it to you."
+                    "RUC %(ruc)s cannot be registered from your account. If the business is "
+                    "in your scope, update it; if it is not, ask PRODUCE's data stewards to "
+                    "grant it to you."
                 ),
-                code="ruc_taken",
+                code="ruc_unavailable",
                 params={"ruc": ruc},
             )
         }
     )
 
 
-@transaction.atomic
 def business_create(
     *,
     user,
@@ -150,12 +153,53 @@ def business_create(
     source: str = Source.API,
 ) -> Business:
     """Register a business (its region is the ubigeo's department). A partner that creates a
-    business gets it in its scope (a "submitted" grant)."""
+    business gets it in its scope (a "submitted" grant).
+
+    A RUC already in the registry is refused with one answer, in the caller's scope or not;
+    an attempt on a RUC outside the caller's scope is recorded in the audit log (outside the
+    refused transaction), so that stewards see a caller probing RUCs."""
+    from businesses.scoping import visible_businesses
+    from core.audit import RUC_REGISTRATION_REFUSED, audit_record
+
+    if Business.objects.filter(ruc=ruc).exists():
+        if not visible_businesses(user).filter(ruc=ruc).exists():
+            audit_record(user, RUC_REGISTRATION_REFUSED, ruc, {"ruc": ruc})
+        raise _ruc_unavailable_error(ruc)
+    return _business_insert(
+        user=user,
+        ruc=ruc,
+        legal_name=legal_name,
+        sector=sector,
+        ubigeo=ubigeo,
+        trade_name=trade_name,
+        founded=founded,
+        founded_precision=founded_precision,
+        employees=employees,
+        women_led=women_led,
+        sells_online=sells_online,
+        source=source,
+    )
+
+
+@transaction.atomic
+def _business_insert(
+    *,
+    user,
+    ruc: str,
+    legal_name: str,
+    sector: Sector,
+    ubigeo: str,
+    trade_name: str,
+    founded: dt.date | None,
+    founded_precision: str,
+    employees: int | None,
+    women_led: bool,
+    sells_online: bool,
+    source: str,
+) -> Business:
     from businesses.models import Partner, PartnerGrant
     from core.roles import PARTNER, has_role
 
-    if Business.objects.filter(ruc=ruc).exists():
-        raise _ruc_taken_error(ruc)
     business = Business(
         ruc=ruc,
         legal_name=legal_name,
@@ -175,7 +219,7 @@ def business_create(
         with transaction.atomic():
             business.save()
     except IntegrityError:  # created meanwhile by another request
-        raise _ruc_taken_error(ruc) from None
+        raise _ruc_unavailable_error(ruc) from None
     if has_role(user, PARTNER):
         partner = Partner.objects.get(user=user)
         PartnerGrant.objects.create(

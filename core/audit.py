@@ -34,6 +34,7 @@ API_KEY_CREATED = "api_key_created"
 API_KEY_REVOKED = "api_key_revoked"
 OTP_DEVICE_CONFIRMED = "otp_device_confirmed"
 OTP_DEVICES_REMOVED = "otp_devices_removed"
+RUC_REGISTRATION_REFUSED = "ruc_registration_refused"
 
 ACTION_LABELS = {
     IMPORT: _("Data import"),
@@ -51,6 +52,7 @@ ACTION_LABELS = {
     API_KEY_REVOKED: _("API key revoked"),
     OTP_DEVICE_CONFIRMED: _("Two-factor device enrolled"),
     OTP_DEVICES_REMOVED: _("Two-factor turned off (devices removed)"),
+    RUC_REGISTRATION_REFUSED: _("Registration of a RUC outside the caller's scope refused"),
 }
 
 _current_request: contextvars.ContextVar = contextvars.ContextVar("audit_request", default=None)

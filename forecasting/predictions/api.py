@@ -73,12 +73,15 @@ class PredictionJobCreateSerializer(serializers.Serializer):
         help_text="RUCs to score (at most 100,000).",
     )
     filter = PredictionFilterSerializer(
-        required=False, help_text="Score every business of your scope that matches; {} for all."
+        required=False,
+        help_text="Score every business of your scope that matches; {} for all.",
     )
 
     def validate(self, attrs):
-        if ("rucs" in attrs) == ("filter" in attrs):
+        if "rucs" in attrs and "filter" in attrs:
             raise serializers.ValidationError(_("Send either “rucs” or “filter”, not both."))
+        if "rucs" not in attrs:
+            attrs["filter"] = attrs.get("filter") or {}  # {}: the caller's whole scope
         return attrs
 
 

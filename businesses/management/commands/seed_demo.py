@@ -1,7 +1,15 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from businesses.demo import DEMO_PASSWORD, demo_data_delete, demo_data_exists, demo_data_load
+from businesses.demo import (
+    DEMO_PARTNER_USERNAME,
+    DEMO_PASSWORD,
+    demo_data_delete,
+    demo_data_exists,
+    demo_data_load,
+    demo_partner_ensure,
+)
+from core import roles
 
 
 class Command(BaseCommand):
@@ -23,6 +31,7 @@ class Command(BaseCommand):
             raise CommandError(_("Use at least 1 business and 13 months."))
         if demo_data_exists():
             if if_empty:
+                demo_partner_ensure()  # a demo loaded before the demo partner existed
                 self.stdout.write(_("Demo data already loaded; nothing to do."))
                 return
             if not replace:
@@ -40,4 +49,13 @@ class Command(BaseCommand):
         )
         self.stdout.write(_("Demo logins (password: %(p)s):") % {"p": DEMO_PASSWORD})
         for username, role in load.users:
-            self.stdout.write(f"  {username:<20} {role}")
+            if role != roles.PARTNER:
+                label = roles.ROLE_LABELS.get(role) or _("Superuser")
+                self.stdout.write(f"  {username:<20} {label}")
+        self.stdout.write(
+            _(
+                "Demo partner system (the API only): %(user)s; issue its API key with "
+                "'python manage.py partner_key %(user)s'."
+            )
+            % {"user": DEMO_PARTNER_USERNAME}
+        )

@@ -64,6 +64,16 @@ def test_a_filter_scores_the_callers_scope_only(advisor, world):
 def test_rucs_and_filter_together_are_refused(client_a, world):
     answer = client_a.post(URL, {"rucs": [world.of_partner_a.ruc], "filter": {}}, format="json")
     assert answer.status_code == 400
+    assert "no ambos" in answer.json()["error"]["message"] or "not both" in str(answer.json())
+
+
+def test_an_empty_body_scores_the_whole_scope_as_the_readme_says(advisor, world):
+    """`{}` means the caller's whole scope, as `{"filter": {}}` does (the README's promise)."""
+    answer = session_client(advisor).post(URL, {}, format="json")
+    assert answer.status_code == 202, answer.content
+    job = _job_of(answer)
+    assert job.chunks.get().business_ids == [world.of_advisor.pk]
+    assert job.selection["filter"] == {}
 
 
 def test_an_uploaded_csv_reports_rejected_rows_by_line(client_a, world):

@@ -189,6 +189,29 @@ def test_creating_a_registered_ruc_says_the_same_in_or_out_of_scope(client_a, wo
     )
 
 
+def test_a_refused_registration_does_not_say_the_ruc_exists_and_stewards_see_it(client_a, world):
+    """A registered RUC outside the caller's scope: the refusal (400, on ``ruc``) neither says
+    that a business is registered with it nor contradicts the reads' "no business with RUC …
+    in your scope"; the attempt is in the audit log for the stewards."""
+    from core.audit import RUC_REGISTRATION_REFUSED
+    from core.models import AuditEntry
+
+    body = {"ruc": world.of_nobody.ruc, "legal_name": "X", "sector": "47", "ubigeo": "200101"}
+    for language in ("es", "en"):
+        answer = client_a.post(
+            "/api/v1/businesses/", body, format="json", HTTP_ACCEPT_LANGUAGE=language
+        )
+        assert answer.status_code == 400
+        (detail,) = answer.json()["error"]["details"]
+        assert detail["path"] == "ruc"
+        message = detail["message"].lower()
+        for claim in ("ya hay", "registrada", "already", "registered with", "exist"):
+            assert claim not in message, message
+    entry = AuditEntry.objects.filter(action=RUC_REGISTRATION_REFUSED).latest("pk")
+    assert entry.actor == world.of_partner_a.partner_grants.get().partner.user
+    assert entry.detail["ruc"] == world.of_nobody.ruc
+
+
 def test_advisor_and_supervisor_cannot_create(advisor, supervisor, world):
     body = {"ruc": "20600000001", "legal_name": "X", "sector": "47", "ubigeo": "150101"}
     for user in (advisor, supervisor):

@@ -43,7 +43,7 @@ def trained_demo(django_db_setup, django_db_blocker, tmp_path_factory):
         from django.contrib.auth import get_user_model
 
         from businesses.demo import demo_data_delete
-        from businesses.models import DataImport
+        from businesses.models import DataImport, Partner
         from core.models import AuditEntry
         from forecasting.models import ModelVersion, TrainingRun
 
@@ -54,6 +54,7 @@ def trained_demo(django_db_setup, django_db_blocker, tmp_path_factory):
         # what the demo load and the training recorded besides: later tests start empty
         DataImport.objects.all().delete()
         AuditEntry.objects.all().delete()
+        Partner.objects.all().delete()  # the demo partner (its user is protected)
         get_user_model().objects.all().delete()
         connection.close()
     settings.MODEL_PARAMETERS, settings.MODEL_STORE_DIR = old
