@@ -260,6 +260,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # no sign of life for JOBS_STALE_SECONDS, and one still queued after JOBS_QUEUED_MAX_SECONDS.
 WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=30)
 WORKER_LOST_SECONDS = env.int("WORKER_LOST_SECONDS", default=120)
+# With no worker beat for WORKER_ABSENT_SECONDS (at least two beats; 0 switches the check off),
+# requests for fresh work are refused at once (portal message, API 503), /readyz says so and
+# polled advice / prediction jobs still queued end failed with the reason. A web process reports
+# no absence in its first WORKER_START_GRACE_SECONDS (make run starts web and worker together).
+WORKER_ABSENT_SECONDS = env.int("WORKER_ABSENT_SECONDS", default=60)
+WORKER_START_GRACE_SECONDS = env.int("WORKER_START_GRACE_SECONDS", default=60)
 JOBS_STALE_SECONDS = env.int("JOBS_STALE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 300)
 JOBS_QUEUED_MAX_SECONDS = env.int("JOBS_QUEUED_MAX_SECONDS", default=6 * 3600)
 # Retrain (both models, promoted only if they beat production) after an import that created or
