@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "core.compression.PageGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "core.database_busy.DatabaseBusyMiddleware",  # SQLite "database is locked": 503, not 500
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
