@@ -261,6 +261,19 @@ class ErrorDocumentingAutoSchema(AutoSchema):
     }
     body_error_statuses = {"413": _("The body, or the number of rows, is over the limit.")}
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        # drf-spectacular leaves out a list's bounds (many=True, allow_empty=False,
+        # max_length): the schema must say that an empty list is refused.
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.ListSerializer) and schema.get("type") == "array":
+            if not field.allow_empty:
+                schema.setdefault("minItems", max(1, field.min_length or 0))
+            elif field.min_length:
+                schema.setdefault("minItems", field.min_length)
+            if field.max_length is not None:
+                schema.setdefault("maxItems", field.max_length)
+        return schema
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         statuses = dict(self.error_statuses)
