@@ -80,9 +80,7 @@ def test_forwarded_for_is_ignored_from_an_untrusted_address(settings):
         ("2001:db8::1", "2001:db8::1"),
     ],
 )
-def test_behind_trusted_proxies_the_first_untrusted_hop_from_the_right(
-    settings, forwarded, client
-):
+def test_behind_trusted_proxies_the_first_untrusted_hop_from_the_right(settings, forwarded, client):
     settings.TRUSTED_PROXIES = ["127.0.0.1", "10.0.0.0/8"]
     assert client_address(_request("127.0.0.1", forwarded)) == client
 

@@ -19,8 +19,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from businesses.imports.importers import MonthlyImporter
-from businesses.models import MonthlyRecord
-from businesses.models import Region, Sector
+from businesses.models import MonthlyRecord, Region, Sector
 from businesses.partners import partner_api_key_issue, partner_create, partner_grant_business
 from core.roles import sync_role_groups
 from forecasting.models import Advice
