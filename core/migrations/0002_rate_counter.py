@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('key', models.CharField(max_length=200, unique=True, verbose_name='key')),
                 ('count', models.PositiveIntegerField(default=0, verbose_name='count')),
-                ('expires', models.FloatField(db_index=True, verbose_name='window ends')),
+                ('expires_at', models.DateTimeField(db_index=True, verbose_name='window ends')),
             ],
             options={
                 'verbose_name': 'rate counter',
