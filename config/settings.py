@@ -78,8 +78,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified() for the admin's 2FA
-    "core.two_factor.AdminTwoFactorMiddleware",  # stewards and superusers: TOTP in the admin
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(), for the next one
+    # A session that needs a second factor and has not given it reaches nothing else (pages,
+    # downloads, the session API, the admin): core/two_factor.py.
+    "core.two_factor.TwoFactorMiddleware",
     "core.audit.AuditActorMiddleware",  # who acts, for the audit log's receivers
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -160,11 +162,21 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Asesor MYPE <no-responder@localhost>")
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
+# Reset mail per user and per address: at most this many within the window (seconds), counted
+# in the store every process shares (core.counters); past it the requester sees the same page.
+PASSWORD_RESET_MAIL_LIMIT = env.int("PASSWORD_RESET_MAIL_LIMIT", default=3)
+PASSWORD_RESET_MAIL_WINDOW = env.int("PASSWORD_RESET_MAIL_WINDOW_SECONDS", default=3600)
 
 # Caseload alerts: a business nobody requested advice for (or visited) in this many days.
 ALERT_NO_ADVICE_DAYS = env.int("ASESOR_ALERT_NO_ADVICE_DAYS", default=90)
 ALERT_NO_VISIT_DAYS = env.int("ASESOR_ALERT_NO_VISIT_DAYS", default=60)
 CASELOAD_PAGE_SIZE = env.int("ASESOR_CASELOAD_PAGE_SIZE", default=50)
+# Statistical disclosure control of every published market figure (businesses/disclosure.py,
+# README "Market statistics and disclosure control"): contributors the reader does not hold,
+# the (2, k) dominance rule's k and the p % rule's p, in percent.
+DISCLOSURE_MIN_CONTRIBUTORS = env.int("ASESOR_DISCLOSURE_MIN_CONTRIBUTORS", default=5)
+DISCLOSURE_DOMINANCE_K = env.float("ASESOR_DISCLOSURE_DOMINANCE_K", default=85)
+DISCLOSURE_P_PERCENT = env.float("ASESOR_DISCLOSURE_P_PERCENT", default=10)
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
@@ -177,8 +189,10 @@ AXES_RESET_ON_SUCCESS = True
 # reset, which lifts the lock: portal/account_views.py); 429 as before.
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
-# Two-factor authentication (TOTP) for stewards and superusers in the admin: on unless
-# ASESOR_ADMIN_2FA=0, which only `make run` (the local demo) sets. See core/two_factor.py.
+# Two-factor authentication (TOTP) for stewards and superusers on every path (pages, downloads,
+# the session API, the admin): on unless ASESOR_ADMIN_2FA=0, which only `make run` (the local
+# demo) sets and `check --deploy` warns about. Users who enrol an app of their own accord are
+# asked for it whatever this says. See core/two_factor.py.
 ADMIN_2FA = env.bool("ASESOR_ADMIN_2FA", default=True)
 OTP_TOTP_ISSUER = "Asesor MYPE"
 

@@ -9,11 +9,8 @@ from rest_framework import serializers
 from core.api_query import QuerySerializer
 from forecasting.advice.rules import recommendation_text
 from forecasting.models import Advice
-from forecasting.serializers import (
-    DriverSerializer,
-    ModelVersionsSerializer,
-    driver_label,
-)
+from forecasting.reasons import reasons_in_words
+from forecasting.serializers import DriverSerializer, ModelVersionsSerializer
 
 
 class AdviceForecastSerializer(serializers.Serializer):
@@ -76,7 +73,13 @@ class AdviceSerializer(serializers.ModelSerializer):
     forecast = AdviceForecastSerializer(many=True)
     drivers = serializers.SerializerMethodField()
     benchmarks = serializers.DictField(help_text=_("Peer percentiles of growth and margin."))
-    market_trend = serializers.DictField(help_text=_("Its sector's trend in its region."))
+    market_trend = serializers.DictField(
+        help_text=_(
+            "Its sector's trend in its region; a figure withheld by statistical disclosure "
+            "control is null and named in suppressed (figure -> reason: few, dominance or "
+            "complement)."
+        )
+    )
     recommendations = serializers.SerializerMethodField()
     scored_at = serializers.SerializerMethodField(
         help_text=_("When the forecast and growth probability shown were computed.")
@@ -141,7 +144,7 @@ class AdviceSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(DriverSerializer(many=True))
     def get_drivers(self, advice: Advice) -> list:
-        return [{**d, "label": driver_label(d)} for d in advice.drivers or []]
+        return reasons_in_words(advice.drivers)
 
     @extend_schema_field(RecommendationSerializer(many=True))
     def get_recommendations(self, advice: Advice) -> list:

@@ -1,5 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from forecasting.models import LatestScore
 from forecasting.predictions.jobs import PredictionJobError
@@ -27,4 +27,11 @@ class Command(BaseCommand):
             written = latest_scores_refresh()
         except (ScoringUnavailableError, PredictionJobError) as error:
             raise CommandError(str(error)) from error
-        self.stdout.write(_("Latest scores stored for %(n)d businesses.") % {"n": written})
+        self.stdout.write(
+            ngettext(
+                "Latest scores stored for %(n)d business.",
+                "Latest scores stored for %(n)d businesses.",
+                written,
+            )
+            % {"n": written}
+        )
