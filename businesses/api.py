@@ -21,6 +21,7 @@ from businesses.market import market_trend_list
 from businesses.scoping import visible_businesses
 from businesses.selectors import business_list, market_indicator_list, monthly_record_list
 from businesses.serializers import (
+    RUC_PATTERN,
     BusinessCreateSerializer,
     BusinessFilterSerializer,
     BusinessOutputSerializer,
@@ -40,7 +41,11 @@ from businesses.services import business_create, business_update
 from core.api_errors import PayloadTooLarge, RowsRejected, row_problem_detail
 
 RUC_PARAMETER = OpenApiParameter(
-    "ruc", str, OpenApiParameter.PATH, description="RUC, 11 digits", pattern=r"^\d{11}$"
+    "ruc",
+    str,
+    OpenApiParameter.PATH,
+    description="RUC: 11 digits starting with 10, 15, 16, 17 or 20, check digit included",
+    pattern=RUC_PATTERN,
 )
 
 

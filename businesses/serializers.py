@@ -22,11 +22,34 @@ from businesses.models import (
     Sector,
     SizeClass,
 )
+from businesses.reference_data import CIIU_REV4
 from businesses.validators import ruc_problem, validate_ubigeo
+from core.api_query import QuerySerializer
 
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-_PERIOD = re.compile(r"^(\d{4})-(\d{2})(-01)?$")
-_PERIOD_SCHEMA = {"type": "string", "pattern": PERIOD_PATTERN, "example": "2024-03"}
+# What the API reads, said exactly in the schema (schemathesis holds the two together).
+PERIOD_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"  # what the API writes
+_PERIOD_INPUT = r"^(19|20)\d{2}-(0[1-9]|1[0-2])(-01)?$"  # what it reads: yyyy-mm[-01]
+_PERIOD = re.compile(r"((?:19|20)\d{2})-(0[1-9]|1[0-2])(?:-01)?")  # fullmatch: year, month
+_PERIOD_SCHEMA = {
+    "type": "string",
+    "pattern": _PERIOD_INPUT,
+    "example": "2024-03",
+    "description": "A month, yyyy-mm (yyyy-mm-01 is read too), years 1900–2099.",
+}
+RUC_PATTERN = r"^(10|15|16|17|20)\d{9}$"
+RUC_SCHEMA = {
+    "type": "string",
+    "pattern": RUC_PATTERN,
+    "format": "ruc",
+    "example": "20100047218",
+    "description": (
+        "RUC: 11 digits starting with 10, 15, 16, 17 or 20, the last a check digit (weights "
+        "5,4,3,2,7,6,5,4,3,2 over the first ten; s = sum mod 11; 11 - s, with 10 -> 0 and "
+        "11 -> 1)."
+    ),
+}
+UBIGEO_PATTERN = r"^(0[1-9]|1\d|2[0-5])\d{4}$"
+DIVISIONS = sorted(code for _section, _name, divisions in CIIU_REV4 for code, _n in divisions)
 
 
 @extend_schema_field(_PERIOD_SCHEMA)
@@ -37,7 +60,7 @@ class PeriodField(serializers.Field):
     default_error_messages = {"invalid": _("“%(value)s” is not a month: use yyyy-mm.")}
 
     def to_internal_value(self, data) -> dt.date:
-        match = _PERIOD.match(data) if isinstance(data, str) else None
+        match = _PERIOD.fullmatch(data) if isinstance(data, str) else None
         try:
             return dt.date(int(match.group(1)), int(match.group(2)), 1)
         except (AttributeError, ValueError):
@@ -62,6 +85,22 @@ def _validate_ruc(value: str) -> str:
     if problem:
         raise serializers.ValidationError(problem, code="invalid_ruc")
     return value
+
+
+@extend_schema_field(RUC_SCHEMA)
+class RucField(serializers.CharField):
+    """A RUC, check digit included (the schema's format ``ruc`` says how it is computed)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_length", 11)
+        kwargs.setdefault("max_length", 11)
+        kwargs.setdefault("validators", [_validate_ruc])
+        super().__init__(**kwargs)
+
+
+@extend_schema_field({"type": "string", "enum": DIVISIONS})
+class DivisionField(serializers.SlugRelatedField):
+    """A CIIU Rev.4 division by its two-digit code (the schema lists them all)."""
 
 
 @extend_schema_field(
@@ -95,7 +134,7 @@ def _validate_founded(value: DayOrMonth | None) -> DayOrMonth | None:
 # --- Businesses --------------------------------------------------------------------------------
 
 
-class BusinessFilterSerializer(serializers.Serializer):
+class BusinessFilterSerializer(QuerySerializer):
     search = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -148,19 +187,26 @@ class BusinessUpdateSerializer(serializers.Serializer):
 
     legal_name = serializers.CharField(max_length=200)
     trade_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    sector = serializers.SlugRelatedField(
+    sector = DivisionField(
         slug_field="code",
         queryset=Sector.objects.filter(section__isnull=False),
         help_text=_("A CIIU Rev.4 division, two digits (47)."),
     )
-    ubigeo = serializers.CharField(
-        min_length=6, max_length=6, validators=[validate_ubigeo], help_text=_("Six digits.")
+    ubigeo = serializers.RegexField(
+        UBIGEO_PATTERN,
+        min_length=6,
+        max_length=6,
+        validators=[validate_ubigeo],
+        help_text=_("Six digits: department (01–25), province, district."),
     )
     founded = DayOrMonthField(
         required=False,
         allow_null=True,
         validators=[_validate_founded],
-        help_text=_("Date it started trading: yyyy-mm-dd, or yyyy-mm when the day is not known."),
+        help_text=_(
+            "Date it started trading, not in the future: yyyy-mm-dd, or yyyy-mm when the day is "
+            "not known."
+        ),
     )
     employees = serializers.IntegerField(
         required=False, allow_null=True, min_value=0, max_value=2_147_483_647
@@ -178,15 +224,13 @@ class BusinessUpdateSerializer(serializers.Serializer):
 
 
 class BusinessCreateSerializer(BusinessUpdateSerializer):
-    ruc = serializers.CharField(
-        min_length=11, max_length=11, validators=[_validate_ruc], help_text=_("11 digits.")
-    )
+    ruc = RucField()  # the schema's description states the check digit
 
 
 # --- Monthly records ---------------------------------------------------------------------------
 
 
-class MonthlyRecordFilterSerializer(serializers.Serializer):
+class MonthlyRecordFilterSerializer(QuerySerializer):
     period_from = PeriodField(required=False, help_text=_("First month, yyyy-mm."))
     period_to = PeriodField(required=False, help_text=_("Last month, yyyy-mm."))
 
@@ -211,7 +255,7 @@ class MonthlyRecordRowSerializer(serializers.Serializer):
     file import's parser, which also takes ``1.234,50`` strings, ``mm/yyyy`` periods and
     Spanish satisfaction words)."""
 
-    ruc = serializers.CharField(min_length=11, max_length=11)
+    ruc = RucField()
     period = PeriodField()
     sales = serializers.DecimalField(
         max_digits=14, decimal_places=2, min_value=0, coerce_to_string=False
@@ -246,7 +290,7 @@ class MonthlyRecordBulkInputSerializer(serializers.Serializer):
     rows = serializers.ListField(child=serializers.JSONField(), allow_empty=False)
 
 
-class MonthlyRecordBulkQuerySerializer(serializers.Serializer):
+class MonthlyRecordBulkQuerySerializer(QuerySerializer):
     partial = serializers.BooleanField(
         required=False,
         default=False,
@@ -281,7 +325,7 @@ class MonthlyRecordBulkResultSerializer(serializers.Serializer):
 # --- Market indicators -------------------------------------------------------------------------
 
 
-class MarketIndicatorFilterSerializer(serializers.Serializer):
+class MarketIndicatorFilterSerializer(QuerySerializer):
     sector = serializers.RegexField(r"^(\d{2}|[A-U])$", required=False)
     region = serializers.RegexField(r"^\d{2}$", required=False)
     name = serializers.CharField(required=False, max_length=80)
@@ -303,7 +347,7 @@ class MarketIndicatorOutputSerializer(serializers.ModelSerializer):
 # --- market trends ------------------------------------------------------------------------------
 
 
-class MarketTrendFilterSerializer(serializers.Serializer):
+class MarketTrendFilterSerializer(QuerySerializer):
     sector = serializers.RegexField(r"^\d{2}$", help_text=_("CIIU Rev.4 division."))
     region = serializers.RegexField(r"^\d{2}$", required=False, help_text=_("Department."))
     period_from = PeriodField(required=False)

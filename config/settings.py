@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "core.compression.PageGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "core.database_busy.DatabaseBusyMiddleware",  # SQLite "database is locked": 503, not 500
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -274,6 +275,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # no sign of life for JOBS_STALE_SECONDS, and one still queued after JOBS_QUEUED_MAX_SECONDS.
 WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=30)
 WORKER_LOST_SECONDS = env.int("WORKER_LOST_SECONDS", default=120)
+# With no worker beat for WORKER_ABSENT_SECONDS (at least two beats; 0 switches the check off),
+# requests for fresh work are refused at once (portal message, API 503), /readyz says so and
+# polled advice / prediction jobs still queued end failed with the reason. A web process reports
+# no absence in its first WORKER_START_GRACE_SECONDS (make run starts web and worker together).
+WORKER_ABSENT_SECONDS = env.int("WORKER_ABSENT_SECONDS", default=60)
+WORKER_START_GRACE_SECONDS = env.int("WORKER_START_GRACE_SECONDS", default=60)
 JOBS_STALE_SECONDS = env.int("JOBS_STALE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 300)
 JOBS_QUEUED_MAX_SECONDS = env.int("JOBS_QUEUED_MAX_SECONDS", default=6 * 3600)
 # Retrain (both models, promoted only if they beat production) after an import that created or
@@ -391,6 +398,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api_schema.strings_without_nul",  # what DRF's text fields refuse, said
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -47,8 +47,9 @@ class QueueUnavailable(exceptions.APIException):
     default_detail = QueueUnavailableError.default_message
     default_code = "queue_unavailable"
 
-    def __init__(self, detail=None, *, wait: int | None = None) -> None:
+    def __init__(self, detail=None, *, wait: int | None = None, code: str | None = None) -> None:
         super().__init__(detail=detail)
+        self.default_code = code or self.default_code  # no_worker: the queue has no consumer
         self.wait = wait  # DRF's handler turns it into the Retry-After header
 
 
@@ -138,7 +139,7 @@ def flatten_validation_errors(detail, path: str = "") -> list[dict]:
 
 def _as_api_exception(exc: Exception) -> Exception:
     if isinstance(exc, QueueUnavailableError):
-        return QueueUnavailable(str(exc), wait=exc.retry_after)
+        return QueueUnavailable(str(exc), wait=exc.retry_after, code=exc.code)
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge()
     if isinstance(exc, Http404):
@@ -260,6 +261,19 @@ class ErrorDocumentingAutoSchema(AutoSchema):
     }
     body_error_statuses = {"413": _("The body, or the number of rows, is over the limit.")}
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        # drf-spectacular leaves out a list's bounds (many=True, allow_empty=False,
+        # max_length): the schema must say that an empty list is refused.
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.ListSerializer) and schema.get("type") == "array":
+            if not field.allow_empty:
+                schema.setdefault("minItems", max(1, field.min_length or 0))
+            elif field.min_length:
+                schema.setdefault("minItems", field.min_length)
+            if field.max_length is not None:
+                schema.setdefault("maxItems", field.max_length)
+        return schema
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         statuses = dict(self.error_statuses)
@@ -284,7 +298,8 @@ RETRY_AFTER = OpenApiParameter(
 UNAVAILABLE = OpenApiResponse(
     ErrorSerializer,
     description=(
-        "The task queue cannot take the job (code queue_unavailable), or there is no "
-        "production model yet (code scoring_unavailable); see Retry-After."
+        "The task queue cannot take the job (code queue_unavailable), no worker is running to "
+        "compute it (code no_worker), or there is no production model yet (code "
+        "scoring_unavailable); see Retry-After."
     ),
 )

@@ -7,6 +7,10 @@ names). When the broker is down it raises :class:`QueueUnavailableError`: portal
 that into a message ("cannot be queued now") while stored data keeps serving, and the API
 answers 503 with ``Retry-After`` (``core.api_errors``).
 
+When the broker answers but no worker has beaten for a minute (:mod:`core.worker_liveness`),
+:func:`enqueue` raises :class:`NoWorkerError` (a QueueUnavailableError): nobody would take the
+work, so it is not promised ("queued") but refused at once, the same way.
+
 A task row whose message was lost after the check (the broker died between the check and the
 commit) stays ``queued``; the sweeper (``portal.tasks.jobs_sweep``) marks it failed with the
 reason, so nothing waits forever.
@@ -20,6 +24,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+
+from core.worker_liveness import worker_absence
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +45,7 @@ class QueueUnavailableError(Exception):
     """
 
     retry_after = RETRY_AFTER_SECONDS
+    code = "queue_unavailable"
     default_message = _(
         "The job cannot be queued now: the task queue is not reachable. "
         "Nothing was lost; please try again in a few minutes."
@@ -51,6 +58,18 @@ class QueueUnavailableError(Exception):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+class NoWorkerError(QueueUnavailableError):
+    """The broker answers, but no worker has been alive for a while: nothing would run the job,
+    so it was not queued."""
+
+    retry_after = 60
+    code = "no_worker"
+    default_message = _(
+        "The job cannot be started now: no worker is running to compute it (none has answered "
+        "for over a minute). Nothing was lost; please try again in a few minutes."
+    )
 
 
 def _app():
@@ -80,7 +99,8 @@ def enqueue(task, *args: Any, **kwargs: Any) -> None:
     """Send ``task(*args, **kwargs)`` to the workers once the current transaction commits.
 
     Raises :class:`QueueUnavailableError` right away (before the commit) when the broker is not
-    reachable, so the caller can roll back or tell the user. In eager mode (tests,
+    reachable, or :class:`NoWorkerError` when no worker is alive to take the task, so the caller
+    can roll back or tell the user. In eager mode (tests,
     ``CELERY_TASK_ALWAYS_EAGER``) there is no broker to check.
     """
     if not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
@@ -88,6 +108,12 @@ def enqueue(task, *args: Any, **kwargs: Any) -> None:
         if problem:
             logger.warning("broker not reachable, %s not queued: %s", task.name, problem)
             raise QueueUnavailableError(cause=problem)
+        absence = worker_absence()
+        if absence is not None:
+            logger.warning(
+                "no worker alive (last beat %s), %s not queued", absence.last_seen, task.name
+            )
+            raise NoWorkerError(cause=f"no worker beat since {absence.last_seen}")
 
     def send() -> None:
         task.apply_async(args, kwargs, retry=True, retry_policy=PUBLISH_RETRY_POLICY)

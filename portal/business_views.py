@@ -20,7 +20,7 @@ from businesses.market import market_trend_context
 from businesses.scoping import get_visible_business_or_404
 from businesses.selectors import business_records
 from core import roles
-from core.queueing import QueueUnavailableError
+from core.queueing import NoWorkerError, QueueUnavailableError
 from feedback import services as feedback_services
 from feedback.forms import OutcomeForm, VisitForm
 from feedback.selectors import visit_list
@@ -28,6 +28,7 @@ from forecasting.advice.selectors import advice_latest
 from forecasting.advice.services import advice_request
 from forecasting.models import Advice
 from forecasting.scoring.selectors import sector_forecast_changes
+from forecasting.unserved import advice_fail_if_unserved
 from portal.advice_presenter import business_advice_context
 from portal.caseload import SORTS, caseload_alerts, caseload_list, caseload_rows
 from portal.forms import (
@@ -245,6 +246,11 @@ def advice_request_view(request, pk: int):
             "Fresh advice cannot be queued right now (the task queue is not reachable). "
             "The advice shown is still valid; please try again in a few minutes."
         )
+        if isinstance(error, NoWorkerError):
+            message = _(
+                "Fresh advice cannot be computed right now: no worker is running to compute it. "
+                "The advice shown is still valid; please try again in a few minutes."
+            )
         if _wants_json(request):
             payload = _status_payload(business, advice_latest(business=business))
             payload["error"] = str(message)
@@ -263,7 +269,8 @@ def advice_request_view(request, pk: int):
 @require_GET
 def advice_status(request, pk: int):
     business = get_visible_business_or_404(request.user, pk)
-    return JsonResponse(_status_payload(business, advice_latest(business=business)))
+    advice = advice_fail_if_unserved(advice_latest(business=business))  # no worker: failed, why
+    return JsonResponse(_status_payload(business, advice))
 
 
 def advice_section_context(request, business) -> dict:

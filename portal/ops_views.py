@@ -5,7 +5,10 @@
   restarts to an outage).
 * ``/readyz`` — ready to serve: the database answers, the broker answers, and a production model
   of each kind is loadable (artifact present and its digest verified). JSON with each check's
-  outcome and time; 503 when any check fails, so a load balancer stops sending traffic.
+  outcome and time; 503 when any check fails, so a load balancer stops sending traffic. Whether a
+  worker is alive is reported too (``checks.workers``): with none for a minute the status is
+  ``degraded``, still 200 — pages and stored advice keep serving, and taking the web server out of
+  rotation would turn a missing worker into a whole outage; only fresh work is refused.
 * ``/metrics`` — Prometheus exposition (portal.metrics). Only for the addresses in
   ``METRICS_ALLOWED_IPS`` (default: this machine) or a request with ``Authorization: Bearer
   <METRICS_TOKEN>`` when a token is set; anyone else gets 403.
@@ -24,6 +27,7 @@ from django.views.decorators.http import require_GET, require_safe
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from core.queueing import broker_check
+from core.worker_liveness import worker_absence, worker_start_grace_left
 from portal.metrics import metrics_text
 
 
@@ -78,7 +82,21 @@ def _models() -> dict:
     return {"versions": found}
 
 
+def _workers() -> dict:
+    absence = worker_absence()
+    if absence is not None:
+        last = absence.last_seen.isoformat() if absence.last_seen else "never"
+        raise LookupError(
+            f"no Celery worker alive for {absence.seconds} s (last beat: {last}): "
+            "fresh advice and jobs are refused"
+        )
+    grace = worker_start_grace_left()
+    return {"starting": True, "grace_seconds": round(grace)} if grace else {}
+
+
 CHECKS = {"database": _database, "broker": _broker, "models": _models}
+# Reported, but the site still serves without them (status "degraded", 200).
+DEGRADING = {"workers": _workers}
 
 
 def _failing_data_sources() -> list[dict]:
@@ -102,7 +120,10 @@ def _failing_data_sources() -> list[dict]:
 def readyz(request):
     checks = {name: _timed(check) for name, check in CHECKS.items()}
     ready = all(c["ok"] for c in checks.values())
-    body = {"status": "ok" if ready else "unavailable", "checks": checks}
+    degrading = {name: _timed(check) for name, check in DEGRADING.items()}
+    degraded = not all(c["ok"] for c in degrading.values())
+    status = "unavailable" if not ready else "degraded" if degraded else "ok"
+    body = {"status": status, "checks": {**checks, **degrading}}
     try:
         body["failing_data_sources"] = _failing_data_sources()
     except Exception as exc:  # a probe never raises

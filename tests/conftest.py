@@ -20,6 +20,14 @@ def _plain_http(settings):
     settings.ADMIN_2FA = False
 
 
+@pytest.fixture(autouse=True)
+def _no_worker_check(settings):
+    # Most tests queue work with no worker running (they run tasks themselves, or only check
+    # what was queued); the "no worker alive" refusal has its own tests, which switch it on
+    # (tests/unit/core/test_no_worker.py, tests/integration/test_no_worker.py).
+    settings.WORKER_ABSENT_SECONDS = 0
+
+
 def _user_with_role(role: str, **kwargs):
     user = UserFactory(**kwargs)
     user.groups.add(Group.objects.get(name=role))

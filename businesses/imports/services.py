@@ -1,5 +1,9 @@
 """The import service: one call reads a file, validates every row and, unless it is a dry run,
-writes the valid rows together with their DataImport report in one transaction."""
+writes the valid rows together with their DataImport report in one transaction.
+
+A dry run writes nothing, so it runs outside any transaction: on SQLite a transaction takes the
+database's one write lock when it begins (``transaction_mode`` IMMEDIATE), and a dry run of a big
+file held it for minutes, failing every advice request and upload meanwhile."""
 
 from __future__ import annotations
 
@@ -58,7 +62,6 @@ class ImportReport:
         }
 
 
-@transaction.atomic
 def data_import_run(
     *,
     kind: str,
@@ -77,6 +80,29 @@ def data_import_run(
     nothing and records no DataImport. ``expected_sha256`` guards a confirmed preview: the file
     must be the one that was previewed.
     """
+    arguments = {
+        "kind": kind,
+        "path": path,
+        "file_name": file_name,
+        "user": user,
+        "dry_run": dry_run,
+        "expected_sha256": expected_sha256,
+    }
+    if dry_run:
+        return _import(**arguments)  # reads only: no transaction, so no write lock held
+    with transaction.atomic():
+        return _import(**arguments)
+
+
+def _import(
+    *,
+    kind: str,
+    path: Path,
+    file_name: str,
+    user,
+    dry_run: bool,
+    expected_sha256: str | None,
+) -> ImportReport:
     if kind not in IMPORTERS:
         raise ImportRefusedError(_("Unknown import kind “%(kind)s”.") % {"kind": kind})
     path = Path(path)

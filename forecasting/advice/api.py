@@ -23,6 +23,7 @@ from forecasting.advice.serializers import (
 from forecasting.advice.services import advice_compute_now, advice_request
 from forecasting.models import Advice
 from forecasting.scoring.selectors import current_score, score_figures
+from forecasting.unserved import advice_fail_if_unserved
 
 
 def _business(request, ruc: str):
@@ -77,8 +78,9 @@ class AdviceView(GenericAPIView):
             "Queues the advice for a worker and answers 202 with its id and the URL to poll; a "
             "request already waiting is reused. With ?wait=true the advice is computed in this "
             "request and returned whole (201; status failed, with the reason, if it could not "
-            "be computed). 503 with Retry-After when the queue is not reachable: nothing was "
-            "stored and the advice already given keeps serving."
+            "be computed). 503 with Retry-After when the queue is not reachable (code "
+            "queue_unavailable) or no worker is running (code no_worker): nothing was stored and "
+            "the advice already given keeps serving."
         ),
         parameters=[RUC_PARAMETER, AdviceRequestQuerySerializer, RETRY_AFTER],
         request=None,
@@ -135,4 +137,5 @@ class AdviceDetailView(GenericAPIView):
         advice = _advice_queryset().filter(business=business, pk=advice_id).first()
         if advice is None:
             raise Http404
+        advice = advice_fail_if_unserved(advice)  # queued, but no worker alive: failed, why
         return Response(AdviceSerializer(advice).data)

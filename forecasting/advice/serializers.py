@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api_query import QuerySerializer
 from forecasting.advice.rules import recommendation_text
 from forecasting.models import Advice
 from forecasting.reasons import reasons_in_words
@@ -158,7 +159,7 @@ class AdviceQueuedSerializer(serializers.Serializer):
     poll_url = serializers.CharField(help_text=_("GET it until the status is ready or failed."))
 
 
-class AdviceRequestQuerySerializer(serializers.Serializer):
+class AdviceRequestQuerySerializer(QuerySerializer):
     wait = serializers.BooleanField(
         required=False,
         default=False,

@@ -6,10 +6,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 
+from core.api_query import QuerySerializer
 from forecasting.models import ModelKind, ModelVersion
 
 
-class ModelVersionFilterSerializer(serializers.Serializer):
+class ModelVersionFilterSerializer(QuerySerializer):
     kind = serializers.ChoiceField(choices=ModelKind.choices, required=False)
     status = serializers.ChoiceField(choices=ModelVersion.Status.choices, required=False)
 

@@ -47,6 +47,7 @@ from forecasting.predictions.selectors import (
     prediction_result_csv,
     prediction_result_list,
 )
+from forecasting.unserved import prediction_job_fail_if_unserved
 
 MAX_REJECTED_SHOWN = 1000  # a job keeps the first rejected rows; "selection" counts them all
 JOB_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Prediction job id.")
@@ -208,7 +209,7 @@ class PredictionJobCreateView(GenericAPIView):
             "xlsx “file” of RUCs. Only businesses in your scope are scored; other RUCs come "
             "back as rejected rows (index or line, reason). 202 with the job; follow it at "
             "/prediction-jobs/{id}/. 400 when nothing can be scored; 503 with Retry-After when "
-            "the task queue is not reachable (nothing was created)."
+            "the task queue is not reachable or no worker is running (nothing was created)."
         ),
         request={
             "application/json": PredictionJobCreateSerializer,
@@ -217,7 +218,10 @@ class PredictionJobCreateView(GenericAPIView):
         parameters=[RETRY_AFTER],
         responses={
             202: PredictionJobSerializer,
-            503: OpenApiResponse(ErrorSerializer, description="The task queue is not reachable."),
+            503: OpenApiResponse(
+                ErrorSerializer,
+                description="The task queue is not reachable, or no worker is running.",
+            ),
         },
     )
     def post(self, request):
@@ -269,7 +273,8 @@ class PredictionJobDetailView(GenericAPIView):
         responses=PredictionJobSerializer,
     )
     def get(self, request, pk: int):
-        return Response(PredictionJobSerializer(_job(request, pk)).data)
+        job = prediction_job_fail_if_unserved(_job(request, pk))  # no worker alive: failed, why
+        return Response(PredictionJobSerializer(job).data)
 
 
 class PredictionResultListView(GenericAPIView):

@@ -2,7 +2,14 @@
 operation a bounded, derandomised (fixed-seed) set of generated requests, once with a partner's
 API key and once with an advisor's session. Every response must be no 5xx and conform to the
 schema (status code, content type, headers, body), and an operation that needs credentials
-must refuse the request without them (``ignored_auth``)."""
+must refuse the request without them (``ignored_auth``).
+
+The schema says exactly what the API accepts (issue 19, item 6): a request that violates it is
+refused with a 4xx (``negative_data_rejection``) and one that satisfies it is not refused as
+invalid (``positive_data_acceptance``: no 400). Where acceptance depends on stored data or the
+clock, not on the request's shape, the check is left out for that operation, each with its
+reason (``NOT_CHECKED``). The generator is taught what the schema states in words: a RUC's check
+digit (format ``ruc``)."""
 
 from __future__ import annotations
 
@@ -13,9 +20,12 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import CHECKS
+from schemathesis.config import NotAServerErrorConfig
 from schemathesis.generation import GenerationMode
 
+from businesses.validators import ruc_check_digit
 from tests.unit.api.conftest import session_client
 
 MAX_EXAMPLES = 25
@@ -26,11 +36,73 @@ CHECK_NAMES = (
     "response_headers_conformance",
     "response_schema_conformance",
     "ignored_auth",
+    "negative_data_rejection",
+    "positive_data_acceptance",
 )
 
 
-def _checks():
-    return [CHECKS.get_one(name) for name in CHECK_NAMES]
+# Checks left out for an operation, and why: acceptance there depends on stored data or the
+# clock, which no schema can state.
+NOT_CHECKED = {
+    "POST /api/v1/monthly-records/bulk/": {
+        # rows must name businesses in the caller's scope and months already started; rows are
+        # read by the file import's lenient parser (1.234,50, mm/yyyy, Spanish words) and with
+        # ?partial=true rejected rows are reported in a 200 by design
+        "positive_data_acceptance",
+        "negative_data_rejection",
+    },
+    "POST /api/v1/businesses/": {
+        # a RUC already registered is refused (stored data, not the request's shape); the
+        # founding date must be a real day or month, not in the future (the calendar and the
+        # clock, in any of four written forms)
+        "positive_data_acceptance",
+    },
+    "PUT /api/v1/businesses/{ruc}/": {"positive_data_acceptance"},  # the founding date, as above
+    "PATCH /api/v1/businesses/{ruc}/": {"positive_data_acceptance"},  # the same
+    "POST /api/v1/forecasts/": {
+        # the history is read by a vectorised parser (forecast_input_parse) that also refuses
+        # months in the future: the clock, not the request's shape
+        "positive_data_acceptance",
+    },
+    "POST /api/v1/forecasts/batch/": {"positive_data_acceptance"},  # the same parser
+    "POST /api/v1/prediction-jobs/": {
+        # the RUCs must be in the caller's scope (others come back as rejected rows; none left
+        # is a 400); {} is issue 19's item 7
+        "positive_data_acceptance",
+    },
+}
+
+
+def _checks(operation_label: str = ""):
+    skipped = NOT_CHECKED.get(operation_label, set())
+    return [CHECKS.get_one(name) for name in CHECK_NAMES if name not in skipped]
+
+
+# A 503 with Retry-After is a documented answer of this API (no production model, the queue or
+# its workers down, the database busy): status_code_conformance holds each operation to
+# documenting it; any other 5xx is a server error.
+SERVER_ERROR_ALLOWED = NotAServerErrorConfig(expected_statuses=["2xx", "3xx", "4xx", "503"])
+
+
+def _openapi_schema():
+    schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
+    schema.config.checks.not_a_server_error = SERVER_ERROR_ALLOWED
+    return schema
+
+
+def _ruc(first_ten: str) -> str:
+    return first_ten + str(ruc_check_digit(first_ten))
+
+
+# The generator learns what the schema says in words: the RUC's check digit.
+schemathesis.openapi.format(
+    "ruc",
+    st.builds(
+        lambda prefix, rest: _ruc(prefix + rest),
+        st.sampled_from(["10", "15", "16", "17", "20"]),
+        st.from_regex(r"\A\d{8}\Z"),
+    ),
+)
 
 
 @pytest.fixture
@@ -61,11 +133,11 @@ def _fuzz(
     """Run the checks on every operation in each generation mode; with ``own_ruc``, operations
     on one business also get a positive run on that RUC (in scope), so that their success
     answers are checked too, not only 404s. Returns the number of cases sent."""
-    schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
+    schema = _openapi_schema()
     cases = 0
-    checks = _checks()
     for result in schema.get_all_operations():
         operation = result.ok()
+        checks = _checks(operation.label)
         runs = [(mode, None) for mode in modes]
         if own_ruc and "{ruc}" in operation.path:
             runs.append((GenerationMode.POSITIVE, {"ruc": own_ruc}))
@@ -88,7 +160,8 @@ def _fuzz(
                 cache.clear()
                 # identity: schemathesis's WSGI transport does not undo the site's gzip
                 case.call_and_validate(
-                    headers={"Accept-Encoding": "identity", **headers}, checks=checks
+                    headers={"Accept-Encoding": "identity", **headers},
+                    checks=checks,  # noqa: B023 - run() is called right below, in this loop
                 )
 
             run()
