@@ -283,11 +283,17 @@ class SalesForecaster(BaseEstimator):
         )
         seed = int(rng.integers(2**31 - 1))
         jobs = []
+        self.uncalibrated_horizons_ = []
         for key, sel in groups.items():
-            train_idx = np.flatnonzero(sel & ~calib)
+            train_idx, cal_idx = np.flatnonzero(sel & ~calib), np.flatnonzero(sel & calib)
+            if len(train_idx) == 0 and len(cal_idx) == 0:
+                raise ValueError(f"no training rows for horizon {key}: too short a history")
             if len(train_idx) == 0:
-                raise ValueError("no training rows before the calibration months")
-            jobs.append((key, train_idx, np.flatnonzero(sel & calib)))
+                # a short history: every target of this horizon lies in the calibration months,
+                # so the model fits on them and borrows the nearest horizon's intervals
+                train_idx, cal_idx = cal_idx, cal_idx[:0]
+                self.uncalibrated_horizons_.append(int(key))
+            jobs.append((key, train_idx, cal_idx))
         # Horizons train in parallel, one thread each: under CPU contention a multi-threaded
         # XGBoost fit stalls at its OpenMP barriers (measured ten times slower on a busy
         # 2-core machine); independent single-threaded fits do not.
@@ -312,6 +318,11 @@ class SalesForecaster(BaseEstimator):
         self.n_calibration_rows_ = int(calib.sum())
         self.training_end_ = panel.periods[-1]
         self.preprocessing_ = dict(data.attrs.get("preprocessing", {}))
+        # what a short history let this fit measure (the model version keeps it)
+        self.preprocessing_["history"] = {
+            "months_in_data": n_t,
+            "horizons_borrowing_intervals": list(self.uncalibrated_horizons_),
+        }
         self.timings_["total"] = time.perf_counter() - started
         return self
 
@@ -338,7 +349,10 @@ class SalesForecaster(BaseEstimator):
                 "n": len(res),
             }
 
+        measured = [] if residuals is None else sorted(set(residuals["horizon"].astype(int)))
         for h in self.horizons:
+            if measured and h not in measured:
+                continue  # filled below from the nearest measured horizon
             if residuals is None or not (residuals["horizon"] == h).any():
                 fallback = {
                     "q_lo": -1.0, "q50": 0.0, "q_hi": 1.0, "smear_duan": 1.0, "smear_ratio": 1.0,
@@ -358,6 +372,9 @@ class SalesForecaster(BaseEstimator):
                 table[h][b] = (
                     summary(rh[sel]) if sel.sum() >= self.min_bucket_rows else by_hist[b // 2]
                 )
+        for h in self.horizons:
+            if h not in table:  # a short history left this horizon without calibration rows
+                table[h] = table[min(measured, key=lambda m: (abs(m - h), -m))]
         return table
 
     # ------------------------------------------------------------------ predict
