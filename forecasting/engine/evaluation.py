@@ -338,7 +338,12 @@ def evaluate(
                 f"{3 * min_months} (a held-out cut-off with {min_months} months after it and "
                 f"labelled cut-offs before it); it is trained, not measured"
             )
-            result["growth"] = {"measured": False, "reason": reason, "months": n_t}
+            result["growth"] = {
+                "measured": False,
+                "reason": reason,
+                "months": n_t,
+                "months_needed": 3 * min_months,
+            }
             result["protocol"]["growth"] = reason
             return result
         c_star = n_t - 1 - (min_months if partial else labels.WINDOW)
