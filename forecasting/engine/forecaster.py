@@ -545,6 +545,7 @@ class SalesForecaster(BaseEstimator):
         coherent by :func:`bands.coherent_forecast` (with its ``disagreement`` and
         ``models_disagree``). ``mean``: the expected-value model's output, when there is one
         (else smearing)."""
+        mu = np.asarray(mu, dtype=float)  # float32 from XGBoost: one precision on every path
         tab = self.interval_table_[h]
         q_lo = np.array([tab[b]["q_lo"] for b in range(len(tab))])[bucket]
         q50 = np.array([tab[b]["q50"] for b in range(len(tab))])[bucket]
