@@ -154,6 +154,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
                 horizons=model_reports.horizon_rows(version),
                 baseline_labels=model_reports.BASELINE_LABELS,
                 growth_scores=model_reports.growth_scores(version),
+                growth_not_measured=model_reports.growth_not_measured(version),
+                segments=model_reports.segment_rows(version),
                 cross_validation=model_reports.cross_validation(version),
                 importance=model_reports.importance_bars(version),
                 **model_reports.report_sections(version),

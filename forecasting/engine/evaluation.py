@@ -16,6 +16,14 @@ Protocol (``evaluate``), for a panel whose months are ``0 .. T-1``:
   ends at ``c*``) and scored on the labels at ``c*``; the oracle's probability is scored on the
   same rows. ``brier_base_rate`` predicts the held-out labels' own rate for everyone (a stronger
   reference than the training rate, which is also reported).
+* Short histories (13 to 24 months). The forecaster's protocol needs 8 months (it is measured on
+  the horizons whose targets the held-out months hold). The growth classifier's held-out cut-off
+  needs a full 12-month future and, before it, labelled training cut-offs; when the history is
+  too short for that (fewer than ``12 + 2 * min_months`` months), the held-out cut-off moves to
+  ``T-1-min_months`` and both its labels and the training labels read the partial future windows
+  the label rule allows (:mod:`labels`); the result says so (``label_months_ahead``,
+  ``partial_windows``). Fewer than ``3 * min_months`` months (18 by default): the classifier is
+  not measured, and ``measured`` is False with the reason; training still works from 13 months.
 * Market data. When the ``indicators`` frame carries vintages (a ``known_from`` column, see
   :mod:`.schema`), every cut-off of the backtest — the training cut-offs of both fits and the
   scored origins — reads the market values as they were known at that cut-off: a value that
@@ -23,8 +31,9 @@ Protocol (``evaluate``), for a panel whose months are ``0 .. T-1``:
   values are taken as currently stored. ``result["market_data"]`` says which
   (:func:`~.features.market_data_record`).
 * Segments (horizon 1 and all horizons pooled): short series (< 12 observed months at the
-  origin), intermittent series (>= 20 % zero months in the last 24) and sales-only series (no
-  costs, employees or satisfaction ever recorded up to the origin).
+  origin), intermittent series (>= 20 % zero months in the last 24), sales-only series (no
+  costs, employees or satisfaction ever recorded up to the origin) and spiky series (a month
+  above 5 x the series' median month with sales, up to the origin).
 """
 
 from __future__ import annotations
@@ -98,9 +107,30 @@ def fit_growth(
 # --------------------------------------------------------------------------- scoring fitted models
 
 
+SPIKE_RATIO = 5.0  # a spiky series: a month above 5 x its median month with sales
+
+
+def spiky_series(records: pd.DataFrame, cutoff: pd.Timestamp) -> pd.Series:
+    """Per business (index), whether its history up to ``cutoff`` has a month above
+    :data:`SPIKE_RATIO` times its median month with sales (the real-data set's definition)."""
+    known = records.loc[records[schema.PERIOD] <= cutoff, [schema.BUSINESS_ID, schema.SALES]]
+    by = known.groupby(schema.BUSINESS_ID)[schema.SALES]
+    median_positive = known[known[schema.SALES] > 0].groupby(schema.BUSINESS_ID)[schema.SALES]
+    median_positive = median_positive.median().reindex(by.max().index)
+    return (by.max() > SPIKE_RATIO * median_positive).rename("spiky")
+
+
 def _segments(frame: pd.DataFrame, panel_records: pd.DataFrame) -> pd.DataFrame:
-    """Add short / intermittent / sales_only flags for each (business, cut-off) row."""
+    """Add short / intermittent / sales_only / spiky flags for each (business, cut-off) row."""
     seg = frame[[schema.BUSINESS_ID, "cutoff"]].drop_duplicates()
+    spiky = [
+        spiky_series(panel_records, pd.Timestamp(c)).reset_index().assign(cutoff=c)
+        for c in seg["cutoff"].unique()
+    ]
+    seg = seg.merge(
+        pd.concat(spiky, ignore_index=True), on=[schema.BUSINESS_ID, "cutoff"], how="left"
+    )
+    seg["spiky"] = seg["spiky"].fillna(False).astype(bool)
     recs = panel_records[[schema.BUSINESS_ID, schema.PERIOD, *schema.RECORD_COLUMNS[3:]]]
     has_other = recs[[schema.COSTS, schema.EMPLOYEES, schema.SATISFACTION]].notna().any(axis=1)
     first_other = (
@@ -148,6 +178,7 @@ def score_forecaster(
         "long_history": ~df["short_history"].to_numpy(),
         "intermittent": df["intermittent"].to_numpy(),
         "sales_only": df["sales_only"].to_numpy(),
+        "spiky": df["spiky"].to_numpy(),
     }
     for name, mask in segments.items():
         out["segments"][name] = {
@@ -204,13 +235,17 @@ def score_classifier(
     cutoff: pd.Timestamp,
     oracle: Oracle | None = None,
     bins: int = 10,
+    partial: bool = False,
 ) -> dict:
     """Metrics of a *fitted* classifier at ``cutoff``: its features use records up to the
-    cut-off, its labels the 12 months after (which must be in ``records``)."""
+    cut-off, its labels the 12 months after (which must be in ``records``; with ``partial``, the
+    months of them that are, at least ``min_months``)."""
     cutoff = pd.Timestamp(cutoff)
     known = _until(records, cutoff)
     prob = classifier.predict_proba(known, businesses, indicators, cutoffs=[cutoff])
-    lab = labels.growth_labels(records, [cutoff], rate=classifier.rate)
+    lab = labels.growth_labels(
+        records, [cutoff], rate=classifier.rate, min_months=classifier.min_months, partial=partial
+    )
     df = prob.merge(lab, on=[schema.BUSINESS_ID, "cutoff"])
     df = df[df["label"].notna()]
     y = df["label"].to_numpy()
@@ -227,6 +262,7 @@ def score_classifier(
         "brier_training_rate": _clean(metrics.brier_base_rate(y, classifier.base_rate_)),
         "raw_roc_auc": _clean(metrics.roc_auc(y, df["raw_score"].to_numpy())),
         "calibration": metrics.calibration_table(y, p, bins=bins),
+        "ece": _clean(metrics.expected_calibration_error(y, p, bins=bins)),
         "model": classifier.family_,
     }
     if oracle is not None:
@@ -294,24 +330,47 @@ def evaluate(
     if run_classifier:
         template = classifier if classifier is not None else GrowthClassifier()
         model_g = GrowthClassifier(**template.get_params())
-        cutoff = periods[n_t - 1 - labels.WINDOW]
+        min_months = model_g.min_months
+        partial = n_t < labels.WINDOW + 2 * min_months
+        if partial and n_t < 3 * min_months:
+            reason = (
+                f"{n_t} months of history: measuring the growth classifier needs "
+                f"{3 * min_months} (a held-out cut-off with {min_months} months after it and "
+                f"labelled cut-offs before it); it is trained, not measured"
+            )
+            result["growth"] = {
+                "measured": False,
+                "reason": reason,
+                "months": n_t,
+                "months_needed": 3 * min_months,
+            }
+            result["protocol"]["growth"] = reason
+            return result
+        c_star = n_t - 1 - (min_months if partial else labels.WINDOW)
+        cutoff = periods[c_star]
         started = time.perf_counter()
         model_g.fit(
             _until(records, cutoff), businesses, indicators, label_overrides=label_overrides
         )
         fit_seconds = time.perf_counter() - started
         scored = score_classifier(
-            model_g, records, businesses, indicators, cutoff=cutoff, oracle=oracle
+            model_g, records, businesses, indicators, cutoff=cutoff, oracle=oracle, partial=partial
         )
         result["growth"] = {
             **scored,
+            "measured": True,
+            "partial_windows": partial,
+            "label_months_ahead": labels.future_months_inside(n_t, c_star),
+            "label_windows": model_g.label_windows_,
             "fit_seconds": round(fit_seconds, 2),
             "cv_results": model_g.cv_results_,
             "global_importance": named_importance(model_g.global_importance_, top=15),
         }
+        ahead = labels.future_months_inside(n_t, c_star)
         result["protocol"]["growth"] = (
             f"fit on months <= {cutoff.date()} (labels of training cut-offs end by then); "
-            f"held-out cut-off {cutoff.date()} labelled by the 12 months after"
+            f"held-out cut-off {cutoff.date()} labelled by the {ahead} months after"
+            + (" (partial windows: a short history)" if partial else "")
         )
     return result
 

@@ -3,7 +3,12 @@
 How it is trained
 -----------------
 * Rows: (business, cut-off) pairs whose label (:mod:`labels`, at ``rate``) is defined, i.e.
-  cut-offs with a full 12-month future inside the data (the latest ``max_cutoffs``).
+  cut-offs with a full 12-month future inside the data (the latest ``max_cutoffs``). A short
+  registry has few or none of those: when fewer than ``min_label_cutoffs`` cut-offs have a full
+  future, the cut-offs whose future window has at least ``min_months`` months inside the data
+  label rows too (the label rule reads a window over the months it has;
+  :func:`labels.growth_labels_from_matrix` with ``partial``), and ``label_windows_`` records how
+  many cut-offs of each kind trained the model and the shortest future window used.
   Features: :func:`features.build_features` at the cut-off (known data only). Advisors'
   ``label_overrides`` replace computed labels (and add rows where the computed label was
   unknown). An override frame may carry ``weight`` (the row's sample weight in the final fit
@@ -18,6 +23,9 @@ How it is trained
 * Blocks: businesses are hashed into ``calibration_groups`` groups; group 0 is held out. The
   *calibration block* is group 0 at the last ``calibration_cutoffs`` cut-offs; the *fit block*
   is the other businesses at cut-offs at least ``purge_months`` (>= 1) before it.
+* With a single labelled cut-off there is no earlier block: the calibration block is group 0 at
+  that cut-off and the fit block the other businesses; the search then validates on
+  business-disjoint folds of the same cut-off (``cv_results_["folds"]`` says which).
 * Search: a random forest (median imputation + one-hot encoding in a scikit-learn Pipeline)
   and XGBoost (NaN handled natively), each tuned by ``RandomizedSearchCV`` over ``n_iter``
   candidates with :class:`CutoffSplitter` folds (time-ordered, business-disjoint) on a sample
@@ -166,6 +174,7 @@ class GrowthClassifier(BaseEstimator):
         calibration_cutoffs: int = 3,
         calibration_groups: int = 5,
         max_cutoffs: int = 36,
+        min_label_cutoffs: int = 6,
         max_search_rows: int = 30_000,
         max_fit_rows: int = 80_000,
         importance_rows: int = 2_000,
@@ -183,6 +192,7 @@ class GrowthClassifier(BaseEstimator):
         self.calibration_cutoffs = calibration_cutoffs
         self.calibration_groups = calibration_groups
         self.max_cutoffs = max_cutoffs
+        self.min_label_cutoffs = min_label_cutoffs
         self.max_search_rows = max_search_rows
         self.max_fit_rows = max_fit_rows
         self.importance_rows = importance_rows
@@ -205,8 +215,12 @@ class GrowthClassifier(BaseEstimator):
         ``sample_weight`` (1 for computed labels, the override's weight otherwise)."""
         panel = build_panel(records) if panel is None else panel
         n_t = len(panel.periods)
-        last_c = n_t - 1 - labels.WINDOW
-        first_c = max(self.min_months - 1, last_c - self.max_cutoffs + 1)
+        first_allowed = self.min_months - 1  # a past window needs min_months observed months
+        last_full = n_t - 1 - labels.WINDOW
+        partial = last_full - first_allowed + 1 < self.min_label_cutoffs
+        # a short registry: cut-offs whose future window is partly past the data label rows too
+        last_c = n_t - 1 - self.min_months if partial else last_full
+        first_c = max(first_allowed, last_c - self.max_cutoffs + 1)
         cut_idx = list(range(first_c, last_c + 1))
         overrides = _clean_overrides(label_overrides)
         extra = []
@@ -224,7 +238,7 @@ class GrowthClassifier(BaseEstimator):
         for c in np.unique(c_of_row):
             sel = c_of_row == c
             lab = labels.growth_labels_from_matrix(
-                panel.sales, int(c), rate=self.rate, min_months=self.min_months
+                panel.sales, int(c), rate=self.rate, min_months=self.min_months, partial=partial
             )
             label[sel] = lab[row[sel]]
         feats["label"] = label
@@ -243,6 +257,15 @@ class GrowthClassifier(BaseEstimator):
             feats.loc[hit, "sample_weight"] = merged.loc[hit, "weight"].to_numpy()
         out = feats[feats["label"].notna()].reset_index(drop=True)
         out.attrs["preprocessing"] = feats.attrs.get("preprocessing", {})
+        used = panel.period_index(out.loc[out["label_source"] == "computed", "cutoff"].unique())
+        ahead = [labels.future_months_inside(n_t, int(c)) for c in used]
+        out.attrs["label_windows"] = {
+            "months_in_data": n_t,
+            "full_window_cutoffs": int(sum(a == labels.WINDOW for a in ahead)),
+            "partial_window_cutoffs": int(sum(a < labels.WINDOW for a in ahead)),
+            "shortest_future_months": int(min(ahead)) if ahead else None,
+            "partial_windows_allowed": bool(partial),
+        }
         return out
 
     # ------------------------------------------------------------------ fit
@@ -288,7 +311,12 @@ class GrowthClassifier(BaseEstimator):
         data = self.training_frame(records, businesses, indicators, label_overrides=label_overrides)
         self.timings_ = {"features": time.perf_counter() - started}
         if data.empty or data["label"].nunique() < 2:
-            raise ValueError("not enough labelled (business, cut-off) pairs to train")
+            raise ValueError(
+                "not enough labelled (business, cut-off) pairs to train: a growth label needs "
+                f"{self.min_months} months before a cut-off and {self.min_months} after it "
+                f"({2 * self.min_months + 1} months of history at least)"
+            )
+        self.label_windows_ = dict(data.attrs.get("label_windows", {}))
         self.categories_ = category_levels(data)
         self.feature_names_ = [c for c in model_columns(data) if c not in _LABEL_COLUMNS]
         # per-feature training distribution, for drift monitoring (engine.drift)
@@ -305,6 +333,8 @@ class GrowthClassifier(BaseEstimator):
         held = _business_group(ids, self.calibration_groups) == 0
         cal = (months >= cal_start) & held
         fit_mask = (months <= cal_start - max(self.purge_months, 1)) & ~held
+        if len(unique) == 1:  # one labelled cut-off: no earlier block, other businesses fit
+            fit_mask = ~held
         # advisors' corrections always train the model, whatever their cut-off
         fit_mask |= (data["label_source"] != "computed").to_numpy() & ~cal
         weights = data["sample_weight"].to_numpy(dtype=float)
@@ -323,8 +353,18 @@ class GrowthClassifier(BaseEstimator):
                 businesses=ids[search_idx],
             ).split()
         )
+        fold_kind = "time-ordered, business-disjoint"
         if not folds:
-            raise ValueError("too few cut-offs for time-ordered cross-validation")
+            # too few cut-offs to order in time (a short registry): business-disjoint folds
+            group = _business_group(ids[search_idx], self.cv_splits)
+            folds = [
+                (np.flatnonzero(group != i), np.flatnonzero(group == i))
+                for i in range(self.cv_splits)
+                if (group == i).any() and (group != i).any()
+            ]
+            fold_kind = "business-disjoint (too few cut-offs to order in time)"
+        if not folds:
+            raise ValueError("too few labelled rows for cross-validation")
         categorical = [c for c in CATEGORICAL_COLUMNS if c in self.feature_names_]
         numeric = [c for c in self.feature_names_ if c not in categorical]
         candidates = {
@@ -333,7 +373,12 @@ class GrowthClassifier(BaseEstimator):
         }
         x_search = x_all.iloc[search_idx]
         y_search = y_all[search_idx]
-        self.cv_results_: dict = {"scoring": "roc_auc", "n_folds": len(folds), "families": {}}
+        self.cv_results_: dict = {
+            "scoring": "roc_auc",
+            "n_folds": len(folds),
+            "folds": fold_kind,
+            "families": {},
+        }
         best_family, best_score, best_params = None, -np.inf, None
         for family in self.families:
             estimator, grid = candidates[family]
@@ -415,6 +460,7 @@ class GrowthClassifier(BaseEstimator):
         self.n_overrides_ = int((data["label_source"] == "override").sum())
         self.n_outcome_labels_ = int((data["label_source"] == "outcome").sum())
         self.preprocessing_ = dict(data.attrs.get("preprocessing", {}))
+        self.preprocessing_["label_windows"] = self.label_windows_
         self.preprocessing_["imputation"] = (
             "random forest: median (numeric), constant -1 then one-hot (categorical); "
             "xgboost: NaN routed natively"

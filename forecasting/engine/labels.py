@@ -4,6 +4,12 @@ sales by at least ``rate`` (10 % by default).
 Months without a record are unknown, not zero, so each 12-month window is compared through its
 mean over the months actually observed; a window needs at least ``min_months`` observed months,
 otherwise the label is unknown (NaN) and the business-cut-off pair is left out of training.
+
+Months outside the data are unknown too: a past window reaching back before the first month is
+read over the months it has. A future window running past the last month is, by default, not
+labelled (the 12 months are not all in yet); with ``partial=True`` it is read over the months it
+has, like any window with unknown months — what a short registry (13 to 24 months) can be
+trained and measured on, at the cost of comparing a part of next year with the last year.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ def growth_labels_from_matrix(
     *,
     rate: float = schema.DEFAULT_GROWTH_RATE,
     min_months: int = MIN_MONTHS,
+    partial: bool = False,
 ) -> np.ndarray:
     """Label every row of a (businesses x months) sales matrix at one cut-off.
 
@@ -30,11 +37,11 @@ def growth_labels_from_matrix(
     known at the cut-off: the past window is columns ``cutoff_index-11 .. cutoff_index``, the
     future window ``cutoff_index+1 .. cutoff_index+12``. Returns 1.0 (growth), 0.0 (no growth) or
     NaN (either window has fewer than ``min_months`` observed months, or the future window runs
-    past the matrix).
+    past the matrix and ``partial`` is False).
     """
     n, t = sales.shape
     out = np.full(n, np.nan)
-    if cutoff_index + WINDOW >= t or cutoff_index < 0:
+    if cutoff_index < 0 or cutoff_index + (min_months if partial else WINDOW) >= t:
         return out
     past = sales[:, max(0, cutoff_index - WINDOW + 1) : cutoff_index + 1]
     future = sales[:, cutoff_index + 1 : cutoff_index + 1 + WINDOW]
@@ -72,8 +79,10 @@ def growth_labels(
     *,
     rate: float = schema.DEFAULT_GROWTH_RATE,
     min_months: int = MIN_MONTHS,
+    partial: bool = False,
 ) -> pd.DataFrame:
-    """Labels for every business at every cut-off, from a long ``records`` frame.
+    """Labels for every business at every cut-off, from a long ``records`` frame (``partial``:
+    see :func:`growth_labels_from_matrix`).
 
     Returns a DataFrame with columns ``business_id``, ``cutoff``, ``label`` (1.0, 0.0 or NaN).
     """
@@ -86,8 +95,15 @@ def growth_labels(
     frames = []
     for cutoff in pd.DatetimeIndex(cutoffs):
         idx = periods.get_indexer([cutoff])[0]
-        labels = growth_labels_from_matrix(matrix, idx, rate=rate, min_months=min_months)
+        labels = growth_labels_from_matrix(
+            matrix, idx, rate=rate, min_months=min_months, partial=partial
+        )
         frames.append(
             pd.DataFrame({schema.BUSINESS_ID: wide.index, "cutoff": cutoff, "label": labels})
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def future_months_inside(n_months: int, cutoff_index: int) -> int:
+    """How many of the 12 future months of a cut-off lie inside a panel of ``n_months``."""
+    return int(max(0, min(WINDOW, n_months - 1 - cutoff_index)))

@@ -102,3 +102,20 @@ def calibration_table(
             }
         )
     return table
+
+
+def expected_calibration_error(
+    labels: np.ndarray, probabilities: np.ndarray, *, bins: int = 10
+) -> float:
+    """Expected calibration error over ``bins`` equal-width probability bins: the sum over bins
+    of (share of rows) x |observed rate - mean probability| (the real-data peers' definition)."""
+    table = calibration_table(labels, probabilities, bins=bins)
+    total = sum(row["count"] for row in table)
+    if not total:
+        return float("nan")
+    return float(
+        sum(
+            row["count"] / total * abs(row["observed_rate"] - row["mean_predicted"])
+            for row in table
+        )
+    )

@@ -112,7 +112,54 @@ def growth_scores(version: ModelVersion | None) -> list[tuple[str, float | None,
         (str(_("Brier score (lower is better; reference: the base rate)")), m.get("brier"),
          m.get("brier_base_rate")),
         (str(_("ROC-AUC before calibration")), m.get("raw_roc_auc"), None),
+        (str(_("Expected calibration error, 10 bins (lower is better)")), m.get("ece"), None),
     ]  # fmt: skip
+
+
+def growth_not_measured(version: ModelVersion | None) -> str | None:
+    """Why a growth version has no held-out scores (a history too short to hold a cut-off out),
+    in words; None when it was measured."""
+    m = (version.metrics or {}) if version else {}
+    if m.get("measured", True):
+        return None
+    return str(
+        _(
+            "Not measured: %(months)d months of history; holding out a cut-off with the months "
+            "after it and labelled cut-offs before it needs %(needed)d. The model was trained "
+            "on the labels the history allows."
+        )
+        % {"months": m.get("months") or 0, "needed": m.get("months_needed") or 18}
+    )
+
+
+SEGMENT_LABELS = {
+    "short_history": _("short history (< 12 months)"),
+    "long_history": _("long history (12 months or more)"),
+    "intermittent": _("intermittent (>= 20 % zero months)"),
+    "spiky": _("spiky (a month above 5 x the median month with sales)"),
+    "sales_only": _("sales only (no costs, employees or satisfaction)"),
+}
+
+
+def segment_rows(version: ModelVersion | None) -> list[dict]:
+    """The forecaster's held-out errors by kind of series (horizon 1 and all horizons)."""
+    segments = _get(version.metrics if version else None, "segments") or {}
+    rows = []
+    for key, label in SEGMENT_LABELS.items():
+        block = segments.get(key)
+        if not isinstance(block, dict):
+            continue
+        h1, every = block.get("horizon_1") or {}, block.get("all_horizons") or {}
+        rows.append(
+            {
+                "label": str(label),
+                "n": h1.get("n"),
+                "rmse_1": h1.get("rmse"),
+                "rmse_all": every.get("rmse"),
+                "coverage": every.get("coverage_p10_p90"),
+            }
+        )
+    return rows
 
 
 def market_data_note(version: ModelVersion | None) -> str | None:

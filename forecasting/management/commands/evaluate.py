@@ -24,6 +24,9 @@ class Command(BaseCommand):
             self.stdout.write(_dumps(report))
             return
         for h, m in report.get("forecaster", {}).get("horizons", {}).items():
+            if m["rmse"] is None:  # a short history holds no target this far ahead
+                self.stdout.write(f"h={h}: " + _("not measured (no held-out month this far)"))
+                continue
             base = m["baselines"]["seasonal_naive"]["rmse"]
             oracle = m.get("oracle", {}).get("rmse")
             self.stdout.write(
@@ -32,7 +35,9 @@ class Command(BaseCommand):
                 + f"), coverage p10-p90 {m['coverage_p10_p90']:.2f}"
             )
         g = report.get("growth")
-        if g:
+        if g and not g.get("measured", True):
+            self.stdout.write(_("growth: not measured (%(reason)s)") % {"reason": g["reason"]})
+        elif g:
             self.stdout.write(
                 f"growth: ROC-AUC {g['roc_auc']:.3f}, PR-AUC {g['pr_auc']:.3f}, Brier "
                 f"{g['brier']:.3f} (base rate {g['brier_base_rate']:.3f})"

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecasting.engine import forecaster as forecaster_module
 from forecasting.engine import metrics, schema
 from forecasting.engine.baselines import baseline_forecasts
 from forecasting.engine.forecaster import OUTPUT_COLUMNS, SalesForecaster
@@ -151,3 +152,46 @@ def test_smearing_alone_understates_intermittent_series(toy):
     ratio = _intermittent_after_a_zero(toy, smeared)
     assert not smeared.mean_models_
     assert ratio.median() < 0.4 or (ratio > 0.1).mean() < 0.9
+
+
+def _held_out(mean_pred, actual, scale=10.0):
+    pred = np.log1p(10.0)  # the log model: 10 a month
+    n = len(actual)
+    return pd.DataFrame(
+        {
+            "pred": np.full(n, pred),
+            "residual": np.log1p(np.asarray(actual, dtype=float)) - pred,
+            "mean_pred": np.asarray(mean_pred, dtype=float),
+            "scale": np.full(n, scale),
+        }
+    )
+
+
+def test_blend_weight_follows_the_model_that_was_right_on_held_out_rows():
+    actual = [12.0, 30.0, 18.0, 25.0]
+    # the expected-value model was right: all of it
+    assert forecaster_module.blend_weight(_held_out(actual, actual)) == pytest.approx(1.0)
+    # the log model's back-transform (10) was right and the expected-value model too high
+    assert forecaster_module.blend_weight(_held_out([40.0] * 4, [10.0] * 4)) == 0.0
+    # halfway between them: half of each
+    assert forecaster_module.blend_weight(_held_out([30.0] * 4, [20.0] * 4)) == pytest.approx(0.5)
+    # one entry error (10,000 x the scale) does not set it: capped at MAX_SCALE_RATIO x scale
+    spike = forecaster_module.blend_weight(_held_out([11.0] * 4, [10.0, 10.0, 10.0, 1e5]))
+    assert spike == 1.0  # capped, the spike still says "higher", never more than all of it
+    # no expected-value model: the blend is the model itself
+    assert forecaster_module.blend_weight(_held_out([np.nan] * 4, actual)) == 1.0
+
+
+def test_the_expected_value_blends_the_two_models_by_bucket(toy, fitted):
+    pred = fitted.predict(toy.records, toy.businesses, toy.indicators)
+    weights = [row["blend"] for h in fitted.horizons for row in fitted.interval_table_[h].values()]
+    assert all(0.0 <= w <= 1.0 for w in weights)
+    assert (pred["p10"] <= pred["mean"] + 1e-9).all() and (pred["mean"] <= pred["p90"] + 1e-9).all()
+
+
+def test_group_levels_are_not_forecaster_inputs(fitted):
+    """A group's level is one value per cut-off for all its businesses: with few cut-offs the
+    trees read it as a calendar (issue 17); the forecaster leaves it out."""
+    names = set(fitted.feature_names_)
+    assert not {"sector_log_sales_mean", "region_log_sales_mean", "log_sales_vs_sector"} & names
+    assert {"sector_growth_yoy", "log_sales_mean_3"} <= names

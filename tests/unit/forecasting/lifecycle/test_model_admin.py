@@ -264,3 +264,37 @@ def test_pages_render_what_a_real_training_run_stored(staff_client, trained):
         assert compare.status_code == 200
     run_page = staff_client.get(reverse("admin:forecasting_trainingrun_change", args=[trained.pk]))
     assert run_page.status_code == 200 and len(run_page.context["run_versions"]) == 2
+
+
+def test_the_report_shows_segments_and_calibration_error(staff_client):
+    forecaster = _forecaster(1, 1.3)
+    forecaster.metrics["segments"] = {
+        "spiky": {"horizon_1": {"n": 42, "rmse": 2.131}, "all_horizons": {"rmse": 2.5}},
+    }
+    forecaster.save()
+    body = staff_client.get(
+        reverse("admin:forecasting_modelversion_change", args=[forecaster.pk])
+    ).content.decode()
+    assert "2.131" in body and "42" in body
+    growth = _growth(1, 0.72)
+    growth.metrics["ece"] = 0.1165
+    growth.save()
+    body = staff_client.get(
+        reverse("admin:forecasting_modelversion_change", args=[growth.pk])
+    ).content.decode()
+    assert "0.117" in body
+
+
+def test_a_growth_version_too_short_to_measure_says_so(staff_client):
+    growth = ModelVersion.objects.create(
+        kind=ModelKind.GROWTH,
+        version=1,
+        status=ModelVersion.Status.PRODUCTION,
+        metrics={"measured": False, "months": 14, "months_needed": 18, "reason": "short"},
+    )
+    with translation.override("en"):
+        body = staff_client.get(
+            reverse("admin:forecasting_modelversion_change", args=[growth.pk]),
+            HTTP_ACCEPT_LANGUAGE="en",
+        ).content.decode()
+    assert "14" in body and "18" in body

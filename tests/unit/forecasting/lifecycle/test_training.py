@@ -89,3 +89,22 @@ def test_evaluate_json_has_the_shape_other_tools_read(demo):
     g = report["growth"]
     for key in ("roc_auc", "pr_auc", "brier", "brier_base_rate", "oracle_roc_auc"):
         assert isinstance(g[key], float)
+
+
+@pytest.mark.parametrize("months", [14, 20])
+def test_train_all_works_on_a_short_history_and_records_what_it_measured(small_models, months):
+    demo_data_load(businesses=120, months=months, seed=4)
+    call_command("train", kind="all", verbosity=0)
+    assert TrainingRun.objects.get().status == TrainingRun.Status.SUCCEEDED
+    forecaster = ModelVersion.objects.get(kind=ModelKind.FORECASTER)
+    assert forecaster.status == ModelVersion.Status.PRODUCTION
+    assert forecaster.metrics["horizons"]["1"]["rmse"] is not None
+    assert forecaster.preprocessing["history"]["months_in_data"] == months
+    growth = ModelVersion.objects.get(kind=ModelKind.GROWTH)
+    assert growth.status == ModelVersion.Status.PRODUCTION
+    assert growth.preprocessing["label_windows"]["partial_windows_allowed"]
+    if months < 18:
+        assert growth.metrics["measured"] is False and growth.metrics["reason"]
+    else:
+        assert growth.metrics["measured"] and growth.metrics["partial_windows"]
+        assert growth.metrics["roc_auc"] is not None
