@@ -161,6 +161,9 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600
 # Caseload alerts: a business nobody requested advice for (or visited) in this many days.
 ALERT_NO_ADVICE_DAYS = env.int("ASESOR_ALERT_NO_ADVICE_DAYS", default=90)
 ALERT_NO_VISIT_DAYS = env.int("ASESOR_ALERT_NO_VISIT_DAYS", default=60)
+# A business whose last record is this many months (or more) before the registry's latest month
+# has no recent data: its forecast is withheld, with the reason (businesses.freshness).
+STALE_AFTER_MONTHS = env.int("ASESOR_STALE_AFTER_MONTHS", default=6)
 CASELOAD_PAGE_SIZE = env.int("ASESOR_CASELOAD_PAGE_SIZE", default=50)
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

@@ -163,7 +163,7 @@ def test_results_download_as_csv_one_line_per_business_and_month(advisor, world)
     text = b"".join(answer.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["ruc", "period", "horizon", "mean", "p10", "p50", "p90",
-                       "growth_probability"]  # fmt: skip
+                       "growth_probability", "stale", "models_disagree", "note"]  # fmt: skip
     assert len(rows) == 1 + len(FORECAST_HORIZONS)
     assert rows[1][:3] == [world.of_advisor.ruc, "2024-04", "1"]
     assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
