@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from businesses.freshness import business_freshness
 from businesses.market import production_index_source
 from businesses.models import Business
 from core.templatetags.asesor_format import percent, soles
@@ -18,7 +19,11 @@ from feedback.models import AdviceRating, LabelOverride, Outcome, Recommendation
 from forecasting.advice.rules import recommendation_text
 from forecasting.advice.selectors import advice_history
 from forecasting.models import Advice
-from forecasting.scoring.selectors import current_score, score_figures
+from forecasting.scoring.selectors import (
+    current_score,
+    models_disagree_reason,
+    score_figures,
+)
 
 # Features whose value is a difference of log sales (engine.features): shown as a percentage
 # change. Only names whose scale is known are given a value in words; others show the label.
@@ -117,8 +122,24 @@ def business_advice_context(*, business: Business, user) -> dict:
         "override": None,
         "drivers": [],
         "indicator_source": None,
-        "score": score_figures(current_score(business=business), shown),
+        # how current its records are, now (not when the advice was computed)
+        "freshness": business_freshness(business),
+        "advice_outdated": False,
     }
+    score = context["score"] = score_figures(
+        current_score(business=business), shown, freshness=context["freshness"]
+    )
+    # a short note under the forecast where the two models behind a month disagreed
+    context["models_disagree_note"] = next(
+        (text for m in (score or {}).get("forecast") or [] if (text := models_disagree_reason(m))),
+        "",
+    )
+    if shown is not None and score is not None:
+        # the drivers, peers and recommendations are of other data or models than the figures
+        versions = (score["forecaster_version"], score["growth_version"])
+        context["advice_outdated"] = score["cutoff"] != shown.cutoff or [
+            getattr(v, "pk", None) for v in versions
+        ] != [shown.forecaster_version_id, shown.growth_version_id]
     if shown is not None:
         context["recommendations"] = _recommendations(shown)
         context["my_rating"] = AdviceRating.objects.filter(advice=shown, created_by=user).first()
@@ -141,7 +162,7 @@ def business_advice_context(*, business: Business, user) -> dict:
                 "label": d.get("label_en") if english else d.get("label_es"),
                 "value_text": driver_value_text(d.get("feature", ""), d.get("value")),
             }
-            for d in shown.drivers
+            for d in (shown.drivers if not context["freshness"].stale else [])
         ]
     context["outcomes"] = list(
         Outcome.objects.filter(business=business)
