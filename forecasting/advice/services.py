@@ -15,9 +15,11 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from businesses.freshness import registry_latest_month
 from businesses.models import Business, SupportProgramme
 from core.queueing import enqueue
 from forecasting.advice.rules import PROGRAMME_FOR, eligible_programmes, recommendations_for
+from forecasting.lifecycle.registry import production_versions
 from forecasting.models import Advice, Recommendation
 from forecasting.scoring.latest import latest_score_from_advice, latest_scores_from_advices
 from forecasting.scoring.snapshot import (
@@ -176,6 +178,16 @@ def advice_batch_refresh(*, business_ids: list[int] | None = None) -> dict[str, 
     Raises :class:`ScoringUnavailableError` without production models."""
     if business_ids is None:  # those without records too: advice says what to ask for
         business_ids = list(Business.objects.order_by("pk").values_list("pk", flat=True))
+    # Nothing to do (a second start, a redelivered task): known before the snapshot is built.
+    f_version, g_version = production_versions()
+    done = _with_current_advice(
+        cutoff=registry_latest_month(),
+        forecaster=f_version,
+        growth=g_version,
+        business_ids=business_ids,
+    )
+    if len(done) == len(set(business_ids)):
+        return {"computed": 0, "skipped": len(done)}
     scores = scores_all(business_ids)
     if not scores:
         return {"computed": 0, "skipped": 0}
