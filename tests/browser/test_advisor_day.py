@@ -71,7 +71,7 @@ def test_an_advisor_works_through_fresh_advice_and_a_supervisor_sees_it(site, ne
     page.get_by_role("button", name="Solicitar asesoría actualizada").click()
     expect(past).to_have_count(2)
     expect(page.locator("[data-advice-pending]")).to_have_count(0, timeout=ADVICE_TIMEOUT)
-    expect(past.first).to_contain_text("lista")
+    expect(past.first).to_contain_text("Lista")
     expect(chart).to_be_visible()
     assert page.evaluate("window.__sameDocument") == "yes", "the page was reloaded"
     expect(chart.locator(".history")).to_have_count(1)
