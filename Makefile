@@ -56,7 +56,7 @@ run: $(STAMP)
 	echo "Demo users (password asesor-demo-2026): asesora.lima, asesor.lima, asesora.arequipa,"; \
 	echo "  asesor.norte, asesora.sur, asesor.oriente (advisors); coordinadora.lima, coordinador.sur"; \
 	echo "  (supervisors); gestor.datos (steward, /admin/); aliado.gore (partner); admin (superuser)"; \
-	[ "$$ASESOR_ADMIN_2FA" = 1 ] || echo "Admin two-factor codes are OFF for this local demo (ASESOR_ADMIN_2FA=1 make run to try them)"; \
+	[ "$$ASESOR_ADMIN_2FA" = 1 ] || echo "Two-factor codes for stewards and superusers are OFF for this local demo (ASESOR_ADMIN_2FA=1 make run to try them)"; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: $(STAMP)

@@ -11,10 +11,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from businesses.export_views import export_actions, export_response
 from businesses.exports import EXPORTS, FORMATS
+from businesses.forms import BusinessAdminForm
 from businesses.imports import ImportRefusedError, data_import_run
 from businesses.imports.forms import DataImportConfirmForm, DataImportUploadForm
 from businesses.imports.importers import IMPORTERS
@@ -131,6 +133,7 @@ class MonthlyRecordInline(admin.TabularInline):
 
 @admin.register(Business)
 class BusinessAdmin(FastListAdmin):
+    form = BusinessAdminForm
     list_display = [
         "ruc",
         "legal_name",
@@ -154,7 +157,11 @@ class BusinessAdmin(FastListAdmin):
         from businesses.services import business_refresh_size_classes
 
         changed = business_refresh_size_classes(business_ids=queryset.values_list("pk", flat=True))
-        self.message_user(request, _("%(n)d size classes changed.") % {"n": changed})
+        self.message_user(
+            request,
+            ngettext("%(n)d size class changed.", "%(n)d size classes changed.", changed)
+            % {"n": changed},
+        )
 
 
 @admin.register(MonthlyRecord)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -14,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from businesses.api_auth import BulkWriteRateThrottle, RegistryWritePermission
+from businesses.disclosure import requester_for
 from businesses.imports.api_rows import MonthlyRowsRejectedError, monthly_records_bulk_upsert
 from businesses.market import market_trend_list
 from businesses.scoping import visible_businesses
@@ -177,9 +179,12 @@ class MonthlyRecordBulkView(GenericAPIView):
         except MonthlyRowsRejectedError as rejected:
             report = rejected.report
             raise RowsRejected(
-                message=_(
+                message=ngettext(
+                    "%(rejected)d of %(received)d row was rejected, so nothing was saved. "
+                    "Correct it, or send ?partial=true to save the valid rows.",
                     "%(rejected)d of %(received)d rows were rejected, so nothing was saved. "
-                    "Correct them, or send ?partial=true to save the valid rows."
+                    "Correct them, or send ?partial=true to save the valid rows.",
+                    report.rows_received,
                 )
                 % {"rejected": report.rejected, "received": report.rows_received},
                 problems=report.problems,
@@ -226,7 +231,11 @@ class MarketTrendListView(GenericAPIView):
             "reporting, total sales, the same businesses' sales against a year earlier, the "
             "business page's year-on-year growth (last 12 months against the 12 before, "
             "matched businesses) and 3-month momentum, and the sector production index. "
-            "Figures over fewer than 3 businesses are null."
+            "Statistical disclosure control: only businesses no partner created or fed "
+            "contribute; a figure is null, and named in `suppressed` with its reason, unless "
+            "at least ASESOR_DISCLOSURE_MIN_CONTRIBUTORS (5) businesses outside the caller's "
+            "own scope contribute, no one or two of them dominate it, and it cannot be worked "
+            "out by differencing with other published figures."
         ),
         parameters=[MarketTrendFilterSerializer],
         responses=MarketTrendSerializer(many=True),
@@ -234,5 +243,7 @@ class MarketTrendListView(GenericAPIView):
     def get(self, request):
         filters = MarketTrendFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        page = self.paginate_queryset(market_trend_list(**filters.validated_data))
+        page = self.paginate_queryset(
+            market_trend_list(**filters.validated_data, requester=requester_for(request.user))
+        )
         return self.get_paginated_response(MarketTrendSerializer(page, many=True).data)

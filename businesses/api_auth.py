@@ -3,21 +3,25 @@
 - :class:`ApiKeyAuthentication`: ``Authorization: Api-Key <prefix>.<secret>`` → the partner's
   user, whose scope :func:`businesses.scoping.visible_businesses` decides. Portal users call the API
   with their session (DRF's SessionAuthentication, CSRF included) through the same scoping.
-- Failed API-key attempts are counted per client IP in the cache; past
-  ``API_KEY_FAILURE_LIMIT`` within ``API_KEY_FAILURE_WINDOW`` seconds every API-key request from
-  that IP is answered 429 with Retry-After (django-axes only guards the login forms).
+- Failed API-key attempts are counted per client address (``core.client_address``: the
+  ``X-Forwarded-For`` header is read only from ``TRUSTED_PROXIES``); past
+  ``API_KEY_FAILURE_LIMIT`` within ``API_KEY_FAILURE_WINDOW`` seconds a wrong key from that
+  address is answered 429 with Retry-After instead of 401 (django-axes only guards the login
+  forms). A valid key is always served, whatever other clients behind the same address did:
+  it is held only to its own rate.
 - Throttles: per API key, per session user, and a tighter one for bulk writes; each answers 429
   with Retry-After.
+- Every counter lives in :mod:`core.counters` (Redis, else the database), shared by all the web
+  processes, not in one process's memory.
 - :class:`RegistryWritePermission`: reads are open to any authenticated caller (the querysets
   are scoped); writes need the partner role or the Django model permission.
 """
 
 from __future__ import annotations
 
-import time
+import math
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
@@ -27,50 +31,31 @@ from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
 from businesses.models import PartnerAPIKey
 from businesses.partners import partner_api_key_for
+from core.client_address import client_address
+from core.counters import Count, counter_hit
 from core.roles import PARTNER, has_role
 
 KEYWORD = "Api-Key"
 
 
-# --- Failed attempts per IP ------------------------------------------------------------------
+# --- Failed attempts per client address ------------------------------------------------------
 
 
-def _failure_keys(ip: str) -> tuple[str, str]:
-    return f"api-key-failures:{ip}", f"api-key-failures-since:{ip}"
+def _failure_key(ip: str) -> str:
+    return f"api-key-failures:{ip}"
 
 
-def api_key_lockout_wait(*, ip: str) -> int | None:
-    """Seconds until ``ip`` may try API keys again, or None if it is not locked out."""
-    count_key, since_key = _failure_keys(ip)
-    if (cache.get(count_key) or 0) < settings.API_KEY_FAILURE_LIMIT:
+def _seconds(count: Count) -> int:
+    return max(1, math.ceil(count.remaining))
+
+
+def api_key_failure_record(*, ip: str) -> int | None:
+    """Count one failed API-key attempt from ``ip`` (the window starts at the first one).
+    Returns the seconds to wait when ``ip`` is now over the limit, else None."""
+    count = counter_hit(_failure_key(ip), window=settings.API_KEY_FAILURE_WINDOW)
+    if count.count <= settings.API_KEY_FAILURE_LIMIT:
         return None
-    since = cache.get(since_key) or time.time()
-    return max(1, int(settings.API_KEY_FAILURE_WINDOW - (time.time() - since)))
-
-
-def api_key_failure_record(*, ip: str) -> None:
-    """Count one failed API-key attempt from ``ip`` (the window starts at the first one)."""
-    count_key, since_key = _failure_keys(ip)
-    window = settings.API_KEY_FAILURE_WINDOW
-    cache.add(since_key, time.time(), window)
-    cache.add(count_key, 0, window)
-    try:
-        cache.incr(count_key)
-    except ValueError:  # expired between add and incr
-        cache.set(count_key, 1, window)
-
-
-class _IdentThrottle(SimpleRateThrottle):
-    """Only for its ``get_ident`` (the client IP, honouring NUM_PROXIES)."""
-
-    rate = "1/s"
-
-    def get_cache_key(self, request, view):  # pragma: no cover - never used as a throttle
-        return None
-
-
-def client_ip(request) -> str:
-    return _IdentThrottle().get_ident(request)
+    return _seconds(count)
 
 
 # --- Authentication ----------------------------------------------------------------------------
@@ -84,12 +69,6 @@ class ApiKeyAuthentication(BaseAuthentication):
         header = get_authorization_header(request).split()
         if not header or header[0].lower() != KEYWORD.lower().encode():
             return None
-        ip = client_ip(request)
-        wait = api_key_lockout_wait(ip=ip)
-        if wait is not None:
-            raise exceptions.Throttled(
-                wait=wait, detail=str(_("Too many invalid API keys from your address."))
-            )
         api_key = None
         if len(header) == 2:
             try:
@@ -97,7 +76,14 @@ class ApiKeyAuthentication(BaseAuthentication):
             except UnicodeError:
                 api_key = None
         if api_key is None:
-            api_key_failure_record(ip=ip)
+            # Counted and limited per address, but never before the key is checked: a valid
+            # key is served even from an address that sent many wrong ones (another client
+            # behind the same proxy or NAT must not be locked out by them).
+            wait = api_key_failure_record(ip=client_address(request))
+            if wait is not None:
+                raise exceptions.Throttled(
+                    wait=wait, detail=str(_("Too many invalid API keys from your address."))
+                )
             raise exceptions.AuthenticationFailed(_("Invalid, revoked or expired API key."))
         user = api_key.partner.user
         user.partner = api_key.partner  # already loaded: spares a query in the views
@@ -130,7 +116,25 @@ def _key_of(request) -> PartnerAPIKey | None:
 # --- Throttles ---------------------------------------------------------------------------------
 
 
-class ApiKeyRateThrottle(SimpleRateThrottle):
+class SharedRateThrottle(SimpleRateThrottle):
+    """DRF's rate throttle counted in :mod:`core.counters` (shared by every web process) in a
+    fixed window of the rate's duration that starts with the first request, instead of in this
+    process's cache. The rates and cache keys are DRF's (``THROTTLE_RATES``, ``scope``)."""
+
+    def allow_request(self, request, view) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self._counted = counter_hit(self.key, window=self.duration)
+        return self._counted.count <= self.num_requests
+
+    def wait(self) -> float:
+        return _seconds(self._counted)
+
+
+class ApiKeyRateThrottle(SharedRateThrottle):
     """Requests per API key (scope ``api_key``)."""
 
     scope = "api_key"
@@ -142,7 +146,7 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": api_key.prefix}
 
 
-class SessionUserRateThrottle(UserRateThrottle):
+class SessionUserRateThrottle(SharedRateThrottle, UserRateThrottle):
     """Requests per portal user on a session (scope ``user``); keys have their own throttle."""
 
     scope = "user"
@@ -153,7 +157,7 @@ class SessionUserRateThrottle(UserRateThrottle):
         return super().get_cache_key(request, view)
 
 
-class BulkWriteRateThrottle(SimpleRateThrottle):
+class BulkWriteRateThrottle(SharedRateThrottle):
     """Bulk writes per API key or user (scope ``bulk``), on top of the general throttles."""
 
     scope = "bulk"

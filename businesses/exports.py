@@ -83,8 +83,18 @@ def _businesses_base(scope: QuerySet) -> QuerySet:
     return scope.order_by("ruc")
 
 
+_FOUNDED = _BUSINESS_FIELDS.index("founded")
+
+
 def _businesses_rows(qs: QuerySet) -> Iterator[tuple]:
-    yield from qs.values_list(*_BUSINESS_FIELDS).iterator(chunk_size=CHUNK)
+    # A founding date known only to the month goes out as the month (2019-01), so that the
+    # file, imported back, keeps what is known.
+    for *row, precision in qs.values_list(*_BUSINESS_FIELDS, "founded_precision").iterator(
+        chunk_size=CHUNK
+    ):
+        if precision == "month" and row[_FOUNDED] is not None:
+            row[_FOUNDED] = export_month(row[_FOUNDED])
+        yield tuple(row)
 
 
 # ---------------------------------------------------------------------------- monthly records

@@ -27,11 +27,15 @@ Summing the means weighs each business by its size, so the figure is the growth 
 market's sales, not the average business's growth rate; a small business doubling does not
 outweigh a large one falling.
 
-Small groups. A figure computed over fewer than :data:`MIN_BUSINESSES` businesses is withheld
-(``NaN`` here, ``None``/"—" on the surfaces), so that no aggregate reveals one business's sales.
-Market figures are aggregates over every business of the registry; the market page lists only
-the regions the user works in (an advisor: the regions of their businesses; a supervisor: also
-the regions they coordinate; stewards and superusers: all).
+Disclosure control. Every figure goes through :mod:`businesses.disclosure` for the user who
+reads it: only trusted contributors (nothing a partner created or fed), at least
+``ASESOR_DISCLOSURE_MIN_CONTRIBUTORS`` businesses the reader does not hold, no dominant business,
+and no figure that differencing against another published one would open up. A withheld figure
+is ``NaN`` here and is named, with its reason, in the row's ``suppressed``; the surfaces show it
+as withheld, never as blank or zero. Market figures are aggregates over every trusted business
+of the registry; the market page lists only the regions the user works in (an advisor: the
+regions of their businesses; a supervisor: also the regions they coordinate; stewards and
+superusers: all).
 
 The sector production index (a market indicator, e.g. BCRP's) is read from one series per
 sector x region, the first that exists of: the division's series for the region, the
@@ -58,14 +62,13 @@ from django.core.cache import cache
 from django.db.models import Max, Min, Q
 from django.http import Http404
 
-from businesses import scoping
+from businesses import disclosure, scoping
 from businesses.models import Business, DataImport, MarketIndicator, MonthlyRecord, Region, Sector
 from businesses.sources.selectors import indicator_provenance
 from core import roles
 from forecasting.engine import schema
 from forecasting.engine.schema import PRODUCTION_INDEX
 
-MIN_BUSINESSES = 3  # a figure over fewer businesses is withheld
 MIN_MONTHS_FOR_GROWTH = 6  # reported months in each 12-month window for a year-on-year growth
 MIN_MONTHS_FOR_MOMENTUM = 2  # reported months in each 3-month window for the momentum
 MONTHS_SHOWN = 36
@@ -118,34 +121,53 @@ def _matched(values, seen, *, width: int, need: int, gap: int) -> tuple[np.ndarr
     return ok, last, prev
 
 
+RATES = {  # name: (window width, reported months needed in each window, gap), as defined above
+    "sales_yoy": (1, 1, 12),
+    "growth_1m": (1, 1, 1),
+    "yoy_growth_12m": (12, MIN_MONTHS_FOR_GROWTH, 12),
+    "momentum_3m": (3, MIN_MONTHS_FOR_MOMENTUM, 3),
+}
+ALL_SECTORS = "*"  # the sector code of a region's total (every sector together)
+
+
 def panel_trends(
-    records: pd.DataFrame, businesses: pd.DataFrame, *, months: Iterable | None = None
+    records: pd.DataFrame,
+    businesses: pd.DataFrame,
+    *,
+    months: Iterable | None = None,
+    requester: disclosure.Requester = disclosure.NOBODY,
+    region_totals: bool = False,
 ) -> pd.DataFrame:
     """The market figures of every sector x region at each of ``months`` (see the module
-    docstring for what each means).
+    docstring for what each means), with the disclosure rules applied for ``requester``.
 
     ``records``: the engine's records frame (``business_id``, ``period``, ``sales``; one row
-    per business and month). ``businesses``: ``business_id``, ``sector_division``,
-    ``region_code`` of (at least) the businesses in ``records``. ``months``: the months ``t`` to
-    compute, default every month from the first record to the last.
+    per business and month) of the contributing businesses (:mod:`businesses.disclosure`).
+    ``businesses``: ``business_id``, ``sector_division``, ``region_code`` of (at least) the
+    businesses in ``records``. ``months``: the months ``t`` to compute, default every month
+    from the first record to the last. ``region_totals``: also the rows of each region as a
+    whole (sector ``"*"``); they are computed in any case, since a region's total and its
+    sectors protect each other (:func:`businesses.disclosure.protect_totals`).
 
     Returns one row per sector x region and month from the group's first reported month on:
-    ``sector_division``, ``region_code``, ``period`` and :data:`TREND_COLUMNS`; figures over
-    fewer than :data:`MIN_BUSINESSES` businesses are NaN. Vectorised: the records become one
-    businesses x months matrix, every window one cumulative-sum difference, every group total
-    one grouped sum.
+    ``sector_division``, ``region_code``, ``period``, :data:`TREND_COLUMNS` and ``suppressed``
+    (figure -> reason code of each withheld figure, which is NaN). Vectorised: the records
+    become one businesses x months matrix, every window one cumulative-sum difference, every
+    group total one grouped sum.
     """
-    columns = [SECTOR, REGION, schema.PERIOD, *TREND_COLUMNS]
+    columns = [SECTOR, REGION, schema.PERIOD, *TREND_COLUMNS, "suppressed"]
     records = records[records[schema.SALES].notna()]
     if records.empty:
         return pd.DataFrame(columns=columns)
+    rule = disclosure.rules()
     month_no = _month_number(records[schema.PERIOD])
     wanted = (
         np.arange(month_no.min(), month_no.max() + 1)
         if months is None
         else np.unique(_month_number(list(months)))
     )
-    first = int(wanted.min()) - (HISTORY_MONTHS - 1)
+    # a rate at t reads t-23 .. t, and is shown only if every month it spans is
+    first = int(wanted.min()) - 2 * (HISTORY_MONTHS - 1)
     width = int(wanted.max()) - first + 1
     keep = (month_no >= first) & (month_no <= wanted.max())
     ids, rows = np.unique(records[schema.BUSINESS_ID].to_numpy()[keep], return_inverse=True)
@@ -157,53 +179,77 @@ def panel_trends(
 
     static = businesses.drop_duplicates(schema.BUSINESS_ID).set_index(schema.BUSINESS_ID)
     static = static.reindex(ids)[[SECTOR, REGION]]
-    known = static[SECTOR].notna().to_numpy() & static[REGION].notna().to_numpy()
-    groups = static[known].astype(str)
-    group_key = pd.MultiIndex.from_frame(groups)
-    codes, keys = pd.factorize(group_key)
+    known = np.flatnonzero(static[SECTOR].notna().to_numpy() & static[REGION].notna().to_numpy())
+    groups = static.iloc[known].astype(str)
+    # every business is a member of its sector x region and of its region's total
+    whole = groups.assign(**{SECTOR: ALL_SECTORS})
+    member_rows = np.concatenate([known, known])
+    codes, keys = pd.factorize(pd.MultiIndex.from_frame(pd.concat([groups, whole])))
+    n_groups = len(keys)
+    partition: dict[int, list[int]] = {}
+    for code, (sector, region) in enumerate(keys):
+        if sector != ALL_SECTORS:
+            partition.setdefault(keys.get_loc((ALL_SECTORS, region)), []).append(code)
+    controlled = np.isin(ids, np.fromiter(requester.controlled, dtype=ids.dtype))
+    holders = [
+        np.array([labels.get(int(i), -1) for i in ids], dtype=np.int64)
+        for labels in requester.holders
+    ]
 
-    def total(matrix: np.ndarray) -> np.ndarray:
-        """Group sums (groups x months) of a businesses x months matrix."""
-        out = np.zeros((len(keys), matrix.shape[1]))
-        np.add.at(out, codes, matrix[known])
-        return out
+    members = disclosure.Groups(member_rows, codes, n_groups)
+    total = members.sum  # group sums (groups x months) of a businesses x months matrix
 
+    def stats(vals: np.ndarray, present: np.ndarray) -> disclosure.CellStats:
+        return disclosure.cell_stats(vals, present, members, controlled, holders)
+
+    # levels: primary suppression, then the sectors and their region's total protect each other
+    level = disclosure.sensitive(month_stats := stats(values, seen), rule)
+    level = disclosure.protect_totals(level, month_stats, partition, rule)
     figures: dict[str, np.ndarray] = {
         "businesses_reporting": total(seen),
         "sales_total": total(values),
     }
-    ok, now, before = _matched(values, seen, width=1, need=1, gap=12)
-    figures["sales_yoy"] = (total(now), total(before), total(ok))
-    ok, now, before = _matched(values, seen, width=1, need=1, gap=1)
-    figures["growth_1m"] = (total(now), total(before), total(ok))
-    ok, now, before = _matched(values, seen, width=12, need=MIN_MONTHS_FOR_GROWTH, gap=12)
-    figures["yoy_growth_12m"] = (total(now), total(before), total(ok))
-    ok, now, before = _matched(values, seen, width=3, need=MIN_MONTHS_FOR_MOMENTUM, gap=3)
-    figures["momentum_3m"] = (total(now), total(before), total(ok))
-    sales_12, seen_12 = _window_sums(values, seen, 12, 0)
-    figures["sales_12m"] = (total(sales_12), total(seen_12 > 0))
+    status: dict[str, np.ndarray] = {"sales_total": level}
+    sales_12, _seen = _window_sums(values, seen, 12, 0)
+    figures["sales_12m"] = total(sales_12)
+    status["sales_12m"] = disclosure.covered(level, 12)  # the sum of its months
+    counts: dict[str, np.ndarray] = {}
+    growth: dict[str, np.ndarray] = {}
+    for name, (span, need, gap) in RATES.items():
+        ok, now, before = _matched(values, seen, width=span, need=need, gap=gap)
+        now_sum, before_sum = total(now), total(before)
+        counts[name] = total(ok)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            growth[name] = np.where(before_sum > 0, now_sum / before_sum - 1, np.nan)
+        # shown only if every month it spans is, the matched panel passes the rules, and
+        # whoever reported at either end outside the panel is nobody or a safe group
+        rate = disclosure.covered(level, span + gap)
+        panel = disclosure.sensitive(stats(now, ok), rule)
+        rate = np.where((rate == 0) & (panel > 0), panel, rate)
+        for lag in (0, gap):
+            sums, seen_n = _window_sums(values, seen, span, lag)
+            outside = (seen_n > 0) & ~ok
+            leak = disclosure.unsafe_difference(stats(sums, outside), rule)
+            rate = np.where((rate == 0) & leak, disclosure.COMPLEMENT_CODE, rate)
+        status[name] = rate.astype(np.int8)
 
     at = wanted - first
-    out = {}
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for name in ("sales_yoy", "growth_1m", "yoy_growth_12m", "momentum_3m"):
-            now, before, count = (a[:, at] for a in figures[name])
-            growth = np.where((before > 0) & (count >= MIN_BUSINESSES), now / before - 1, np.nan)
-            out[name] = growth
-            if name == "yoy_growth_12m":
-                out["businesses_12m"] = count
-            elif name == "momentum_3m":
-                out["businesses_3m"] = count
-    reporting = figures["businesses_reporting"][:, at]
-    out["businesses_reporting"] = reporting
-    out["sales_total"] = np.where(
-        reporting >= MIN_BUSINESSES, figures["sales_total"][:, at], np.nan
-    )
-    sales_12, reporting_12 = (a[:, at] for a in figures["sales_12m"])
-    out["sales_12m"] = np.where(reporting_12 >= MIN_BUSINESSES, sales_12, np.nan)
+    out = {
+        "businesses_reporting": figures["businesses_reporting"][:, at],
+        "sales_total": figures["sales_total"][:, at],
+        "sales_12m": figures["sales_12m"][:, at],
+        "businesses_12m": counts["yoy_growth_12m"][:, at],
+        "businesses_3m": counts["momentum_3m"][:, at],
+        **{name: growth[name][:, at] for name in RATES},
+    }
+    withheld = {name: code[:, at] for name, code in status.items()}
+    for name, code in withheld.items():
+        out[name] = np.where(code > 0, np.nan, out[name])
 
     # rows from each group's first reported month on (no row before the group had data)
     started = np.maximum.accumulate(figures["businesses_reporting"] > 0, axis=1)[:, at]
+    if not region_totals:
+        started &= (keys.get_level_values(0) != ALL_SECTORS)[:, None]
     g, m = np.nonzero(started)
     frame = pd.DataFrame(
         {
@@ -215,11 +261,22 @@ def panel_trends(
             if len(m)
             else pd.Series([], dtype="datetime64[ns]"),
             **{name: out[name][g, m] for name in TREND_COLUMNS},
+            "suppressed": _suppressed_rows({name: code[g, m] for name, code in withheld.items()}),
         }
     )
     for name in ("businesses_reporting", "businesses_12m", "businesses_3m"):
         frame[name] = frame[name].astype(int)
     return frame.sort_values([SECTOR, REGION, schema.PERIOD], ignore_index=True)
+
+
+def _suppressed_rows(codes: dict[str, np.ndarray]) -> list[dict[str, str]]:
+    """Per row, figure -> reason code of each withheld figure, from each figure's codes."""
+    names = list(codes)
+    matrix = np.stack([codes[n] for n in names], axis=1) if names else np.zeros((0, 0))
+    rows: list[dict[str, str]] = [{} for _ in range(len(matrix))]
+    for i, k in zip(*np.nonzero(matrix), strict=True):
+        rows[i][names[k]] = disclosure.code_name(matrix[i, k])
+    return rows
 
 
 def production_index_table(indicators: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -350,14 +407,35 @@ def data_last_month() -> dt.date | None:
     return MonthlyRecord.objects.aggregate(m=Max("period"))["m"]
 
 
-def _registry_trends(rows, *, months: list[dt.date]) -> pd.DataFrame:
+def _registry_trends(
+    rows, *, months: list[dt.date], requester: disclosure.Requester, region_totals: bool = False
+) -> pd.DataFrame:
     """:func:`panel_trends` over ``rows`` of (business, sector, region, period, sales)."""
     frame = pd.DataFrame.from_records(
         list(rows), columns=[schema.BUSINESS_ID, SECTOR, REGION, schema.PERIOD, schema.SALES]
     )
     frame[schema.PERIOD] = pd.to_datetime(frame[schema.PERIOD])
     frame[schema.SALES] = pd.to_numeric(frame[schema.SALES]).astype(float)
-    return panel_trends(frame, frame[[schema.BUSINESS_ID, SECTOR, REGION]], months=months)
+    return panel_trends(
+        frame,
+        frame[[schema.BUSINESS_ID, SECTOR, REGION]],
+        months=months,
+        requester=requester,
+        region_totals=region_totals,
+    )
+
+
+def _region_rows(regions, *, since: dt.date | None = None, until: dt.date | None = None):
+    """The contributing records of every sector of ``regions``: a sector's cells are protected
+    together with the other sectors of their region."""
+    rows = disclosure.contributing_records().filter(business__region_id__in=list(regions))
+    if since is not None:
+        rows = rows.filter(period__gte=since)
+    if until is not None:
+        rows = rows.filter(period__lte=until)
+    return rows.order_by().values_list(
+        "business_id", "business__sector_id", "business__region_id", "period", "sales"
+    )
 
 
 def _registry_index(*, sector: str, region: str, at: dt.date) -> tuple[pd.DataFrame, str | None]:
@@ -381,24 +459,32 @@ def _registry_index(*, sector: str, region: str, at: dt.date) -> tuple[pd.DataFr
     return pd.DataFrame({name: frame.loc[key] for name, frame in table.items()}), key
 
 
-def sector_trend_rows(*, sector: str, region: str = "") -> list[dict]:
+def sector_trend_rows(
+    *, sector: str, region: str = "", requester: disclosure.Requester = disclosure.NOBODY
+) -> list[dict]:
     """Month by month, the market figures of ``sector`` in ``region`` (each region of the
     sector when blank) with the sector production index of the month, ordered by region then
-    month, up to the registry's latest month (JSON-friendly: None for a withheld figure)."""
+    month, up to the registry's latest month, as ``requester`` may see them (JSON-friendly:
+    None for a withheld figure, named with its reason code in ``suppressed``)."""
 
     def compute() -> list[dict]:
         last = data_last_month()
-        rows = MonthlyRecord.objects.filter(business__sector_id=sector)
+        mine = disclosure.contributing_records().filter(business__sector_id=sector)
         if region:
-            rows = rows.filter(business__region_id=region)
-        rows = rows.values_list(
-            "business_id", "business__sector_id", "business__region_id", "period", "sales"
-        )
-        first = rows.aggregate(m=Min("period"))["m"]
+            mine = mine.filter(business__region_id=region)
+        first = mine.aggregate(m=Min("period"))["m"]
         if first is None or last is None:
             return []
+        regions = (
+            [region]
+            if region
+            else sorted(set(mine.values_list("business__region_id", flat=True).distinct()))
+        )
         months = [_add_months(first, i) for i in range(_months_between(first, last) + 1)]
-        trends = _registry_trends(rows.order_by(), months=months)
+        trends = _registry_trends(
+            _region_rows(regions, until=last), months=months, requester=requester
+        )
+        trends = trends[trends[SECTOR] == sector]
         out = []
         for reg, part in trends.groupby(REGION, sort=True):
             index, _key = _registry_index(sector=sector, region=str(reg), at=last)
@@ -415,13 +501,14 @@ def sector_trend_rows(*, sector: str, region: str = "") -> list[dict]:
                         "region": str(reg),
                         "period": row[schema.PERIOD].date(),
                         **{name: _json(row[name]) for name in TREND_COLUMNS},
+                        "suppressed": row["suppressed"],
                         "production_index": _num(value),
                         "production_index_yoy": _num(change),
                     }
                 )
         return out
 
-    return _cached("sector", compute, sector, region)
+    return _cached("sector", compute, sector, region, requester.key)
 
 
 def _json(value):
@@ -458,7 +545,8 @@ def _rebased(values: list[float | None]) -> list[float | None]:
 
 def _page_series(trends: pd.DataFrame, months: list[dt.date]) -> list[dict]:
     """Month by month for the page: businesses reporting, their average sales and its index
-    (levels), and the trend figures of :func:`panel_trends` at that month."""
+    (levels), and the trend figures of :func:`panel_trends` at that month; ``withheld``: the
+    reason text of each withheld figure (``average_sales``, ``yoy``, ``momentum``)."""
     by_month = {row[schema.PERIOD].date(): row for row in trends.to_dict("records")}
     series = []
     for m in months:
@@ -473,6 +561,12 @@ def _page_series(trends: pd.DataFrame, months: list[dt.date]) -> list[dict]:
                 "yoy": _num(row.get("yoy_growth_12m")),
                 "momentum": _num(row.get("momentum_3m")),
                 "businesses_12m": int(row.get("businesses_12m", 0)),
+                "withheld": _withheld(
+                    row.get("suppressed") or {},
+                    average_sales="sales_total",
+                    yoy="yoy_growth_12m",
+                    momentum="momentum_3m",
+                ),
             }
         )
     index = _rebased([s["average_sales"] for s in series]) or [None] * len(series)
@@ -481,10 +575,21 @@ def _page_series(trends: pd.DataFrame, months: list[dt.date]) -> list[dict]:
     return series
 
 
-def market_trends(*, region: str, sector: str = "") -> dict:
+def _withheld(suppressed: dict, **shown_as: str) -> dict[str, str]:
+    """The reason text of each withheld figure, under the name the surface shows it by."""
+    return {
+        shown: disclosure.reason_text(suppressed[name])
+        for shown, name in shown_as.items()
+        if name in suppressed
+    }
+
+
+def market_trends(
+    *, region: str, sector: str = "", requester: disclosure.Requester = disclosure.NOBODY
+) -> dict:
     """Everything the market page shows for a region (and optionally one sector division), at
-    the registry's latest month; ``forecast_change`` of each ranked sector is left None for the
-    caller to fill (forecasts are not the registry's)."""
+    the registry's latest month, as ``requester`` may see it; ``forecast_change`` of each
+    ranked sector is left None for the caller to fill (forecasts are not the registry's)."""
 
     def compute() -> dict:
         last = data_last_month()
@@ -498,19 +603,13 @@ def market_trends(*, region: str, sector: str = "") -> dict:
         if last is None:
             return result
         months = [_add_months(last, i) for i in range(-MONTHS_SHOWN + 1, 1)]
-        rows = list(
-            MonthlyRecord.objects.filter(
-                business__region_id=region,
-                period__gte=_add_months(months[0], -(HISTORY_MONTHS - 1)),
-                period__lte=last,
-            )
-            .order_by()
-            .values_list(
-                "business_id", "business__sector_id", "business__region_id", "period", "sales"
-            )
+        rows = _region_rows(
+            [region], since=_add_months(months[0], -2 * (HISTORY_MONTHS - 1)), until=last
         )
-        trends = _registry_trends(rows, months=months)
-        latest = trends[(trends[schema.PERIOD] == pd.Timestamp(last)) & trends["sales_12m"].notna()]
+        trends = _registry_trends(rows, months=months, requester=requester, region_totals=True)
+        latest = trends[
+            (trends[schema.PERIOD] == pd.Timestamp(last)) & (trends[SECTOR] != ALL_SECTORS)
+        ]
         names = dict(Sector.objects.filter(section__isnull=False).values_list("code", "name"))
         ranking = [
             {
@@ -522,15 +621,19 @@ def market_trends(*, region: str, sector: str = "") -> dict:
                 "businesses_3m": int(r["businesses_3m"]),
                 "forecast_change": None,
                 "sales_12": _num(r["sales_12m"]),
+                "withheld": _withheld(
+                    r["suppressed"],
+                    yoy="yoy_growth_12m",
+                    momentum="momentum_3m",
+                    sales_12="sales_12m",
+                    forecast_change="sales_12m",
+                ),
             }
             for r in latest.to_dict("records")
+            if r["businesses_reporting"] or r["businesses_12m"]
         ]
         ranking.sort(key=lambda s: (s["yoy"] is None, -(s["yoy"] or 0), s["sector"]))
-        if sector:
-            chosen = trends[trends[SECTOR] == sector]
-        else:  # the whole region as one group: every sector's businesses together
-            whole = [(b, "*", reg, p, v) for b, _s, reg, p, v in rows]
-            chosen = _registry_trends(whole, months=months)
+        chosen = trends[trends[SECTOR] == (sector or ALL_SECTORS)]
         result.update(ranking=ranking, series=_page_series(chosen, months))
         if sector:
             index, key = _registry_index(sector=sector, region=region, at=last)
@@ -546,14 +649,15 @@ def market_trends(*, region: str, sector: str = "") -> dict:
                 )
         return result
 
-    return _cached("page", compute, region, sector)
+    return _cached("page", compute, region, sector, requester.key)
 
 
 def market_trend_context(
     request, *, forecast_changes: Callable[[str], dict[str, float | None]] | None = None
 ) -> dict:
     """The market page: the region (and sector) asked for, within the user's regions.
-    ``forecast_changes(region)`` gives each sector's aggregate forecast change, if any."""
+    ``forecast_changes(region)`` gives each sector's aggregate forecast change, if any; it is
+    shown only where the sector's own sales are (it sets forecasts against them)."""
     regions = trend_regions(request.user)
     codes = {r.code for r in regions}
     region = request.GET.get("region") or (regions[0].code if regions else "")
@@ -565,14 +669,17 @@ def market_trend_context(
     )
     if sector and sector not in {code for code, _name in sectors}:
         sector = ""
-    trends = market_trends(region=region, sector=sector) if region else {}
+    requester = disclosure.requester_for(request.user)
+    trends = market_trends(region=region, sector=sector, requester=requester) if region else {}
     ranking = trends.get("ranking", [])
     if ranking and forecast_changes is not None:
         changes = forecast_changes(region)
         for row in ranking:
-            row["forecast_change"] = changes.get(row["sector"])
+            if "forecast_change" not in row["withheld"]:
+                row["forecast_change"] = changes.get(row["sector"])
     region_obj = next((r for r in regions if r.code == region), None)
     selected = next((s for s in ranking if s["sector"] == sector), None)
+    series = trends.get("series", [])
     return {
         "regions": regions,
         "region": region_obj,
@@ -580,8 +687,9 @@ def market_trend_context(
         "sector": sector,
         "sector_name": dict(sectors).get(sector, ""),
         "selected": selected,
-        "sector_hidden": bool(sector) and selected is None,
-        "min_businesses": MIN_BUSINESSES,
+        "sector_hidden": bool(sector) and all(s["average_sales"] is None for s in series),
+        "min_businesses": disclosure.rules().min_contributors,
+        "withheld_any": any(s["withheld"] for s in [*series, *ranking]),
         **trends,
     }
 
@@ -592,13 +700,14 @@ def market_trend_list(
     region: str = "",
     period_from: dt.date | None = None,
     period_to: dt.date | None = None,
+    requester: disclosure.Requester = disclosure.NOBODY,
 ) -> list[dict]:
     """Month-by-month trend rows of ``sector`` in ``region`` (every region of the sector when
-    blank), ordered by region then month; figures over fewer than ``MIN_BUSINESSES``
-    businesses are None."""
+    blank), ordered by region then month, as ``requester`` may see them: a withheld figure is
+    None and named in ``suppressed`` (figure -> reason code)."""
     return [
         {**row, "period": f"{row['period']:%Y-%m}"}
-        for row in sector_trend_rows(sector=sector, region=region)
+        for row in sector_trend_rows(sector=sector, region=region, requester=requester)
         if not (period_from and row["period"] < period_from)
         and not (period_to and row["period"] > period_to)
     ]

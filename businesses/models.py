@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Coalesce
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
@@ -105,6 +106,14 @@ class Source(models.TextChoices):
     IMPORT = "import", _("File import")
     API = "api", _("Partner API")
     MANUAL = "manual", _("Entered by hand")
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a date is known: a business owner may remember only the month they started
+    trading (stored as its first day)."""
+
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month")
 
 
 class SupportProgramme(TimestampedModel):
@@ -263,6 +272,14 @@ class Business(TimestampedModel):
     )
     ubigeo = models.CharField(_("ubigeo"), max_length=6, validators=[validate_ubigeo])
     founded = models.DateField(_("founded"), null=True, blank=True)
+    founded_precision = models.CharField(
+        _("founding date precision"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        editable=False,
+        help_text=_("Month: only the month is known, and the date is its first day."),
+    )
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
     size_class = models.CharField(
         _("size class"),
@@ -329,6 +346,15 @@ class Business(TimestampedModel):
             )
         if errors:
             raise ValidationError(errors)
+
+    def founded_text(self) -> str:
+        """The founding date as people read it: ``01/2019`` when only the month is known,
+        ``15/01/2019`` when the day is (empty when unknown)."""
+        if self.founded is None:
+            return ""
+        if self.founded_precision == DatePrecision.MONTH:
+            return date_format(self.founded, "m/Y")
+        return date_format(self.founded, "SHORT_DATE_FORMAT")
 
     def fill_search_columns(self) -> None:
         """Derive ``search_text`` and ``sort_name`` from the RUC and the names (for writers that

@@ -13,8 +13,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from businesses.freshness import business_freshness, freshness, registry_latest_month
+from businesses.imports.values import CellValueError, DayOrMonth, parse_day_or_month
 from businesses.models import (
     Business,
+    DatePrecision,
     MarketIndicator,
     MonthlyRecord,
     Satisfaction,
@@ -63,21 +65,30 @@ def _validate_ruc(value: str) -> str:
     return value
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "example": "2019-01-15",
+        "description": "yyyy-mm-dd (or dd/mm/yyyy); yyyy-mm (or mm/yyyy) when the day is "
+        "not known.",
+    }
+)
 class DayOrMonthField(serializers.DateField):
     """A date as ``yyyy-mm-dd``, or ``yyyy-mm`` when the day is not known (read as the first
-    day of that month); the same reading as the imports' (businesses.imports.values)."""
+    day of that month, known to the month): the imports' reading
+    (businesses.imports.values.parse_day_or_month). Its value is a ``DayOrMonth``."""
 
-    def to_internal_value(self, value) -> dt.date:
-        if isinstance(value, str) and (match := _PERIOD.match(value.strip())):
+    def to_internal_value(self, value) -> DayOrMonth:
+        if isinstance(value, str):
             try:
-                return dt.date(int(match.group(1)), int(match.group(2)), 1)
-            except ValueError:
-                pass
-        return super().to_internal_value(value)
+                return parse_day_or_month(value.strip())
+            except CellValueError as error:
+                raise serializers.ValidationError(str(error), code="invalid") from None
+        return DayOrMonth(super().to_internal_value(value), DatePrecision.DAY)
 
 
-def _validate_founded(value: dt.date | None) -> dt.date | None:
-    if value and value > timezone.localdate():
+def _validate_founded(value: DayOrMonth | None) -> DayOrMonth | None:
+    if value and value.date > timezone.localdate():
         raise serializers.ValidationError(_("The date is in the future."), code="future")
     return value
 
@@ -157,6 +168,7 @@ class BusinessOutputSerializer(serializers.ModelSerializer):
             "region_name",
             "ubigeo",
             "founded",
+            "founded_precision",
             "employees",
             "size_class",
             "women_led",
@@ -193,6 +205,14 @@ class BusinessUpdateSerializer(serializers.Serializer):
     )
     women_led = serializers.BooleanField(required=False)
     sells_online = serializers.BooleanField(required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        # The services take the date and how much of it is known as two fields of the model.
+        if "founded" in attrs:
+            founded = attrs["founded"]
+            attrs["founded"] = founded.date if founded else None
+            attrs["founded_precision"] = founded.precision if founded else DatePrecision.DAY
+        return attrs
 
 
 class BusinessCreateSerializer(BusinessUpdateSerializer):
@@ -328,13 +348,40 @@ class MarketTrendFilterSerializer(serializers.Serializer):
     period_to = PeriodField(required=False)
 
 
+class SuppressedFigureSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=["few", "dominance", "complement"],
+        help_text=_(
+            "few: too few businesses besides the requester's own; dominance: one or two "
+            "businesses make up most of it; complement: withheld so that it cannot be worked "
+            "out from the figures around it."
+        ),
+    )
+    message = serializers.CharField(help_text=_("The reason in the request's language."))
+
+
+class SuppressedFiguresField(serializers.DictField):
+    """Figure name -> why it is withheld (statistical disclosure control)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=SuppressedFigureSerializer(), **kwargs)
+
+    def to_representation(self, value):
+        from businesses.disclosure import reason_text
+
+        return {
+            name: {"reason": code, "message": reason_text(code)} for name, code in value.items()
+        }
+
+
 class MarketTrendSerializer(serializers.Serializer):
     sector = serializers.CharField()
     region = serializers.CharField()
     period = serializers.RegexField(PERIOD_PATTERN)
     businesses_reporting = serializers.IntegerField()
     sales_total = serializers.FloatField(
-        allow_null=True, help_text=_("Sum of the month's sales (null below 3 businesses).")
+        allow_null=True,
+        help_text=_("Sum of the month's sales (null when withheld: see suppressed)."),
     )
     sales_yoy = serializers.FloatField(
         allow_null=True,
@@ -346,5 +393,12 @@ class MarketTrendSerializer(serializers.Serializer):
     )
     momentum_3m = serializers.FloatField(allow_null=True)
     businesses_12m = serializers.IntegerField()
+    suppressed = SuppressedFiguresField(
+        help_text=_(
+            "The figures of this row withheld by statistical disclosure control (they are "
+            "null), each with its reason: too few businesses besides the requester's own, one "
+            "or two dominant businesses, or protection against differencing."
+        )
+    )
     production_index = serializers.FloatField(allow_null=True)
     production_index_yoy = serializers.FloatField(allow_null=True)

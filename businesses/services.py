@@ -11,7 +11,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Sum
 from django.utils.translation import gettext_lazy as _
 
-from businesses.models import Business, MonthlyRecord, Sector, SizeClass, Source, UITValue
+from businesses.models import (
+    Business,
+    DatePrecision,
+    MonthlyRecord,
+    Sector,
+    SizeClass,
+    Source,
+    UITValue,
+)
 
 # Ley 30056 thresholds in UIT of annual sales.
 MICRO_MAX_UIT = 150
@@ -104,8 +112,8 @@ def _months_before(period: dt.date, months: int) -> dt.date:
 
 # Fields a caller may set on a business (the size class is derived, the RUC fixed at creation).
 BUSINESS_EDITABLE_FIELDS = (
-    "legal_name", "trade_name", "sector", "ubigeo", "founded", "employees", "women_led",
-    "sells_online",
+    "legal_name", "trade_name", "sector", "ubigeo", "founded", "founded_precision", "employees",
+    "women_led", "sells_online",
 )  # fmt: skip
 
 
@@ -135,6 +143,7 @@ def business_create(
     ubigeo: str,
     trade_name: str = "",
     founded: dt.date | None = None,
+    founded_precision: str = DatePrecision.DAY,
     employees: int | None = None,
     women_led: bool = False,
     sells_online: bool = False,
@@ -155,6 +164,7 @@ def business_create(
         ubigeo=ubigeo,
         region_id=ubigeo[:2],
         founded=founded,
+        founded_precision=founded_precision,
         employees=employees,
         women_led=women_led,
         sells_online=sells_online,

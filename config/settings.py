@@ -8,10 +8,12 @@ With neither ``DATABASE_URL`` nor a broker configured the product runs on one ma
 and kombu's filesystem transport under ``ASESOR_DATA_DIR``.
 """
 
+import ipaddress
 import secrets
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -75,8 +77,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified() for the admin's 2FA
-    "core.two_factor.AdminTwoFactorMiddleware",  # stewards and superusers: TOTP in the admin
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(), for the next one
+    # A session that needs a second factor and has not given it reaches nothing else (pages,
+    # downloads, the session API, the admin): core/two_factor.py.
+    "core.two_factor.TwoFactorMiddleware",
     "core.audit.AuditActorMiddleware",  # who acts, for the audit log's receivers
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -157,6 +161,10 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Asesor MYPE <no-responder@localhost>")
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
+# Reset mail per user and per address: at most this many within the window (seconds), counted
+# in the store every process shares (core.counters); past it the requester sees the same page.
+PASSWORD_RESET_MAIL_LIMIT = env.int("PASSWORD_RESET_MAIL_LIMIT", default=3)
+PASSWORD_RESET_MAIL_WINDOW = env.int("PASSWORD_RESET_MAIL_WINDOW_SECONDS", default=3600)
 
 # Caseload alerts: a business nobody requested advice for (or visited) in this many days.
 ALERT_NO_ADVICE_DAYS = env.int("ASESOR_ALERT_NO_ADVICE_DAYS", default=90)
@@ -165,17 +173,28 @@ ALERT_NO_VISIT_DAYS = env.int("ASESOR_ALERT_NO_VISIT_DAYS", default=60)
 # has no recent data: its forecast is withheld, with the reason (businesses.freshness).
 STALE_AFTER_MONTHS = env.int("ASESOR_STALE_AFTER_MONTHS", default=6)
 CASELOAD_PAGE_SIZE = env.int("ASESOR_CASELOAD_PAGE_SIZE", default=50)
+# Statistical disclosure control of every published market figure (businesses/disclosure.py,
+# README "Market statistics and disclosure control"): contributors the reader does not hold,
+# the (2, k) dominance rule's k and the p % rule's p, in percent.
+DISCLOSURE_MIN_CONTRIBUTORS = env.int("ASESOR_DISCLOSURE_MIN_CONTRIBUTORS", default=5)
+DISCLOSURE_DOMINANCE_K = env.float("ASESOR_DISCLOSURE_DOMINANCE_K", default=85)
+DISCLOSURE_P_PERCENT = env.float("ASESOR_DISCLOSURE_P_PERCENT", default=10)
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address as the API-key failure limit sees it (X-Forwarded-For only from
+# TRUSTED_PROXIES; core.client_address).
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
 AXES_RESET_ON_SUCCESS = True
 # The portal's own page, in the user's language, with the wait and the way out (password
 # reset, which lifts the lock: portal/account_views.py); 429 as before.
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
-# Two-factor authentication (TOTP) for stewards and superusers in the admin: on unless
-# ASESOR_ADMIN_2FA=0, which only `make run` (the local demo) sets. See core/two_factor.py.
+# Two-factor authentication (TOTP) for stewards and superusers on every path (pages, downloads,
+# the session API, the admin): on unless ASESOR_ADMIN_2FA=0, which only `make run` (the local
+# demo) sets and `check --deploy` warns about. Users who enrol an app of their own accord are
+# asked for it whatever this says. See core/two_factor.py.
 ADMIN_2FA = env.bool("ASESOR_ADMIN_2FA", default=True)
 OTP_TOTP_ISSUER = "Asesor MYPE"
 
@@ -336,8 +355,19 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api_errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "core.api_errors.ErrorDocumentingAutoSchema",
 }
-# Failed API-key attempts per client IP (django-axes does not see API keys): past the limit,
-# every API-key request from that IP gets 429 until the window has passed.
+# Failed API-key attempts per client address (django-axes does not see API keys): past the
+# limit, a wrong key from that address gets 429 until the window has passed; a valid key is
+# always served (held only to its own rate). Counted in core.counters (Redis, else the database).
+# The address is REMOTE_ADDR; X-Forwarded-For is read only when the request comes from one of
+# TRUSTED_PROXIES (addresses or networks, e.g. "127.0.0.1" for an nginx on the same machine).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError as _error:
+        message = f"TRUSTED_PROXIES: {_proxy!r} is not an address or network"
+        raise ImproperlyConfigured(message) from _error
+
 API_KEY_FAILURE_LIMIT = env.int("API_KEY_FAILURE_LIMIT", default=20)
 API_KEY_FAILURE_WINDOW = env.int("API_KEY_FAILURE_WINDOW_SECONDS", default=15 * 60)
 API_KEY_DEFAULT_LIFETIME_DAYS = env.int("API_KEY_DEFAULT_LIFETIME_DAYS", default=365)
@@ -376,8 +406,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Throttle counters and the failed-key counter live in the cache: Redis when configured (shared
-# by every web worker), else this process's memory (one-machine runs).
+# The cache: Redis when configured (shared by every web worker), else this process's memory
+# (one-machine runs). Throttle and failed-key counters do not depend on it (core.counters: Redis,
+# else the database).
 if REDIS_URL:
     CACHES = {
         # Degrades to "no cache" while Redis is down (core.cache): pages and the API keep serving.

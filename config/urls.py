@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from core import two_factor
 from portal import account_views, ops_views, views
+from portal.forms import LimitedPasswordResetForm
 
 admin.site.site_header = _("Asesor MYPE — administration")
 admin.site.site_title = _("Asesor MYPE")
@@ -14,8 +15,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", account_views.account, name="account"),
     path("account/two-factor/", two_factor.two_factor_verify, name="two_factor_verify"),
     path("account/two-factor/setup/", two_factor.two_factor_setup, name="two_factor_setup"),
+    path("account/two-factor/disable/", two_factor.two_factor_disable, name="two_factor_disable"),
     # Password change and reset: Django's views with our templates (templates/registration/);
     # the login warns before django-axes' lock, a completed reset lifts it (portal/account_views).
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
@@ -24,7 +27,11 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/",
+        auth_views.PasswordResetView.as_view(form_class=LimitedPasswordResetForm),
+        name="password_reset",
+    ),
     path(
         "password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),

@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Operations")
 
     def ready(self) -> None:
+        from core import checks  # noqa: F401 - registers the deployment checks
         from core.audit import connect_receivers
         from core.roles import sync_role_groups_after_migrate
 

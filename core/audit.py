@@ -33,6 +33,7 @@ ADVISOR_CHANGED = "advisor_changed"
 API_KEY_CREATED = "api_key_created"
 API_KEY_REVOKED = "api_key_revoked"
 OTP_DEVICE_CONFIRMED = "otp_device_confirmed"
+OTP_DEVICES_REMOVED = "otp_devices_removed"
 
 ACTION_LABELS = {
     IMPORT: _("Data import"),
@@ -49,6 +50,7 @@ ACTION_LABELS = {
     API_KEY_CREATED: _("API key created"),
     API_KEY_REVOKED: _("API key revoked"),
     OTP_DEVICE_CONFIRMED: _("Two-factor device enrolled"),
+    OTP_DEVICES_REMOVED: _("Two-factor turned off (devices removed)"),
 }
 
 _current_request: contextvars.ContextVar = contextvars.ContextVar("audit_request", default=None)

@@ -2,9 +2,18 @@
 overrides (handed to training) and outcomes recorded later. Every row keeps who and when."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from feedback.validators import (
+    SALES_CHANGE_MAX,
+    SALES_CHANGE_MIN,
+    outcome_date_rule,
+    validate_sales_change,
+    visit_date_rule,
+)
 
 
 class Annotation(models.Model):
@@ -142,16 +151,36 @@ class Outcome(Annotation):
     date = models.DateField(_("date"))
     result = models.TextField(_("result"), blank=True)
     sales_change = models.DecimalField(
-        _("sales change (%)"), max_digits=7, decimal_places=2, null=True, blank=True
+        _("sales change (%)"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[validate_sales_change],
     )
 
     class Meta:
         ordering = ["-date", "-pk"]
         verbose_name = _("outcome")
         verbose_name_plural = _("outcomes")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sales_change__isnull=True)
+                | models.Q(sales_change__gte=SALES_CHANGE_MIN, sales_change__lte=SALES_CHANGE_MAX),
+                name="outcome_sales_change_possible",
+                violation_error_message=_("The sales change must be between −100 % and +1,000 %."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.business_id} {self.date}: {self.action_taken[:40]}"
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            outcome_date_rule(self.date, business=self.business if self.business_id else None)
+        except ValidationError as error:
+            raise ValidationError({"date": error}) from None
 
 
 class Visit(Annotation):
@@ -183,6 +212,13 @@ class Visit(Annotation):
 
     def __str__(self) -> str:
         return f"{self.business_id} {self.date}"
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            visit_date_rule(self.date, business=self.business if self.business_id else None)
+        except ValidationError as error:
+            raise ValidationError({"date": error}) from None
 
 
 class OwnerReport(Annotation):

@@ -41,6 +41,27 @@ def label_overrides_frame() -> pd.DataFrame:
 VISITS_SHOWN = 10
 
 
+def verdict_comment_list(
+    *, recommendations, since=None, limit: int | None = None
+) -> list[RecommendationFeedback]:
+    """The verdicts given with a comment on ``recommendations`` (ids or a queryset the caller
+    scoped), newest first, each with who gave it (``created_by``) and its recommendation's
+    business (``recommendation.advice.business``); only those since ``since`` when given. One
+    query. The business page shows them beside each recommendation, the supervision dashboard
+    lists those of its regions."""
+    rows = (
+        RecommendationFeedback.objects.filter(recommendation__in=recommendations)
+        .exclude(comment="")
+        .select_related("created_by", "recommendation__advice__business")
+        .order_by("-created_at", "-pk")
+    )
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    if limit is not None:
+        rows = rows[:limit]
+    return list(rows)
+
+
 def visit_list(*, business, limit: int = VISITS_SHOWN) -> list:
     """The business's latest visits, newest first (the caller loaded it through the scope)."""
     from feedback.models import Visit

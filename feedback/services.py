@@ -12,7 +12,6 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from businesses.models import Business
@@ -124,7 +123,8 @@ def outcome_record(
     recommendation_id: int | None = None,
 ) -> Outcome:
     """Record what the business did (optionally after a given recommendation) and what came
-    of it."""
+    of it. The rules of the date and the sales change are the model's (feedback.validators):
+    a ``ValidationError`` keyed by field says what is wrong."""
     try:
         business = visible_businesses(user).get(pk=business_id)
     except (Business.DoesNotExist, ValueError, TypeError):
@@ -132,8 +132,6 @@ def outcome_record(
     recommendation = None
     if recommendation_id:
         recommendation = _visible_recommendation(user, recommendation_id, business=business)
-    if date > dt.date.today():
-        raise ValidationError({"date": _("An outcome cannot be in the future.")}, code="future")
     outcome = Outcome(
         business=business,
         advice_id=recommendation.advice_id if recommendation else None,
@@ -151,13 +149,12 @@ def outcome_record(
 
 @transaction.atomic
 def visit_record(*, user, business_id: int, date: dt.date, channel: str, note: str = "") -> Visit:
-    """Record a contact with a business (visit, call, video call) by the user."""
+    """Record a contact with a business (visit, call, video call) by the user; its date is
+    neither in the future nor before the business started trading (feedback.validators)."""
     try:
         business = visible_businesses(user).get(pk=business_id)
     except (Business.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    if date > timezone.localdate():
-        raise ValidationError({"date": _("A visit cannot be in the future.")}, code="future")
     visit = Visit(business=business, date=date, channel=channel, note=note.strip(), created_by=user)
     visit.full_clean()
     visit.save()

@@ -1,5 +1,7 @@
-"""Feedback forms of the business page: each posts, acts through a service and returns to
-the page with a message (no JavaScript needed)."""
+"""Feedback forms of the advice section: each posts, acts through a service and returns to
+the page with a message (no JavaScript needed). The page's record forms (outcomes, visits), which
+come back beside their fields when wrong, are the business page's own views
+(portal.business_views)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,13 +13,7 @@ from django.views.decorators.http import require_POST
 
 from businesses.scoping import get_visible_business_or_404
 from feedback import services
-from feedback.forms import (
-    AdviceRatingForm,
-    LabelOverrideForm,
-    OutcomeForm,
-    RecommendationFeedbackForm,
-    VisitForm,
-)
+from feedback.forms import AdviceRatingForm, LabelOverrideForm, RecommendationFeedbackForm
 
 
 def _back(business, anchor: str = "advice"):
@@ -112,44 +108,4 @@ def label_override(request, pk: int):
         ),
         success=_("Your judgement on growth was saved for the next training."),
         anchor=lambda data: "growth",
-    )
-
-
-@login_required
-@require_POST
-def outcome_record(request, pk: int):
-    return _submit(
-        request,
-        pk,
-        OutcomeForm,
-        act=lambda business, data: services.outcome_record(
-            user=request.user,
-            business_id=business.pk,
-            action_taken=data["action_taken"],
-            date=data["date"],
-            result=data["result"],
-            sales_change=data["sales_change"],
-            recommendation_id=data["recommendation"],
-        ),
-        success=_("The outcome was recorded."),
-        anchor=lambda data: "outcomes",
-    )
-
-
-@login_required
-@require_POST
-def visit_record(request, pk: int):
-    return _submit(
-        request,
-        pk,
-        VisitForm,
-        act=lambda business, data: services.visit_record(
-            user=request.user,
-            business_id=business.pk,
-            date=data["date"],
-            channel=data["channel"],
-            note=data["note"],
-        ),
-        success=_("The visit was recorded."),
-        anchor=lambda data: "visits",
     )

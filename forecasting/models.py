@@ -278,7 +278,10 @@ class Recommendation(models.Model):
         indexes = [models.Index(fields=["code"], name="recommendation_code")]
 
     def __str__(self) -> str:
-        return f"{self.code} ({self.advice_id})"
+        # what it is in words, as the admin's lists of verdicts and outcomes show it
+        from forecasting.advice.rules import recommendation_title
+
+        return f"{recommendation_title(self.code)} (#{self.advice_id})"
 
 
 class LatestScore(models.Model):

@@ -1,32 +1,36 @@
 """API serializers shared by forecasting's products (advice, forecasts for businesses not in the
-registry): drivers and model versions."""
+registry): drivers (reasons) and model versions."""
 
 from __future__ import annotations
 
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from forecasting.models import ModelVersion
 
 
-def _english() -> bool:
-    return (get_language() or "es").startswith("en")
-
-
-def driver_label(driver: dict, *, english: bool | None = None) -> str:
-    """A driver's plain name in the request's language (or in English if ``english``)."""
-    english = _english() if english is None else english
-    return driver.get("label_en" if english else "label_es") or driver.get("feature", "")
-
-
 class DriverSerializer(serializers.Serializer):
-    feature = serializers.CharField(help_text=_("The model's feature name."))
+    """One reason behind a growth probability: a family of features whose contributions were
+    added up, said as a sentence with its values (:func:`forecasting.reasons.reasons_in_words`)."""
+
+    family = serializers.CharField(help_text=_("The fact it is about (staff, sales_yoy, …)."))
+    text = serializers.CharField(
+        help_text=_("The reason in the request's language, with its values.")
+    )
+    feature = serializers.CharField(help_text=_("The model's feature that weighs most in it."))
+    features = serializers.ListField(
+        child=serializers.CharField(), help_text=_("Every feature of the family that counted.")
+    )
     label = serializers.CharField(help_text=_("Its plain name in the request's language."))
     label_es = serializers.CharField()
     label_en = serializers.CharField()
     value = serializers.JSONField(allow_null=True, help_text=_("The business's value of it."))
-    contribution = serializers.FloatField(help_text=_("Contribution to the log-odds."))
+    facts = serializers.DictField(
+        help_text=_("The values of the scored features the sentence quotes.")
+    )
+    contribution = serializers.FloatField(
+        help_text=_("Contribution of the family to the log-odds (the sum of its features').")
+    )
     direction = serializers.ChoiceField(choices=["up", "down"])
 
 

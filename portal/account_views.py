@@ -1,4 +1,5 @@
-"""Signing in: Django's login and password-reset views with the lockout around them.
+"""Signing in: Django's login and password-reset views with the lockout around them, and the
+account page (password, two-factor authentication).
 
 django-axes locks a username from an address after AXES_FAILURE_LIMIT wrong passwords
 (config/settings.py) and answers with templates/registration/locked_out.html. Here the login
@@ -10,6 +11,12 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off, get_failure_limit
 from axes.utils import reset as axes_reset
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django_otp import devices_for_user
+
+from core.two_factor import two_factor_required_by_role
 
 
 class LoginView(auth_views.LoginView):
@@ -37,3 +44,22 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         axes_reset(username=form.user.get_username())
         return response
+
+
+@login_required
+def account(request):
+    """The user's account: password, and two-factor authentication — compulsory for stewards
+    and superusers, a choice for everyone else (enrol an app; turn it off from a verified
+    session)."""
+    user = request.user
+    devices = list(devices_for_user(user, confirmed=True))
+    return render(
+        request,
+        "registration/account.html",
+        {
+            "title": _("My account"),
+            "devices": devices,
+            "required_by_role": two_factor_required_by_role(user),
+            "verified": user.is_verified(),
+        },
+    )

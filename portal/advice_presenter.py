@@ -5,69 +5,22 @@ advice. The owner's report reads the same pieces (portal.owner_report)."""
 
 from __future__ import annotations
 
-import math
-
 from django.db.models import Prefetch
-from django.utils.translation import get_language, ngettext
-from django.utils.translation import gettext as _
 
 from businesses.freshness import business_freshness
 from businesses.market import production_index_source
 from businesses.models import Business
-from core.templatetags.asesor_format import percent, soles
 from feedback.models import AdviceRating, LabelOverride, Outcome, RecommendationFeedback
+from feedback.selectors import verdict_comment_list
 from forecasting.advice.rules import recommendation_text
 from forecasting.advice.selectors import advice_history
 from forecasting.models import Advice
+from forecasting.reasons import reasons_in_words
 from forecasting.scoring.selectors import (
     current_score,
     models_disagree_reason,
     score_figures,
 )
-
-# Features whose value is a difference of log sales (engine.features): shown as a percentage
-# change. Only names whose scale is known are given a value in words; others show the label.
-_LOG_CHANGES = {
-    "growth_mom", "growth_3m", "growth_yoy", "growth_12m", "level_vs_mean_12", "last_vs_mean_12",
-    "kf_level_vs_mean_12", "expected_growth_12", "level_sa_vs_mean_12",
-    "sector_growth_yoy", "sector_growth_12m", "region_growth_yoy", "region_growth_12m",
-    "sector_region_growth_yoy", "sector_region_growth_12m",
-}  # fmt: skip
-_LOG_LEVELS = {
-    "log_sales_mean_3", "log_sales_mean_6", "log_sales_mean_12", "log_sales_last",
-    "log_sales_q1", "log_sales_q3", "log_sales_lag_1",
-}  # fmt: skip
-
-
-def driver_value_text(feature: str, value) -> str:
-    """A driver's value in words an advisor reads (``8.0 %``, ``S/ 12,345.67``, ``36 months``),
-    or an empty string when its scale is not a plain one."""
-    if value is None or isinstance(value, str):
-        return ""
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return ""
-    if math.isnan(value):
-        return ""
-    if feature.startswith("margin_"):
-        return percent(value)
-    if feature in _LOG_CHANGES:
-        return percent(math.expm1(value))
-    if feature in _LOG_LEVELS:
-        return soles(math.expm1(value))
-    if feature.startswith("satisfaction_"):
-        return {0: _("low"), 1: _("medium"), 2: _("high")}.get(round(value), "")
-    if feature in ("age_months", "months_observed", "months_since_first"):
-        months = round(value)
-        return ngettext("%(n)d month", "%(n)d months", months) % {"n": months}
-    if feature in ("sells_online", "women_led"):
-        return _("yes") if value >= 0.5 else _("no")
-    return ""
-
-
-def _english() -> bool:
-    return (get_language() or "es").startswith("en")
 
 
 def _recommendations(advice: Advice) -> list:
@@ -79,7 +32,11 @@ def _recommendations(advice: Advice) -> list:
             Prefetch("feedback", queryset=feedback, to_attr="feedback_rows")
         )
     )
+    comments: dict[int, list] = {}
+    for row in verdict_comment_list(recommendations=[rec.pk for rec in recs]):
+        comments.setdefault(row.recommendation_id, []).append(row)
     for rec in recs:
+        rec.comments = comments.get(rec.pk, [])
         title, rationale = recommendation_text(rec.code, rec.params) if rec.params else ("", "")
         rec.original_title = title or rec.title
         rec.original_rationale = rationale or rec.rationale
@@ -95,9 +52,10 @@ def _recommendations(advice: Advice) -> list:
 
 
 def advice_recommendations(*, advice: Advice) -> list:
-    """The advice's recommendations, each with ``latest_feedback`` and the text on display
-    (``display_title``/``display_rationale``: the latest edit replaces the original), in a
-    fixed number of queries. The owner's report reads them too."""
+    """The advice's recommendations, each with ``latest_feedback``, the text on display
+    (``display_title``/``display_rationale``: the latest edit replaces the original) and the
+    verdicts given with a comment (``comments``, newest first), in a fixed number of queries.
+    The owner's report reads them too."""
     return _recommendations(advice)
 
 
@@ -155,15 +113,9 @@ def business_advice_context(*, business: Business, user) -> dict:
             context["indicator_source"] = production_index_source(
                 trend.get("indicator"), sector=trend["sector"], region=trend.get("region")
             )
-        english = _english()
-        context["drivers"] = [
-            {
-                **d,
-                "label": d.get("label_en") if english else d.get("label_es"),
-                "value_text": driver_value_text(d.get("feature", ""), d.get("value")),
-            }
-            for d in (shown.drivers if not context["freshness"].stale else [])
-        ]
+        context["drivers"] = reasons_in_words(
+            shown.drivers if not context["freshness"].stale else []
+        )
     context["outcomes"] = list(
         Outcome.objects.filter(business=business)
         .select_related("created_by", "recommendation")

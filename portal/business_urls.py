@@ -20,8 +20,8 @@ urlpatterns = [
     ),
     path("<int:pk>/feedback/rating/", feedback_views.advice_rating, name="advice_rating"),
     path("<int:pk>/feedback/label/", feedback_views.label_override, name="label_override"),
-    path("<int:pk>/feedback/outcome/", feedback_views.outcome_record, name="outcome_record"),
+    path("<int:pk>/feedback/outcome/", views.outcome_record, name="outcome_record"),
     path("<int:pk>/report.pdf", report_views.owner_report_pdf, name="owner_report"),
     path("reports/", report_views.owner_reports, name="owner_reports"),
-    path("<int:pk>/visits/", feedback_views.visit_record, name="visit_record"),
+    path("<int:pk>/visits/", views.visit_record, name="visit_record"),
 ]

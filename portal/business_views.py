@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -20,6 +21,7 @@ from businesses.scoping import get_visible_business_or_404
 from businesses.selectors import business_records
 from core import roles
 from core.queueing import QueueUnavailableError
+from feedback import services as feedback_services
 from feedback.forms import OutcomeForm, VisitForm
 from feedback.selectors import visit_list
 from forecasting.advice.selectors import advice_latest
@@ -108,14 +110,102 @@ def caseload_export(request, fmt: str):
     )
 
 
+def _business_page(request, business, *, outcome_form=None, visit_form=None):
+    """The business page; a form posted with errors comes back in it, open where it was, with
+    each message beside its field and what the user typed kept."""
+    context = advice_section_context(request, business)
+    context["outcome_form"] = outcome_form or OutcomeForm()
+    # the outcome form has a date too: the visit form's ids get their own prefix
+    context["visit_form"] = visit_form or VisitForm(auto_id="visit_%s")
+    context["visits"] = visit_list(business=business)
+    return render(request, "businesses/detail.html", context)
+
+
 @login_required
 def business_detail(request, pk: int):
     business = get_visible_business_or_404(request.user, pk)
-    context = advice_section_context(request, business)
-    context["outcome_form"] = OutcomeForm()
-    context["visit_form"] = VisitForm(auto_id="visit_%s")  # the outcome form has a date too
-    context["visits"] = visit_list(business=business)
-    return render(request, "businesses/detail.html", context)
+    return _business_page(request, business)
+
+
+def _add_service_errors(form, error: ValidationError) -> None:
+    """A service's refusal onto the form: beside the field it names, else above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _focus_first_error(form) -> None:
+    # Without JavaScript the page opens at the form (the action's #fragment); autofocus puts
+    # the cursor, and a screen reader, on the first field to correct.
+    for name in form.errors:
+        if name != NON_FIELD_ERRORS and name in form.fields:
+            form.fields[name].widget.attrs["autofocus"] = True
+            return
+
+
+def _record(request, pk: int, form_class, *, form_kwargs, save, success: str, anchor: str, slot):
+    """The shape of the business page's record forms (outcome, visit): valid input is saved
+    through its service and the page is shown again at the new row (post/redirect/get); input
+    with errors re-renders the page with the form open and the input kept."""
+    business = get_visible_business_or_404(request.user, pk)
+    form = form_class(request.POST, business=business, **form_kwargs)
+    if form.is_valid():
+        try:
+            save(business, form.cleaned_data)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, success)
+            url = reverse("businesses:detail", kwargs={"pk": business.pk})
+            return redirect(f"{url}#{anchor}")
+    _focus_first_error(form)
+    return _business_page(request, business, **{slot: form})
+
+
+@login_required
+@require_POST
+def outcome_record(request, pk: int):
+    return _record(
+        request,
+        pk,
+        OutcomeForm,
+        form_kwargs={},
+        save=lambda business, data: feedback_services.outcome_record(
+            user=request.user,
+            business_id=business.pk,
+            action_taken=data["action_taken"],
+            date=data["date"],
+            result=data["result"],
+            sales_change=data["sales_change"],
+            recommendation_id=data["recommendation"],
+        ),
+        success=_("The outcome was recorded."),
+        anchor="outcomes",
+        slot="outcome_form",
+    )
+
+
+@login_required
+@require_POST
+def visit_record(request, pk: int):
+    return _record(
+        request,
+        pk,
+        VisitForm,
+        form_kwargs={"auto_id": "visit_%s"},
+        save=lambda business, data: feedback_services.visit_record(
+            user=request.user,
+            business_id=business.pk,
+            date=data["date"],
+            channel=data["channel"],
+            note=data["note"],
+        ),
+        success=_("The visit was recorded."),
+        anchor="visits",
+        slot="visit_form",
+    )
 
 
 @login_required

@@ -1,16 +1,25 @@
-"""Forms of the advisor pages: the caseload's filters and the supervisor's reassignment."""
+"""Forms of the advisor pages: the caseload's filters and the supervisor's reassignment; the
+password-reset form with its mail limit."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordResetForm
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from businesses import scoping
 from businesses.models import Region, Sector, SizeClass
 from core import roles
+from core.counters import counter_hit
 from portal.caseload import ALERTS, GROWTH_BANDS, SORTS, CaseloadQuery
+
+logger = logging.getLogger(__name__)
 
 ALERT_LABELS = {
     "falling": _("Forecast falling"),
@@ -129,3 +138,24 @@ class ReassignForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["advisor"].queryset = advisors_queryset()
+
+
+class LimitedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, with reset mail limited per user and per address
+    (``PASSWORD_RESET_MAIL_LIMIT`` per ``PASSWORD_RESET_MAIL_WINDOW`` seconds, counted where every
+    process counts: :mod:`core.counters`). Past the limit no mail goes out, and the requester gets
+    the same answer as always, so the page never tells whether an address exists or was
+    limited. Counter keys hold a digest of the address, never the address."""
+
+    def get_users(self, email):
+        limit = settings.PASSWORD_RESET_MAIL_LIMIT
+        window = settings.PASSWORD_RESET_MAIL_WINDOW
+        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+        if counter_hit(f"reset-mail:address:{digest}", window=window).count > limit:
+            logger.warning("password reset mail limited for an address (%s per %ss)", limit, window)
+            return
+        for user in super().get_users(email):
+            if counter_hit(f"reset-mail:user:{user.pk}", window=window).count > limit:
+                logger.warning("password reset mail limited for user %s", user.pk)
+                continue
+            yield user

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from businesses import scoping
 from businesses.models import Business, BusinessAssignment, Region
 from feedback.models import AdviceRating, LabelOverride, Outcome, RecommendationFeedback, Visit
+from feedback.selectors import verdict_comment_list
 from forecasting.advice.rules import recommendation_title
 from forecasting.models import Advice, Recommendation
 
@@ -80,6 +81,7 @@ class Dashboard:
     outcomes: list[Outcome] = field(default_factory=list)
     activity: list[Activity] = field(default_factory=list)
     totals: dict = field(default_factory=dict)
+    comments: list[RecommendationFeedback] = field(default_factory=list)
 
 
 def _name(user) -> str:
@@ -186,6 +188,11 @@ def supervision_dashboard(*, user, days: int = DEFAULT_PERIOD) -> Dashboard:
         outcomes=outcomes,
         visits=visits,
         assignments=assignments,
+    )
+    board.comments = verdict_comment_list(
+        recommendations=Recommendation.objects.filter(advice__business__region_id__in=codes),
+        since=since,
+        limit=ACTIVITY_SHOWN,
     )
     board.totals = {
         "businesses": sum(r.caseload for r in board.advisors) + board.unassigned,

@@ -19,8 +19,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from businesses.imports.importers import MonthlyImporter
+from businesses.imports.report import row_counts_text, rows_received_text
 from businesses.imports.rows import ParsedRow
 from businesses.imports.values import cell_text
 from businesses.models import DataImport
@@ -196,17 +198,19 @@ def _stored_problems(problems: list[dict]) -> list[dict]:
 
 def _bulk_summary(report: BulkUpsertReport) -> str:
     if report.rejected and not report.partial:
-        return _(
+        return ngettext(
+            "%(rejected)d of %(received)d row rejected; nothing was saved (the request did not "
+            "ask for partial=true).",
             "%(rejected)d of %(received)d rows rejected; nothing was saved (the request did not "
-            "ask for partial=true)."
+            "ask for partial=true).",
+            report.rows_received,
         ) % {"rejected": report.rejected, "received": report.rows_received}
-    return _(
-        "%(received)d rows received; %(created)d created, %(updated)d updated, "
-        "%(unchanged)d unchanged; %(rejected)d rejected."
-    ) % {
-        "received": report.rows_received,
-        "created": report.created,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "rejected": report.rejected,
+    return _("%(received)s; %(counts)s.") % {
+        "received": rows_received_text(report.rows_received),
+        "counts": row_counts_text(
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            rejected=report.rejected,
+        ),
     }

@@ -21,6 +21,7 @@ from businesses.imports.rows import Column, ParsedRow, RowImporter
 from businesses.imports.values import (
     Cell,
     CellValueError,
+    DayOrMonth,
     cell_text,
     parse_count,
     parse_day_or_month,
@@ -142,13 +143,18 @@ class BusinessImporter(RowImporter):
             )
         return code
 
-    def read_founded_on(self, cell: Cell) -> dt.date:
-        date = parse_day_or_month(cell)
-        if date > self.today:
-            raise CellValueError(
-                _("The date %(value)s is in the future.") % {"value": f"{date:%d/%m/%Y}"}
+    def read_founded_on(self, cell: Cell) -> DayOrMonth:
+        """The founding date, or only its month (``2019-01``, ``01/2019``): stored as its
+        first day with ``founded_precision`` "month"."""
+        founded = parse_day_or_month(cell)
+        if founded.date > self.today:
+            shown = (
+                f"{founded.date:%m/%Y}"
+                if founded.precision == "month"
+                else f"{founded.date:%d/%m/%Y}"
             )
-        return date
+            raise CellValueError(_("The date %(value)s is in the future.") % {"value": shown})
+        return founded
 
     def read_employees(self, cell: Cell) -> int:
         return parse_count(cell, decimal_comma=self.decimal_comma)
@@ -168,7 +174,7 @@ class BusinessImporter(RowImporter):
             self.seen[ruc] = row.line
             fresh.append(row)
         rucs = [r.values["ruc"] for r in fresh]
-        names = ["pk", "ruc", "region_id", *self.fields.values()]
+        names = ["pk", "ruc", "region_id", "founded_precision", *self.fields.values()]
         stored = {}
         for part in _chunks(rucs):
             for values in Business.objects.filter(ruc__in=part).values(*names):
@@ -183,6 +189,8 @@ class BusinessImporter(RowImporter):
             }
             if "ubigeo" in given:
                 given["region_id"] = given["ubigeo"][:2]
+            if "founded" in given:
+                given["founded"], given["founded_precision"] = given["founded"]
             current = stored.get(row.values["ruc"])
             if current is None:
                 self.created += 1
@@ -216,8 +224,9 @@ class BusinessImporter(RowImporter):
         update_rows(Business, self._update_columns, updates)
 
     _update_columns = (
-        "legal_name", "trade_name", "sector_id", "region_id", "ubigeo", "founded", "employees",
-        "women_led", "sells_online", "search_text", "sort_name", "source_import_id", "updated_at",
+        "legal_name", "trade_name", "sector_id", "region_id", "ubigeo", "founded",
+        "founded_precision", "employees", "women_led", "sells_online", "search_text", "sort_name",
+        "source_import_id", "updated_at",
     )  # fmt: skip
 
     def _duplicate(self, row: ParsedRow, key: str, value: str, first: int) -> None:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from businesses.imports.importers import IMPORTERS
 from businesses.imports.reading import XLSX, FileFacts, ImportRefusedError, file_inspect, table_open
+from businesses.imports.report import row_counts_text, rows_read_text
 from businesses.models import DataImport
 from businesses.signals import data_imported
 from core.audit import IMPORT, audit_record
@@ -37,25 +38,24 @@ class ImportReport:
     data_import: DataImport | None = None
 
     def summary(self) -> str:
-        counts = {
-            "read": self.rows_read,
-            "created": self.rows_created,
-            "updated": self.rows_updated,
-            "unchanged": self.rows_unchanged,
-            "rejected": self.rows_rejected,
-        }
+        read = rows_read_text(self.rows_read)
+        counts = row_counts_text(
+            created=self.rows_created,
+            updated=self.rows_updated,
+            unchanged=self.rows_unchanged,
+            rejected=self.rows_rejected,
+            dry_run=self.dry_run,
+        )
         if self.dry_run:
-            return (
-                _(
-                    "Dry run, nothing saved: %(read)d rows read; %(created)d would be created, "
-                    "%(updated)d updated, %(unchanged)d unchanged; %(rejected)d rejected."
-                )
-                % counts
-            )
-        return _(
-            "Import #%(id)d: %(read)d rows read; %(created)d created, %(updated)d updated, "
-            "%(unchanged)d unchanged; %(rejected)d rejected."
-        ) % {**counts, "id": self.data_import.pk if self.data_import else 0}
+            return _("Dry run, nothing saved: %(read)s; %(counts)s.") % {
+                "read": read,
+                "counts": counts,
+            }
+        return _("Import #%(id)d: %(read)s; %(counts)s.") % {
+            "id": self.data_import.pk if self.data_import else 0,
+            "read": read,
+            "counts": counts,
+        }
 
 
 @transaction.atomic

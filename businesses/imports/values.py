@@ -15,6 +15,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -170,16 +171,26 @@ def parse_date(value: Cell) -> dt.date:
     return date
 
 
-def parse_day_or_month(value: Cell) -> dt.date:
+class DayOrMonth(NamedTuple):
+    """A date and how much of it is known: ``"day"``, or ``"month"`` when only the month was
+    given (the date is then its first day). The values are ``businesses.models.DatePrecision``'s.
+    """
+
+    date: dt.date
+    precision: str
+
+
+def parse_day_or_month(value: Cell) -> DayOrMonth:
     """A day (as :func:`parse_date` reads it) or, when the day is not known, a month (as
-    :func:`parse_period` reads it: yyyy-mm, mm/yyyy, yyyymm), read as its first day. For dates
-    a business owner may remember only to the month, such as when they started trading."""
+    :func:`parse_period` reads it: yyyy-mm, mm/yyyy, yyyymm), read as its first day and said to
+    be known to the month. For dates a business owner may remember only to the month, such as
+    when they started trading."""
     try:
-        return parse_date(value)
+        return DayOrMonth(parse_date(value), "day")
     except CellValueError:
         pass
     try:
-        return parse_period(value)
+        return DayOrMonth(parse_period(value), "month")
     except CellValueError:
         raise CellValueError(
             _(

@@ -23,6 +23,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from businesses.imports.importers import IndicatorImporter
 from businesses.imports.reading import XLSX, ImportRefusedError, file_inspect, table_open
@@ -348,7 +349,11 @@ def _store(
                 for p in importer.problems[:_PROBLEMS_SHOWN]
             )
             raise SourcePullError(
-                _("%(n)d of %(total)d rows were rejected (%(problems)s).")
+                ngettext(
+                    "%(n)d of %(total)d row was rejected (%(problems)s).",
+                    "%(n)d of %(total)d rows were rejected (%(problems)s).",
+                    importer.read,
+                )
                 % {"n": importer.rejected, "total": importer.read, "problems": shown}
             )
         report.created, report.revised = importer.created, importer.updated

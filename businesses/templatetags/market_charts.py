@@ -81,3 +81,11 @@ def index_chart(series, indicator=None) -> str:
                     )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - numbers and escaped text only
+
+
+@register.filter
+def disclosure_reason(code: str) -> str:
+    """Why a market figure is withheld, from its reason code (statistical disclosure control)."""
+    from businesses.disclosure import reason_text
+
+    return reason_text(code)

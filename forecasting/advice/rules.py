@@ -35,6 +35,7 @@ HIGH, MEDIUM, LOW = 1, 2, 3
 PROGRAMME_FOR = {
     "falling_forecast": "compras-a-myperu",
     "growth_opportunity": "tu-empresa-financiamiento",
+    "growth_with_dip": "tu-empresa-financiamiento",
     "margin_below_peers": "cite-asistencia",
     "low_satisfaction": "cite-asistencia",
     "slower_than_sector": "cde-articulacion",
@@ -96,7 +97,8 @@ def rule_growth_opportunity(score: BusinessScore) -> Draft | None:
     p = score.growth_probability
     if p is None or p < GROWTH_OPPORTUNITY_PROBABILITY:
         return None
-    top = score.drivers[0] if score.drivers else {}
+    # the reason that raises the probability most (drivers come largest first, either way)
+    top = next((d for d in score.drivers if d.get("direction") == "up"), {})
     return Draft(
         "growth_opportunity",
         HIGH,
@@ -260,13 +262,40 @@ def eligible_programmes(drafts: list[Draft], business) -> dict:
     return {p.code: p for p in candidates if p.is_eligible(business)}
 
 
+def _growth_with_dip(falling: Draft, growth: Draft) -> Draft:
+    """A forecast that falls over the next 3 months and a high probability of growing over the
+    next 12 are not a contradiction: the first is the next quarter against the last one, the
+    second the coming year against the past one — a dip (often seasonal) in a business that is
+    growing. Side by side, "look for new buyers" and "ready for financing" read as two opposite
+    verdicts; one recommendation says both numbers and what to do first."""
+    return Draft("growth_with_dip", HIGH, {**falling.params, **growth.params})
+
+
+# Recommendations that must not stand side by side: the pair of codes and the one recommendation
+# that replaces them (in the place of the first).
+RECONCILED: dict[tuple[str, str], Callable[[Draft, Draft], Draft]] = {
+    ("falling_forecast", "growth_opportunity"): _growth_with_dip,
+}
+
+
+def _reconciled(drafts: list[Draft]) -> list[Draft]:
+    by_code = {d.code: d for d in drafts}
+    for (first, second), merge in RECONCILED.items():
+        if first in by_code and second in by_code:
+            merged = merge(by_code[first], by_code[second])
+            drafts = [merged if d.code == first else d for d in drafts if d.code != second]
+            by_code = {d.code: d for d in drafts}
+    return drafts
+
+
 def recommendations_for(score: BusinessScore) -> list[Draft]:
-    """Every rule that fires, most urgent first (rule order breaks ties). A stale business
-    gets one: bring its records up to date (its other figures are too old to act on)."""
+    """Every rule that fires, contradictory signals reconciled into one recommendation
+    (:data:`RECONCILED`), most urgent first (rule order breaks ties). A stale business gets one:
+    bring its records up to date (its other figures are too old to act on)."""
     if score.stale:
         return [rule_stale_data(score)]
     drafts = [draft for rule in RULES if (draft := rule(score)) is not None]
-    return sorted(drafts, key=lambda d: d.priority)
+    return sorted(_reconciled(drafts), key=lambda d: d.priority)
 
 
 # ---------------------------------------------------------------------------- the words
@@ -277,6 +306,7 @@ def recommendations_for(score: BusinessScore) -> list[Draft]:
 RECOMMENDATION_TITLES = {
     "falling_forecast": gettext_lazy("Sales are forecast to fall"),
     "growth_opportunity": gettext_lazy("Strong growth opportunity"),
+    "growth_with_dip": gettext_lazy("A growing business with a dip ahead"),
     "margin_below_peers": gettext_lazy("Margin below its peers"),
     "low_satisfaction": gettext_lazy("Low customer satisfaction"),
     "slower_than_sector": gettext_lazy("Growing slower than its sector"),
@@ -317,6 +347,20 @@ def recommendation_text(code: str, p: dict) -> tuple[str, str]:
         if driver:
             text += " " + _("Main driver: %(driver)s.") % {"driver": driver}
         return recommendation_title(code), text
+    if code == "growth_with_dip":
+        return recommendation_title(code), _(
+            "The next three months are forecast at %(next)s a month on average, %(drop)s below "
+            "the last three months (%(last)s a month), yet the model gives a %(p)s probability "
+            "that the next 12 months sell at least %(rate)s more than the last 12: a dip in a "
+            "growing business, not a decline. Plan cash and stock for the coming months first; "
+            "financing for expansion fits once the dip is behind."
+        ) % {
+            "next": soles(p["next_3_mean"]),
+            "drop": percent(p["drop"]),
+            "last": soles(p["last_3_mean"]),
+            "p": percent(p["probability"], 0),
+            "rate": percent(schema.DEFAULT_GROWTH_RATE, 0),
+        }
     if code == "margin_below_peers":
         return recommendation_title(code), _(
             "Its margin over the last 12 months is %(margin)s, below the 25th percentile of its "

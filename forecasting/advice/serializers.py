@@ -10,12 +10,9 @@ from businesses.freshness import business_freshness
 from businesses.serializers import FreshnessSerializer
 from forecasting.advice.rules import recommendation_text
 from forecasting.models import Advice
+from forecasting.reasons import reasons_in_words
 from forecasting.scoring.selectors import models_disagree_reason
-from forecasting.serializers import (
-    DriverSerializer,
-    ModelVersionsSerializer,
-    driver_label,
-)
+from forecasting.serializers import DriverSerializer, ModelVersionsSerializer
 
 
 class AdviceForecastSerializer(serializers.Serializer):
@@ -86,7 +83,13 @@ class AdviceSerializer(serializers.ModelSerializer):
     forecast = AdviceForecastSerializer(many=True)
     drivers = serializers.SerializerMethodField()
     benchmarks = serializers.DictField(help_text=_("Peer percentiles of growth and margin."))
-    market_trend = serializers.DictField(help_text=_("Its sector's trend in its region."))
+    market_trend = serializers.DictField(
+        help_text=_(
+            "Its sector's trend in its region; a figure withheld by statistical disclosure "
+            "control is null and named in suppressed (figure -> reason: few, dominance or "
+            "complement)."
+        )
+    )
     recommendations = serializers.SerializerMethodField()
     scored_at = serializers.SerializerMethodField(
         help_text=_("When the forecast and growth probability shown were computed.")
@@ -168,7 +171,7 @@ class AdviceSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(DriverSerializer(many=True))
     def get_drivers(self, advice: Advice) -> list:
-        return [{**d, "label": driver_label(d)} for d in advice.drivers or []]
+        return reasons_in_words(advice.drivers)
 
     @extend_schema_field(RecommendationSerializer(many=True))
     def get_recommendations(self, advice: Advice) -> list:

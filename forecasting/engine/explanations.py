@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from forecasting.engine import reasons
 from forecasting.engine.features import feature_catalogue
 
 
@@ -31,32 +32,31 @@ def _plain(value: object) -> object:
 
 
 def top_drivers(
-    contributions: pd.Series, values: pd.Series | None = None, *, top: int = 5
+    contributions: pd.Series,
+    values: pd.Series | None = None,
+    *,
+    top: int = 5,
+    min_contribution: float = reasons.MIN_CONTRIBUTION,
 ) -> list[dict]:
-    """The ``top`` features with the largest absolute contribution, largest first.
+    """The ``top`` reasons of one row: contributions grouped by family
+    (:func:`reasons.grouped_reasons`), largest first, none below ``min_contribution``.
 
-    Each item: ``feature``, ``label_es``, ``label_en``, ``value`` (the feature's value for this
-    business, JSON-friendly), ``contribution`` (float) and ``direction`` ("up" when it pushes the
-    prediction up, "down" otherwise). Zero contributions are left out.
+    Each item: ``family``, ``feature`` (the column that weighs most in it), ``label_es``,
+    ``label_en``, ``value`` (that column's value for this business, JSON-friendly),
+    ``contribution`` (the family's sum), ``direction`` ("up" when it pushes the prediction up,
+    "down" otherwise), ``features`` and ``facts`` (the values its sentence quotes).
     """
     contrib = contributions.astype(float)
-    contrib = contrib[contrib.abs() > 0]
-    order = contrib.abs().sort_values(ascending=False).index[:top]
-    catalogue = feature_catalogue(list(order))
-    out = []
-    for name in order:
-        value = values.get(name) if values is not None else None
-        out.append(
-            {
-                "feature": str(name),
-                "label_es": catalogue[str(name)]["label_es"],
-                "label_en": catalogue[str(name)]["label_en"],
-                "value": _plain(value),
-                "contribution": float(contrib[name]),
-                "direction": "up" if contrib[name] > 0 else "down",
-            }
-        )
-    return out
+    names = [str(n) for n in contrib.index]
+
+    def value_of(_row: int, column: str) -> object:
+        if values is None or column not in values.index:
+            return None
+        return _plain(values.get(column))
+
+    return reasons.grouped_reasons(
+        contrib.to_numpy()[None, :], names, value_of, top=top, min_contribution=min_contribution
+    )[0]
 
 
 def named_importance(importance: list[dict], *, top: int | None = None) -> list[dict]:

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.engine import schema
+from forecasting.engine.reasons import INDICATOR_WORDS
 
 LAGS = (1, 2, 3, 6, 12)
 ROLLING_WINDOWS = (3, 6, 12)
@@ -1362,35 +1363,50 @@ def _catalogue_entry(name: str) -> tuple[str, str, str] | None:
                 f"(shrunk towards the national mean), at the cut-off.",
             )
     if base.startswith("mkt_"):
-        if base.endswith("_chg_12_ma"):
-            ind = base[4 : -len("_chg_12_ma")]
-            return (
-                f"Crecimiento anual promedio del indicador «{ind}»",
-                f"Average yearly growth of indicator «{ind}»",
-                f"Mean log {ind} of the last 12 months minus that of the 12 months before.",
-            )
-        name_part, _, kind = base[4:].rpartition("_")
-        if name_part.endswith("_trend"):
-            ind = name_part[: -len("_trend")]
-            return (
-                f"Tendencia del indicador «{ind}» ({kind} meses)",
-                f"Trend of indicator «{ind}» ({kind} months)",
-                f"Least-squares slope per month of log {ind} over the last {kind} months.",
-            )
-        if kind == "level":
-            ind = name_part
-            return (
-                f"Indicador de mercado «{ind}»", f"Market indicator «{ind}»",
-                f"Latest value of the market indicator {ind} for its sector/region.",
-            )  # fmt: skip
-        ind, _, _ = name_part.rpartition("_chg")
-        if ind:
-            return (
-                f"Variación del indicador «{ind}» en {kind} meses",
-                f"Change of indicator «{ind}» over {kind} months",
-                f"Log change of the market indicator {ind} over {kind} months (NaN unless both "
-                "values are positive).",
-            )
+        return _market_entry(base)
+    return None
+
+
+def _market_entry(base: str) -> tuple[str, str, str] | None:
+    """A market indicator's column in words: a known indicator by its name in words (the sector
+    production index), any other by its own name in quotes."""
+
+    def words(ind: str) -> tuple[str, str]:
+        return INDICATOR_WORDS.get(ind, (f"indicador «{ind}»", f"indicator «{ind}»"))
+
+    if base.endswith("_chg_12_ma"):
+        ind = base[4 : -len("_chg_12_ma")]
+        es, en = words(ind)
+        return (
+            f"Crecimiento anual promedio del {es}",
+            f"Average yearly growth of {en}",
+            f"Mean log {ind} of the last 12 months minus that of the 12 months before.",
+        )
+    name_part, _, kind = base[4:].rpartition("_")
+    if name_part.endswith("_trend"):
+        ind = name_part[: -len("_trend")]
+        es, en = words(ind)
+        return (
+            f"Tendencia del {es} ({kind} meses)",
+            f"Trend of {en} ({kind} months)",
+            f"Least-squares slope per month of log {ind} over the last {kind} months.",
+        )
+    if kind == "level":
+        ind = name_part
+        es, en = words(ind)
+        return (
+            f"Valor del {es}", f"Value of {en}",
+            f"Latest value of the market indicator {ind} for its sector/region.",
+        )  # fmt: skip
+    ind, _, _ = name_part.rpartition("_chg")
+    if ind:
+        es, en = words(ind)
+        return (
+            f"Variación del {es} en {kind} meses",
+            f"Change of {en} over {kind} months",
+            f"Log change of the market indicator {ind} over {kind} months (NaN unless both "
+            "values are positive).",
+        )
     return None
 
 

@@ -63,6 +63,7 @@ from forecasting.engine.features import (
     horizon_view,
     model_columns,
 )
+from forecasting.engine.reasons import MIN_LOG_SALES_CHANGE
 
 HISTORY_EDGES = (6, 12, 24)  # months observed: buckets <6, 6-11, 12-23, >=24
 OUTPUT_COLUMNS = [
@@ -498,7 +499,9 @@ class SalesForecaster(BaseEstimator):
                 "cutoff": pd.Timestamp(view["cutoff"].iloc[i]).date().isoformat(),
                 "horizon": horizon,
                 "kind": "treeshap_log_sales",
-                "drivers": top_drivers(contrib.iloc[i], view.iloc[i], top=top),
+                "drivers": top_drivers(
+                    contrib.iloc[i], view.iloc[i], top=top, min_contribution=MIN_LOG_SALES_CHANGE
+                ),
             }
             for i in range(len(view))
         ]

@@ -64,6 +64,7 @@ from forecasting.engine.features import (
     model_columns,
 )
 from forecasting.engine.jsontypes import to_json_types
+from forecasting.engine.reasons import MIN_CONTRIBUTION, MIN_PROBABILITY_CHANGE
 
 RF_GRID = {
     "model__n_estimators": [60, 100],
@@ -493,6 +494,7 @@ class GrowthClassifier(BaseEstimator):
         """Top drivers for each row of ``features``: ``[{business_id, cutoff, kind, drivers}]``
         where ``drivers`` is :func:`explanations.top_drivers`'s list."""
         contrib, kind = self.contributions(features)
+        floor = MIN_CONTRIBUTION if kind == "treeshap_log_odds" else MIN_PROBABILITY_CHANGE
         out = []
         values = features.reset_index(drop=True)
         for i in range(len(features)):
@@ -505,6 +507,7 @@ class GrowthClassifier(BaseEstimator):
                         contrib.iloc[i].drop("bias", errors="ignore"),
                         values.iloc[i],
                         top=top,
+                        min_contribution=floor,
                     ),
                 }
             )

@@ -11,7 +11,8 @@ interval and smearing arithmetic is :meth:`SalesForecaster.from_log_prediction` 
 unit test holds forecasts and probabilities to those of ``predict`` / ``predict_proba``.
 
 Drivers of the growth probability are XGBoost's TreeSHAP contributions (log-odds), the same
-kind as the advice's; a random-forest classifier goes through its own (slower) ``explain``.
+kind as the advice's, grouped into reasons by :mod:`engine.reasons`; a random-forest classifier
+goes through its own (slower) ``explain``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -29,17 +29,12 @@ from scipy.special import expit
 from sklearn.calibration import _SigmoidCalibration  # what CalibratedClassifierCV fits
 from sklearn.isotonic import IsotonicRegression
 
-from forecasting.engine.features import CATEGORICAL_COLUMNS, KEY_COLUMNS, feature_catalogue
+from forecasting.engine.features import CATEGORICAL_COLUMNS, KEY_COLUMNS
 from forecasting.engine.forecaster import mean_scale
 from forecasting.engine.jsontypes import to_json_types
+from forecasting.engine.reasons import grouped_reasons
 
 Features = pd.DataFrame | Mapping[str, Any]  # column name -> values, one per row
-
-
-@lru_cache(maxsize=4096)
-def _labels(feature: str) -> tuple[str, str]:
-    entry = feature_catalogue([feature])[feature]
-    return entry["label_es"], entry["label_en"]
 
 
 def _level_codes(levels: dict[str, list]) -> dict[str, dict[str, float]]:
@@ -244,12 +239,7 @@ class ServingModels:
             xgb.DMatrix(x, feature_names=list(g.feature_names_), nthread=1), pred_contribs=True
         )[:, :-1]  # the last column is the bias
         names = list(g.feature_names_)
-        # a driver shows a categorical column's own value (e.g. the sector), not its code
-        shown = values.astype(object)
-        for j, name in enumerate(names):
-            if name in CATEGORICAL_COLUMNS and name in features:
-                shown[:, j] = np.asarray(features[name], dtype=object)
-        return proba, self._top_drivers(contrib, shown, names, top=top)
+        return proba, self._top_drivers(contrib, names, _reader(features), top=top)
 
     def _calibrated(self, raw: np.ndarray) -> np.ndarray:
         """The calibrator's probability from the frozen model's raw one, as
@@ -261,33 +251,24 @@ class ServingModels:
         return np.mean(parts, axis=0)
 
     @staticmethod
-    def _top_drivers(contrib: np.ndarray, shown: np.ndarray, names: list[str], *, top: int):
-        """The ``top`` largest absolute contributions of each row, largest first, in the shape
-        of :func:`explanations.top_drivers` (zero contributions left out)."""
-        k = min(top, contrib.shape[1])
-        order = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :k]
-        # lists, not NumPy scalars, in the loop: it builds a few hundred dicts per batch
-        contributions = np.take_along_axis(contrib, order, axis=1).astype(float).tolist()
-        values = np.take_along_axis(shown, order, axis=1).tolist()
-        labels = [_labels(name) for name in names]
-        out = []
-        for row, cs, vs in zip(order.tolist(), contributions, values, strict=True):
-            items = []
-            for j, c, v in zip(row, cs, vs, strict=True):
-                if c == 0.0:
-                    continue
-                items.append(
-                    {
-                        "feature": names[j],
-                        "label_es": labels[j][0],
-                        "label_en": labels[j][1],
-                        "value": _value(v),
-                        "contribution": c,
-                        "direction": "up" if c > 0 else "down",
-                    }
-                )
-            out.append(items)
-        return out
+    def _top_drivers(contrib: np.ndarray, names: list[str], value_of, *, top: int):
+        """The ``top`` reasons of each row: contributions grouped by family, largest first,
+        in the shape of :func:`explanations.top_drivers` (:func:`reasons.grouped_reasons`)."""
+        return grouped_reasons(contrib, names, value_of, top=top)
+
+
+def _reader(features: Features) -> Callable[[int, str], Any]:
+    """``value_of(row, column)`` over the scored features (a frame or ``{column: values}``):
+    the values a reason quotes, categorical ones as their own text."""
+
+    def value_of(row: int, column: str) -> Any:
+        if column not in features:
+            return None
+        values = features[column]
+        value = values.iat[row] if isinstance(values, pd.Series) else values[row]
+        return _value(value)
+
+    return value_of
 
 
 _servers: dict[tuple, ServingModels] = {}

@@ -7,8 +7,8 @@ from __future__ import annotations
 from django.db.models import Count, Sum
 from django.utils.translation import gettext_lazy as _
 
+from businesses import disclosure
 from businesses.freshness import Freshness, business_freshness
-from businesses.market import MIN_BUSINESSES
 from businesses.models import Business
 from forecasting.advice.selectors import VERSION_RECORD
 from forecasting.models import Advice, LatestScore, PredictionResult
@@ -30,18 +30,21 @@ def models_disagree_reason(month: dict) -> str:
 def sector_forecast_changes(region: str) -> dict[str, float | None]:
     """Per sector of ``region``: the sum of its businesses' expected sales for the next 3
     months against the sum of their last 3 months, minus 1 (sums of expected values, which add
-    up); None below ``MIN_BUSINESSES`` scored businesses. One query."""
+    up), over the contributors :mod:`businesses.disclosure` allows; None below its threshold
+    of scored businesses (the market page also withholds it where the sector's sales are)."""
     rows = (
         LatestScore.objects.filter(
             business__region_id=region, next_3_mean__isnull=False, last_3_mean__gt=0
         )
+        .exclude(business_id__in=disclosure.untrusted_businesses())
         .order_by()
         .values("business__sector_id")
         .annotate(next_3=Sum("next_3_mean"), last_3=Sum("last_3_mean"), scored=Count("pk"))
     )
+    threshold = disclosure.rules().min_contributors
     return {
         r["business__sector_id"]: float(r["next_3"]) / float(r["last_3"]) - 1
-        if r["scored"] >= MIN_BUSINESSES and r["last_3"]
+        if r["scored"] >= threshold and r["last_3"]
         else None
         for r in rows
     }

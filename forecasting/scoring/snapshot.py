@@ -32,6 +32,7 @@ import pandas as pd
 from django.conf import settings
 from django.db import connection
 
+from businesses import disclosure
 from businesses.freshness import Freshness, freshness
 from businesses.market import (
     MIN_MONTHS_FOR_GROWTH,
@@ -188,14 +189,28 @@ def _market(
 ) -> tuple[dict[tuple[str, str], dict], dict[tuple[str, str], dict | None]]:
     """Every sector x region's market trend and production index at ``cutoff``, as
     :mod:`businesses.market` defines them (the market page and the API read the same), keyed by
-    (sector, region)."""
-    trends = panel_trends(records, businesses, months=[cutoff])
+    (sector, region). Stored in each advice and shown to whoever sees its business, the trend is
+    computed from the trusted contributors only and withheld unless it is safe against every
+    advisor's caseload and every partner's scope (:mod:`businesses.disclosure`)."""
+    untrusted = set(disclosure.untrusted_businesses().values_list("pk", flat=True))
+    trusted = records[~records[schema.BUSINESS_ID].isin(untrusted)]
+    trends = panel_trends(
+        trusted, businesses, months=[cutoff], requester=disclosure.viewers_of_any_business()
+    )
     market = {
         (row[schema.SECTOR_DIVISION], row[schema.REGION_CODE]): {
             "yoy_growth": _num(row["yoy_growth_12m"]),
             "momentum_3m": _num(row["momentum_3m"]),
             "businesses": int(row["businesses_12m"]),
             "businesses_3m": int(row["businesses_3m"]),
+            "suppressed": {
+                shown: row["suppressed"][name]
+                for shown, name in (
+                    ("yoy_growth", "yoy_growth_12m"),
+                    ("momentum_3m", "momentum_3m"),
+                )
+                if name in row["suppressed"]
+            },
         }
         for row in trends.to_dict("records")
     }

@@ -5,10 +5,7 @@ growth probability out. Nothing is stored, and no business of the registry is re
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.conf import settings
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
@@ -16,8 +13,9 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from core.api_errors import RETRY_AFTER, UNAVAILABLE, PayloadTooLarge, ServiceUnavailable
+from forecasting.reasons import reasons_in_words
 from forecasting.scoring.snapshot import ScoringUnavailableError
-from forecasting.serializers import ModelVersionsSerializer, driver_label
+from forecasting.serializers import ModelVersionsSerializer
 from forecasting.unregistered.forecasts import forecast_input_parse, forecasts_compute
 from forecasting.unregistered.serializers import (
     ForecastBatchRequestSerializer,
@@ -45,8 +43,7 @@ _versions_cache: dict[tuple, dict] = {}
 
 def _compute(data):
     try:
-        english = (get_language() or "es").startswith("en")
-        return forecasts_compute(data, label=partial(driver_label, english=english))
+        return forecasts_compute(data, words=reasons_in_words)
     except ScoringUnavailableError as error:
         raise ServiceUnavailable(str(error), code="scoring_unavailable", wait=300) from None
 

@@ -519,10 +519,11 @@ class UnregisteredForecasts:
 
 
 def forecasts_compute(
-    data: ForecastInput, *, label: Callable[[dict], str] | None = None
+    data: ForecastInput, *, words: Callable[[list[dict]], list[dict]] | None = None
 ) -> UnregisteredForecasts:
     """Forecast and growth probability of every business of ``data`` with the production
-    models. Raises ``scoring.ScoringUnavailableError`` when there is no production model."""
+    models; ``words`` puts each business's drivers in the reader's words. Raises
+    ``scoring.ScoringUnavailableError`` when there is no production model."""
     f_version, forecaster, g_version, classifier = production_pair()
     server = serving_models(
         key=serving_key(f_version, g_version), forecaster=forecaster, classifier=classifier
@@ -550,13 +551,13 @@ def forecasts_compute(
         features.update(_market_features(market_references.state(), businesses, int(month)))
         served = server.predict(features)
         rows = features[schema.BUSINESS_ID].tolist()
-        answers = _results(served, int(month), ref, [data.references[b] for b in rows], label)
+        answers = _results(served, int(month), ref, [data.references[b] for b in rows], words)
         for b, answer in zip(rows, answers, strict=True):
             results[b] = answer
     return UnregisteredForecasts(results, f_version, g_version)
 
 
-def _results(served, month: int, ref: int | None, references: list, label) -> list[dict]:
+def _results(served, month: int, ref: int | None, references: list, words) -> list[dict]:
     """One answer per row of ``served`` (arrays turned into lists once, not per value)."""
     periods = [_month_text(month + h) for h in served.horizons]
     values = {name: served.forecast[name].T.tolist() for name in ("mean", "p10", "p50", "p90")}
@@ -572,8 +573,8 @@ def _results(served, month: int, ref: int | None, references: list, label) -> li
     for i, reference in enumerate(references):
         mean, p10, p50, p90 = (values[n][i] for n in ("mean", "p10", "p50", "p90"))
         drivers = served.drivers[i]
-        if label is not None:
-            drivers = [{**d, "label": label(d)} for d in drivers]
+        if words is not None:
+            drivers = words(drivers)
         out.append(
             {
                 "reference": reference,

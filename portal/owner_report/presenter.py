@@ -12,9 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.utils import timezone
-from django.utils.text import capfirst
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from businesses.models import Business
 from businesses.selectors import business_records
@@ -22,8 +21,9 @@ from core.templatetags.asesor_format import month, percent, soles
 from feedback.models import RecommendationFeedback
 from forecasting.engine.schema import DEFAULT_GROWTH_RATE
 from forecasting.models import Advice
+from forecasting.reasons import reasons_in_words
 from forecasting.scoring.selectors import current_score, score_figures
-from portal.advice_presenter import advice_recommendations, driver_value_text
+from portal.advice_presenter import advice_recommendations
 
 REPORT_MONTHS = 12  # months of history on the report's chart
 MIN_CHART_MONTHS = 6  # below this, the report says the history is too short instead of a chart
@@ -60,20 +60,15 @@ def _growth_words(probability: float) -> str:
 
 
 def _reasons(advice: Advice) -> list[str]:
-    """The three drivers that weigh most, as sentences (``Label: value — raises…``)."""
-    english = (get_language() or "es").startswith("en")
-    drivers = sorted(
-        advice.drivers or [], key=lambda d: abs(d.get("contribution") or 0.0), reverse=True
-    )
+    """The three reasons that weigh most, as the business page says them, each with whether it
+    raises or lowers the chances of growing."""
     reasons = []
-    for d in drivers[:REPORT_REASONS]:
-        label = capfirst((d.get("label_en") if english else d.get("label_es")) or d.get("feature"))
-        value = driver_value_text(d.get("feature", ""), d.get("value"))
-        what = f"{label}: {value}" if value else label
-        if d.get("direction") == "up":
-            reasons.append(_("%(what)s — raises its chances of growing.") % {"what": what})
+    for reason in reasons_in_words(advice.drivers, top=REPORT_REASONS):
+        what = {"what": reason["text"].rstrip(".")}
+        if reason["direction"] == "up":
+            reasons.append(_("%(what)s — raises its chances of growing.") % what)
         else:
-            reasons.append(_("%(what)s — lowers its chances of growing.") % {"what": what})
+            reasons.append(_("%(what)s — lowers its chances of growing.") % what)
     return reasons
 
 

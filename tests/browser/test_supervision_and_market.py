@@ -45,3 +45,20 @@ def test_the_market_trends_page_filters_by_region_and_draws_its_chart(site, page
     expect(page).to_have_url(re.compile(rf"region={choice}"))
     expect(page.locator("#market-region")).to_have_value(choice)
     expect(page.locator("main svg").first).to_be_visible()
+
+
+def test_withheld_market_figures_are_marked_with_their_reason(site, page):
+    """Statistical disclosure control: a figure the advisor may not see is shown as withheld,
+    with its reason on hover — never as a blank or a zero."""
+    login(page, "asesora.lima")
+    page.goto("/businesses/market/?region=15")
+    ranking = page.locator("main table.list").last
+    rows = ranking.locator("tbody tr")
+    expect(rows.first).to_be_visible()
+    marks = ranking.locator("abbr.withheld")
+    expect(marks.first).to_be_visible()
+    expect(marks.first).to_have_text("retenido")
+    expect(marks.first).to_have_attribute("title", re.compile(r"^Retenido: .+"))
+    for i in range(rows.count()):  # every sales cell of the ranking: an amount or "retenido"
+        cell = rows.nth(i).locator("td").last
+        assert re.search(r"S/\s*[\d,.]+|retenido", cell.inner_text()), cell.inner_text()

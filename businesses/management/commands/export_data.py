@@ -3,6 +3,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from businesses.exports import EXPORTS, FORMATS, ExportError, export_write
 
@@ -45,6 +46,10 @@ class Command(BaseCommand):
             raise
         partial.replace(out)  # a reader never sees half a file
         self.stdout.write(
-            _("%(n)d rows of %(kind)s written to %(path)s.")
+            ngettext(
+                "%(n)d row of %(kind)s written to %(path)s.",
+                "%(n)d rows of %(kind)s written to %(path)s.",
+                count,
+            )
             % {"n": count, "kind": kind, "path": out}
         )

@@ -1,7 +1,7 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from forecasting.advice.services import advice_batch_refresh
 from forecasting.models import LatestScore
@@ -28,13 +28,24 @@ class Command(BaseCommand):
         try:
             if not (if_empty and LatestScore.objects.exists()):
                 written = latest_scores_refresh(advice=False)
-                self.stdout.write(_("Latest scores stored for %(n)d businesses.") % {"n": written})
+                self.stdout.write(
+                    ngettext(
+                        "Latest scores stored for %(n)d business.",
+                        "Latest scores stored for %(n)d businesses.",
+                        written,
+                    )
+                    % {"n": written}
+                )
             started = time.perf_counter()
             advice = advice_batch_refresh()
         except (ScoringUnavailableError, PredictionJobError) as error:
             raise CommandError(str(error)) from error
         if advice["computed"]:
             self.stdout.write(
-                _("Advice brought up to date for %(n)d businesses in %(s).1f s.")
+                ngettext(
+                    "Advice brought up to date for %(n)d business in %(s).1f s.",
+                    "Advice brought up to date for %(n)d businesses in %(s).1f s.",
+                    advice["computed"],
+                )
                 % {"n": advice["computed"], "s": time.perf_counter() - started}
             )

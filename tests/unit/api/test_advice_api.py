@@ -119,7 +119,11 @@ def test_advice_computed_on_request_then_read_whole(trained, partner_a):
         assert month["p10"] <= month["p50"] <= month["p90"]
     assert 0 <= body["growth_probability"] <= 1
     stored = Advice.objects.get(pk=advice["id"])
-    assert body["drivers"] == [{**d, "label": d["label_en"]} for d in stored.drivers]
+    # the stored reasons, each named and said in the request's language
+    assert [{k: v for k, v in d.items() if k != "text"} for d in body["drivers"]] == [
+        {**d, "label": d["label_en"]} for d in stored.drivers
+    ]
+    assert all(d["text"] for d in body["drivers"])
     assert body["model_versions"]["forecaster"]["kind"] == "forecaster"
     assert body["model_versions"]["growth"]["status"] == "production"
     assert body["recommendations"], "a long series gets recommendations"
@@ -133,8 +137,12 @@ def test_advice_computed_on_request_then_read_whole(trained, partner_a):
     ]  # fmt: skip
     stored.save(update_fields=["drivers"])
     spanish = key_client(partner_a.key, "es").get(_advice_url(business)).json()
-    assert [d["label"] for d in spanish["drivers"]] == ["Crecimiento"]
-    assert [d["label"] for d in client.get(_advice_url(business)).json()["drivers"]] == ["Growth"]
+    assert [d["label"] for d in spanish["drivers"]] == ["Ventas frente al año anterior"]
+    assert [d["text"] for d in spanish["drivers"]] == [
+        "Las ventas de los últimos 12 meses están 10.5 % sobre las de los 12 meses anteriores."
+    ]
+    english = client.get(_advice_url(business)).json()["drivers"]
+    assert [d["label"] for d in english] == ["Sales against the year before"]
 
     # the market trend endpoint gives the business page's numbers at the advice's month
     trend = body["market_trend"]

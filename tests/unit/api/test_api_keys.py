@@ -4,6 +4,7 @@ per IP; managed by stewards in the admin."""
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -99,13 +100,79 @@ def test_bad_keys_from_one_ip_are_locked_out(partner_a, settings):
     client = key_client("abcdefgh." + "y" * 32)
     codes = [client.get("/api/v1/businesses/").status_code for _ in range(4)]
     assert codes == [401, 401, 401, 429]
-    # even a good key is refused from that address until the window has passed
-    response = key_client(partner_a.key).get("/api/v1/businesses/")
+    response = client.get("/api/v1/businesses/")
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
+    assert "invalid API keys" in response.json()["error"]["message"]
     # another address is not affected
-    other = key_client(partner_a.key)
-    assert other.get("/api/v1/businesses/", REMOTE_ADDR="10.0.0.9").status_code == 200
+    other = key_client("abcdefgh." + "y" * 32)
+    assert other.get("/api/v1/businesses/", REMOTE_ADDR="10.0.0.9").status_code == 401
+
+
+def test_a_valid_key_is_served_from_an_address_locked_out_by_wrong_ones(partner_a, settings):
+    # Another client behind the same NAT or proxy sent the wrong keys: the valid key still works.
+    settings.API_KEY_FAILURE_LIMIT = 3
+    wrong = key_client("abcdefgh." + "y" * 32)
+    assert [wrong.get("/api/v1/businesses/").status_code for _ in range(5)][-1] == 429
+    assert key_client(partner_a.key).get("/api/v1/businesses/").status_code == 200
+    assert wrong.get("/api/v1/businesses/").status_code == 429
+
+
+def test_x_forwarded_for_does_not_escape_the_limit_without_trusted_proxies(partner_a, settings):
+    # The attack of issue 19: a different X-Forwarded-For on every wrong key.
+    settings.API_KEY_FAILURE_LIMIT = 5
+    settings.TRUSTED_PROXIES = []
+    client = key_client("abcdefgh." + "y" * 32)
+    codes = [
+        client.get("/api/v1/businesses/", HTTP_X_FORWARDED_FOR=f"198.51.100.{i}").status_code
+        for i in range(1, 11)
+    ]
+    assert codes == [401] * 5 + [429] * 5
+    valid = key_client(partner_a.key)
+    assert valid.get("/api/v1/businesses/", HTTP_X_FORWARDED_FOR="198.51.100.10").status_code == 200
+
+
+def test_behind_a_trusted_proxy_each_client_is_counted_apart(partner_a, settings):
+    settings.API_KEY_FAILURE_LIMIT = 2
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
+    client = key_client("abcdefgh." + "y" * 32)
+
+    def wrong(forwarded: str) -> int:
+        return client.get(
+            "/api/v1/businesses/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded
+        ).status_code
+
+    assert [wrong("203.0.113.5") for _ in range(3)] == [401, 401, 429]
+    # a value the client made up, left of what the proxy appended, changes nothing
+    assert wrong("1.2.3.4, 203.0.113.5") == 429
+    assert wrong("9.9.9.9, 203.0.113.5, 10.0.0.1") == 429
+    # another client behind the same proxy is not affected
+    assert wrong("203.0.113.6") == 401
+
+
+def test_the_limits_are_not_kept_in_one_process_memory(partner_a, settings):
+    # Without Redis the cache is this process's memory; the counters must not be (each gunicorn
+    # worker would count on its own). Emptying the local cache must change nothing.
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import SimpleRateThrottle
+
+    from core.models import RateCounter
+
+    settings.API_KEY_FAILURE_LIMIT = 2
+    wrong = key_client("abcdefgh." + "y" * 32)
+    assert [wrong.get("/api/v1/businesses/").status_code for _ in range(2)] == [401, 401]
+    cache.clear()
+    assert wrong.get("/api/v1/businesses/").status_code == 429
+    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "api_key": "2/min"}
+    SimpleRateThrottle.THROTTLE_RATES = rates
+    try:
+        valid = key_client(partner_a.key)
+        assert [valid.get("/api/v1/businesses/").status_code for _ in range(2)] == [200, 200]
+        cache.clear()
+        assert valid.get("/api/v1/businesses/").status_code == 429
+    finally:
+        SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    assert RateCounter.objects.filter(key__startswith="api-key-failures:").exists()
 
 
 def test_session_users_are_throttled_too(advisor, settings):

@@ -185,16 +185,21 @@ def test_forecasts_are_sane_and_a_batch_answers_as_its_businesses_alone(
     assert [d["label"] for d in spanish["drivers"]] == [d["label_es"] for d in alone["drivers"]]
 
 
-def test_drivers_are_the_largest_contributions_with_plain_names():
+def test_drivers_are_the_largest_reasons_with_plain_names():
     contrib = np.array([[0.1, -0.5, 0.0, 0.2], [0.0, 0.0, 0.0, -0.3]])
-    shown = np.array([[1.0, 2.0, 3.0, None], ["47", 0.5, 1.0, 2.0]], dtype=object)
+    rows = [
+        {"growth_12m": 1.0, "margin_mean_12": 0.2, "share_zero": 3.0, "sector_division": None},
+        {"growth_12m": 0.5, "margin_mean_12": 0.5, "share_zero": 1.0, "sector_division": "47"},
+    ]
     names = ["growth_12m", "margin_mean_12", "share_zero", "sector_division"]
-    drivers = ServingModels._top_drivers(contrib, shown, names, top=3)
+    drivers = ServingModels._top_drivers(contrib, names, lambda r, c: rows[r].get(c), top=3)
     assert [d["feature"] for d in drivers[0]] == ["margin_mean_12", "sector_division", "growth_12m"]
+    assert [d["family"] for d in drivers[0]] == ["margin", "activity", "sales_yoy"]
     assert [d["direction"] for d in drivers[0]] == ["down", "up", "up"]
-    assert drivers[0][0]["label_es"] == "Margen promedio del último año"
-    assert drivers[0][0]["label_en"] == "Average margin over the last year"
-    assert drivers[0][1]["value"] is None and drivers[0][0]["value"] == 2.0
+    assert drivers[0][0]["label_es"] == "Margen"
+    assert drivers[0][0]["label_en"] == "Margin"
+    assert drivers[0][1]["value"] is None and drivers[0][0]["value"] == 0.2
+    assert drivers[0][0]["facts"]["margin_mean_12"] == 0.2
     assert [d["feature"] for d in drivers[1]] == ["sector_division"]  # zeros are left out
 
 

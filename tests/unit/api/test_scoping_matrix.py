@@ -157,6 +157,19 @@ def test_a_founding_month_without_its_day_is_accepted(client_a, world):
     assert bad.status_code == 400
 
 
+def test_the_api_remembers_a_founding_month_as_a_month(client_a, world):
+    body = {"ruc": valid_ruc(600_003), "legal_name": "Textiles Paita", "sector": "13",
+            "ubigeo": "200101", "founded": "06/2012"}  # fmt: skip
+    created = client_a.post("/api/v1/businesses/", body, format="json").json()
+    assert (created["founded"], created["founded_precision"]) == ("2012-06-01", "month")
+    url = f"/api/v1/businesses/{body['ruc']}/"
+    changed = client_a.patch(url, {"founded": "2012-06-18"}, format="json").json()
+    assert (changed["founded"], changed["founded_precision"]) == ("2012-06-18", "day")
+    bad = client_a.patch(url, {"founded": "junio"}, format="json")
+    assert bad.status_code == 400
+    assert "founded" in str(bad.json())
+
+
 def test_creating_a_registered_ruc_says_the_same_in_or_out_of_scope(client_a, world):
     own = client_a.post(
         "/api/v1/businesses/",

@@ -134,3 +134,51 @@ def test_a_founding_month_without_its_day_is_read_as_the_first_day(tmp_path, db)
     (problem,) = report.problems
     assert problem["field"] == "founded_on"
     assert "yyyy-mm when the day is not known" in problem["reason"]
+
+
+def test_a_founding_month_is_remembered_as_a_month_and_exported_as_one(tmp_path, db):
+    from businesses.exports import export_rows
+
+    rucs = [valid_ruc(n) for n in (81, 82, 83)]
+    path = write_csv(
+        tmp_path,
+        [["ruc", "name", "sector_code", "ubigeo", "founded_on"],
+         [rucs[0], "Bodega Enero", "47", "150101", "2019-01"],
+         [rucs[1], "Bodega Junio", "47", "150101", "06/2012"],
+         [rucs[2], "Bodega Día", "47", "150101", "15/03/2018"]],
+    )  # fmt: skip
+    assert run(path).rows_created == 3
+    stored = dict(Business.objects.values_list("ruc", "founded_precision"))
+    assert [stored[r] for r in rucs] == ["month", "month", "day"]
+    header, rows = export_rows(kind="businesses", user=None)
+    founded = {row[0]: row[header.index("founded_on")] for row in rows}
+    assert (founded[rucs[0]], founded[rucs[1]]) == ("2019-01", "2012-06")
+    assert founded[rucs[2]] == dt.date(2018, 3, 15)
+    # The day, learnt later, replaces the month.
+    path = write_csv(
+        tmp_path,
+        [["ruc", "name", "sector_code", "ubigeo", "founded_on"],
+         [rucs[0], "Bodega Enero", "47", "150101", "2019-01-20"],
+         [rucs[1], "Bodega Junio", "47", "150101", "2012-06"]],
+    )  # fmt: skip
+    report = run(path)
+    assert (report.rows_updated, report.rows_unchanged) == (1, 1)
+    first = Business.objects.get(ruc=rucs[0])
+    assert (first.founded, first.founded_precision) == (dt.date(2019, 1, 20), "day")
+
+
+def test_the_summary_agrees_with_its_numbers(tmp_path, db):
+    """No "1 rows read" nor "1 creadas": every count has its own singular and plural."""
+    path = write_csv(
+        tmp_path,
+        [["ruc", "name", "sector_code", "ubigeo"], [valid_ruc(91), "Bodega Una", "47", "150101"]],
+    )
+    report = run(path, dry_run=True)
+    assert "1 row read; 1 would be created, 0 would be updated, 0 unchanged; 0 rejected" in (
+        report.summary()
+    )
+    report = run(path)
+    assert "1 row read; 1 created, 0 updated, 0 unchanged; 0 rejected." in report.summary()
+    with translation.override("es"):
+        summary = report.summary()
+    assert "1 fila leída; 1 creada, 0 actualizadas, 0 sin cambios; 0 rechazadas." in summary

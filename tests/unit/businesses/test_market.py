@@ -18,7 +18,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(settings):
+    # The trend definition, on groups of 3: disclosure control has its own tests
+    # (test_disclosure.py).
+    settings.DISCLOSURE_MIN_CONTRIBUTORS = 3
     cache.clear()
     yield
     cache.clear()
@@ -30,11 +33,15 @@ def month(i: int) -> dt.date:
 
 
 def panel(advisor, *, sector="47", region="15", n=3, months=36, start=1000, growth=0.0):
-    """``n`` businesses whose sales grow by ``growth`` a year from ``start``."""
+    """``n`` businesses whose sales grow by ``growth`` a year from ``start``, none of them
+    ``advisor``'s (her own would not count for her): she gets one without records in the
+    region, so that the market page shows it to her."""
+    if not advisor.assigned_businesses.filter(region_id=region).exists():
+        BusinessFactory(advisor=advisor, sector_id=sector, region_id=region, ubigeo=f"{region}0101")
     out = []
     for _ in range(n):
         b = BusinessFactory(
-            advisor=advisor, sector_id=sector, region_id=region, ubigeo=f"{region}0101"
+            advisor=None, sector_id=sector, region_id=region, ubigeo=f"{region}0101"
         )
         for i in range(months):
             sales = Decimal(start * (1 + growth) ** (i / 12)).quantize(Decimal("0.01"))
@@ -46,7 +53,8 @@ def panel(advisor, *, sector="47", region="15", n=3, months=36, start=1000, grow
 def test_series_ranking_and_forecast(client, advisor):
     shops = panel(advisor, sector="47", growth=0.10)
     panel(advisor, sector="10", growth=-0.20)
-    panel(advisor, sector="56", n=2, growth=0.5)  # too few businesses: left out
+    panel(advisor, sector="56", n=2)  # too few businesses: withheld
+    panel(advisor, sector="01", start=200)  # the smallest sector: withheld with it (complement)
     for b in shops:
         LatestScore.objects.create(
             business=b, last_3_mean=100, next_3_mean=120, scored_at=timezone.now()
@@ -62,7 +70,16 @@ def test_series_ranking_and_forecast(client, advisor):
     assert series[-1]["yoy"] == pytest.approx(1.1 - 1)  # the 12-month means grow exactly 10 %
     assert series[-1]["momentum"] == pytest.approx(1.1 ** (3 / 12) - 1, rel=1e-3)  # cents
     ranking = [s["sector"] for s in result["ranking"]]
-    assert ranking == ["47", "10"]
+    assert ranking == ["47", "10", "01", "56"]  # withheld last, marked as such
+    assert set(result["ranking"][2]["withheld"]) == {
+        "yoy",
+        "momentum",
+        "sales_12",
+        "forecast_change",
+    }
+    assert (
+        result["ranking"][3]["sales_12"] is None and "sales_12" in result["ranking"][3]["withheld"]
+    )
     shops_row = result["ranking"][0]
     assert shops_row["yoy"] == series[-1]["yoy"] and shops_row["momentum"] == series[-1]["momentum"]
     assert shops_row["businesses"] == 3

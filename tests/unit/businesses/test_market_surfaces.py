@@ -107,10 +107,18 @@ def stand_in_models(monkeypatch, settings):
     cache.clear()
 
 
-def test_every_surface_shows_the_same_matched_panel_trend(client, advisor, stand_in_models):
+def test_every_surface_shows_the_same_matched_panel_trend(
+    client, advisor, stand_in_models, settings
+):
+    # the one definition, with disclosure control out of the way (its own tests are in
+    # test_disclosure.py): the advisor holds one business, which does not count for her
+    settings.DISCLOSURE_MIN_CONTRIBUTORS = 1
+    settings.DISCLOSURE_DOMINANCE_K = 100
+    settings.DISCLOSURE_P_PERCENT = 0
     businesses = {}
     for name, sales in SALES.items():
-        b = BusinessFactory(advisor=advisor, sector_id="47", region_id="15", ubigeo="150101")
+        holder = advisor if name == "steady" else None
+        b = BusinessFactory(advisor=holder, sector_id="47", region_id="15", ubigeo="150101")
         for i, value in sales.items():
             MonthlyRecordFactory(business=b, period=month(i), sales=Decimal(str(value)), costs=None)
         businesses[name] = b

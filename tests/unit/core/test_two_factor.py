@@ -1,9 +1,13 @@
-"""Two-factor authentication in the admin: stewards and superusers need a TOTP code, advisors
-never see it, enrolment shows a locally drawn QR code and needs a verified session once a
-device exists."""
+"""The two-factor pages: stewards and superusers need a TOTP code (every path:
+test_two_factor_paths.py), advisors only if they enrol an app, enrolment shows a locally drawn
+QR code and needs a verified session once a device exists, and a throttled code is called
+throttled, with the wait, not wrong."""
+
+import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -91,7 +95,7 @@ def test_a_password_alone_cannot_enrol_another_device(client, steward):
     assert TOTPDevice.objects.filter(user=steward).count() == 1
 
 
-def test_advisors_are_unaffected(client, advisor):
+def test_advisors_without_an_app_are_unaffected(client, advisor):
     client.force_login(advisor)
     assert client.get(reverse("home")).status_code in (200, 302)
     response = client.get(ADMIN)
@@ -111,7 +115,7 @@ def test_verify_ignores_an_external_next(client, steward):
     response = client.post(
         reverse("two_factor_verify"), {"token": _code(device), "next": "https://evil.example/"}
     )
-    assert response.status_code == 302 and response["Location"] == reverse("admin:index")
+    assert response.status_code == 302 and response["Location"] == reverse("home")
 
 
 def test_admin_logout_is_reachable_without_a_code(client, steward):
@@ -130,3 +134,45 @@ def test_a_password_login_to_the_admin_still_asks_for_the_code(client, steward):
     )
     assert response.redirect_chain[-1][0].startswith(reverse("two_factor_verify"))
     assert client.get(ADMIN).status_code == 302
+
+
+def _wrong(device: TOTPDevice) -> str:
+    return "000000" if _code(device) != "000000" else "111111"
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_a_throttled_code_is_called_throttled_with_the_wait(client, steward, language):
+    device = _device(steward)
+    client.force_login(steward)
+    url = reverse("two_factor_verify")
+    headers = {"HTTP_ACCEPT_LANGUAGE": language}
+    first = client.post(url, {"token": _wrong(device), "next": ADMIN}, **headers)
+    wrong = {"es": "Ese código es incorrecto o ha vencido", "en": "That code is wrong"}[language]
+    assert wrong in first.content.decode()
+    # two more wrong codes: django-otp now refuses every code for 4 seconds
+    device.refresh_from_db()
+    device.throttling_failure_count = 3
+    device.save()
+    right = client.post(url, {"token": _code(device), "next": ADMIN}, **headers)
+    body = right.content.decode()
+    assert right.status_code == 200 and wrong not in body
+    expected = {
+        "es": r"Demasiados códigos incorrectos.*Vuelva a intentarlo en [1-4] segundos?\.",
+        "en": r"Too many wrong codes.*Try again in [1-4] seconds?\.",
+    }[language]
+    assert re.search(expected, body), body
+    assert client.get(ADMIN).status_code == 302  # still not verified
+
+
+def test_enrolment_says_throttled_too(client, steward):
+    client.force_login(steward)
+    client.get(reverse("two_factor_setup"))
+    device = TOTPDevice.objects.get(user=steward, confirmed=False)
+    device.throttling_failure_count = 3
+    device.throttling_failure_timestamp = timezone.now()
+    device.save()
+    response = client.post(reverse("two_factor_setup"), {"token": _code(device), "next": ADMIN})
+    assert response.status_code == 200
+    assert "Demasiados códigos incorrectos" in response.content.decode()
+    device.refresh_from_db()
+    assert not device.confirmed

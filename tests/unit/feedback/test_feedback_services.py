@@ -186,3 +186,37 @@ def test_training_hands_the_overrides_to_the_growth_classifier(monkeypatch, advi
                 "source": "override",
             }
         ]
+
+
+def test_impossible_outcomes_are_refused_whoever_records_them(advice, advisor):
+    """One rule (feedback.validators) in the model: −150 % or a date before the business
+    started trading never reach the database, through the service or around it."""
+    from django.db import IntegrityError, transaction
+
+    from feedback.models import Outcome
+
+    business = advice.business
+    business.founded = dt.date(2019, 1, 1)
+    business.save(update_fields=["founded"])
+    record = {"user": advisor, "business_id": business.pk, "action_taken": "x"}
+    with pytest.raises(ValidationError) as refused:
+        services.outcome_record(**record, date=dt.date(2025, 1, 2), sales_change=Decimal("-150"))
+    assert list(refused.value.message_dict) == ["sales_change"]
+    assert "−100 %" in refused.value.message_dict["sales_change"][0]
+    with pytest.raises(ValidationError) as refused:
+        services.outcome_record(**record, date=dt.date(2025, 1, 2), sales_change=Decimal("1200"))
+    assert list(refused.value.message_dict) == ["sales_change"]
+    with pytest.raises(ValidationError) as refused:
+        services.outcome_record(**record, date=dt.date(2018, 12, 31))
+    assert list(refused.value.message_dict) == ["date"]
+    with pytest.raises(ValidationError) as refused:
+        services.visit_record(
+            user=advisor, business_id=business.pk, date=dt.date(2018, 12, 31), channel="phone"
+        )
+    assert list(refused.value.message_dict) == ["date"]
+    services.outcome_record(**record, date=dt.date(2019, 1, 1), sales_change=Decimal("-100"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Outcome.objects.create(
+            business=business, action_taken="x", date=dt.date(2025, 1, 2), sales_change=-150
+        )
+    assert list(Outcome.objects.values_list("sales_change", flat=True)) == [Decimal("-100")]

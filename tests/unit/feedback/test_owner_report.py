@@ -159,7 +159,11 @@ def test_report_follows_the_advisors_language(client, business, advisor):
     assert f"report-{business.ruc}-" in response["Content-Disposition"]
     assert "What we agreed to do" in text and "Growth opportunity" in text
     assert "Moderate probability of growing (42 %)" in text
-    assert "Average gross margin over 12 months: 8.0 % — lowers its chances of growing." in text
+    # the reason as the business page says it, with its value
+    assert (
+        "Its average margin over the last 12 months is 8.0 % — lowers its chances of growing."
+        in text
+    )
     assert "Margin below its peers" in text  # the accepted recommendation, in English
     assert OwnerReport.objects.get().language == "en"
 

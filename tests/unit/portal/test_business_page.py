@@ -32,7 +32,8 @@ def test_owner_sees_the_advice_in_spanish(client, business, advisor):
     assert "<svg" in html and 'class="band"' in html and 'class="forecast"' in html
     assert "S/ 10,500.00" in html  # the first forecast month, es-PE
     assert "42 %" in html  # growth probability
-    assert "margen bruto promedio de 12 meses" in html
+    # the reason in words, with its value (the stored driver's label is not what is shown)
+    assert "la baja: Su margen promedio de los últimos 12 meses es 8.0 %." in html
     assert "8.0 %" in html and "18.0 %" in html  # the rationale quotes the numbers
     assert f'value="{advice.recommendations.first().pk}"' in html
     assert "js/advice.js" in html
@@ -44,7 +45,7 @@ def test_drivers_follow_the_active_language(client, business, advisor):
     client.cookies["django_language"] = "en"
     response = client.get(reverse("businesses:detail", kwargs={"pk": business.pk}))
     html = response.content.decode()
-    assert "average gross margin over 12 months" in html
+    assert "lowers it: Its average margin over the last 12 months is 8.0 %." in html
     assert "Margin below its peers" in html
 
 
@@ -191,14 +192,52 @@ def test_the_chart_breaks_the_line_at_missing_months_and_draws_the_band():
     assert sales_chart([], []) == ""
 
 
-def test_driver_values_in_plain_words():
-    from portal.advice_presenter import driver_value_text
+def test_reasons_are_facts_with_values_grouped_and_only_those_that_count(client, business, advisor):
+    advice = ready_advice(business, user=advisor)
+    advice.drivers = [  # as seen in the field: four columns about one fact, no values, raw name
+        {"feature": "employees_growth_yoy", "label_es": "Variación anual del personal",
+         "label_en": "Yearly change in staff", "value": 0.0, "contribution": 0.5,
+         "direction": "up"},
+        {"feature": "employees_trend_12", "label_es": "Tendencia del personal",
+         "label_en": "Staff trend", "value": 0.0, "contribution": 0.3, "direction": "up"},
+        {"feature": "employees_growth", "label_es": "Variación reciente del personal",
+         "label_en": "Recent change in staff", "value": 0.0, "contribution": 0.2,
+         "direction": "up"},
+        {"feature": "employees_last", "label_es": "Número de trabajadores",
+         "label_en": "Number of employees", "value": 1.0, "contribution": 0.1,
+         "direction": "up"},
+        {"feature": "mkt_sector_production_index_chg_12",
+         "label_es": "Variación del indicador «sector_production_index» en 12 meses",
+         "label_en": "Change of indicator «sector_production_index» over 12 months",
+         "value": 0.0953101798, "contribution": -0.2, "direction": "down"},
+        {"feature": "women_led", "label_es": "Empresa liderada por mujeres",
+         "label_en": "Women-led business", "value": 1.0, "contribution": 0.004,
+         "direction": "up"},
+    ]  # fmt: skip
+    advice.save(update_fields=["drivers"])
+    client.force_login(advisor)
+    html = client.get(reverse("businesses:detail", kwargs={"pk": business.pk})).content.decode()
+    drivers = html.split('<ul class="drivers">')[1].split("</ul>")[0]
+    assert drivers.count("<li") == 2  # staff once; the 0.004 of women_led is no reason
+    assert "Personal sin cambios en los últimos dos años: 1 trabajador." in drivers
+    assert "Índice de producción de su sector: 10.0 % sobre el de hace un año." in drivers
+    assert "«" not in drivers and "sector_production_index" not in drivers
+    assert "Tendencia del personal" not in drivers
 
-    with translation.override("en"):
-        assert driver_value_text("margin_mean_12", 0.08) == "8.0 %"
-        assert driver_value_text("growth_12m", 0.0953101798) == "10.0 %"  # log(1.1)
-        assert driver_value_text("log_sales_mean_12", 9.21044036697651) == "S/ 10,000.00"
-        assert driver_value_text("age_months", 123.0) == "123 months"
-        assert driver_value_text("satisfaction_mean_12", 0.2) == "low"
-        assert driver_value_text("employees_growth", 0.5) == ""  # scale not plain: label only
-        assert driver_value_text("margin_last", None) == ""
+
+def test_a_recommendation_shows_its_programme_in_full(client, business, advisor):
+    from businesses.models import SupportProgramme
+
+    ready_advice(business, user=advisor, recommendations=1)
+    SupportProgramme.objects.filter(code="cite-asistencia").update(
+        agency="Instituto Tecnológico de la Producción (ITP)",
+        how_to_apply="Solicite la asistencia en el CITE más cercano con su RUC.",
+        url="https://www.gob.pe/itp",
+    )
+    client.force_login(advisor)
+    html = client.get(reverse("businesses:detail", kwargs={"pk": business.pk})).content.decode()
+    programme = html.split('class="programme"')[1].split("</p>")[0]
+    assert "Asistencia técnica de la Red CITE" in programme
+    assert "Instituto Tecnológico de la Producción (ITP)" in programme
+    assert "Solicite la asistencia en el CITE más cercano con su RUC." in programme
+    assert 'href="https://www.gob.pe/itp"' in programme

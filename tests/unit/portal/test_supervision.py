@@ -154,3 +154,13 @@ def test_caseload_offers_reassignment_to_supervisors_only(client, supervisor, ad
     client.force_login(supervisor)
     html = client.get(reverse("businesses:caseload")).content.decode()
     assert 'name="businesses"' in html and reverse("supervision:reassign") in html
+
+
+def test_the_admins_list_of_verdicts_names_recommendations_in_words(admin_client, advisor):
+    lima = BusinessFactory(advisor=advisor, region_id="15")
+    _advice_with(lima, advisor, ("growth_opportunity", "rejected"))
+    html = admin_client.get(
+        reverse("admin:feedback_recommendationfeedback_changelist"), HTTP_ACCEPT_LANGUAGE="es"
+    ).content.decode()
+    assert "Gran oportunidad de crecimiento" in html
+    assert "growth_opportunity (" not in html

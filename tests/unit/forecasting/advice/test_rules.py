@@ -79,6 +79,34 @@ def test_growth_opportunity():
     assert advice.rule_growth_opportunity(score(growth_probability=None)) is None
 
 
+def test_a_falling_forecast_in_a_likely_grower_is_one_recommendation_with_both_numbers():
+    # the next quarter falls 13 % while the coming year is 78 % likely to grow: side by side,
+    # "look for new buyers" and "ready for financing" contradicted each other
+    both = score(
+        forecast=forecast(8_500, 8_700, 8_800, 12_000, 12_500, 13_000),
+        growth_probability=0.78,
+        drivers=[{"label_es": "ventas", "label_en": "sales", "direction": "up"}],
+    )
+    assert advice.rule_falling_forecast(both) and advice.rule_growth_opportunity(both)
+    drafts = advice.recommendations_for(both)
+    codes = [d.code for d in drafts]
+    assert "falling_forecast" not in codes and "growth_opportunity" not in codes
+    assert codes.count("growth_with_dip") == 1
+    (draft,) = [d for d in drafts if d.code == "growth_with_dip"]
+    assert draft.priority == advice.HIGH and draft.title == "A growing business with a dip ahead"
+    assert "S/ 8,666.67" in draft.rationale and "13.3 %" in draft.rationale  # the dip
+    assert "78 %" in draft.rationale and "10 %" in draft.rationale  # the year's growth
+    assert draft.programme_code == "tu-empresa-financiamiento"
+    with translation.override("es"):
+        assert advice.recommendation_title("growth_with_dip") == (
+            "Negocio en crecimiento con una baja próxima"
+        )
+        assert "es una baja en un negocio que crece" in draft.rationale
+    # either signal alone stays as it was
+    alone = [d.code for d in advice.recommendations_for(score(growth_probability=0.78))]
+    assert alone == ["growth_opportunity"]
+
+
 def test_margin_below_peers():
     low = score(benchmarks={"margin": {"value": 0.08, "p25": 0.18, "p50": 0.25, "n": 20}})
     draft = advice.rule_margin_below_peers(low)
@@ -224,8 +252,7 @@ def test_recommendations_are_ordered_by_priority_and_spoken_in_spanish():
     )
     drafts = advice.recommendations_for(busy)
     assert [d.code for d in drafts] == [
-        "falling_forecast",
-        "growth_opportunity",
+        "growth_with_dip",  # a falling forecast and a growth opportunity, reconciled
         "low_satisfaction",
         "go_online",
     ]

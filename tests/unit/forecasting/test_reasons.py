@@ -1,0 +1,85 @@
+"""The reasons of a growth probability in words: one sentence per fact, with its numbers, in the
+reader's language — the same for the business page, the API and the owner's PDF."""
+
+import math
+
+import pytest
+from django.utils import translation
+
+from forecasting.engine.reasons import grouped_reasons
+from forecasting.reasons import reasons_in_words
+
+NAMES = ["employees_last", "employees_growth_yoy", "employees_trend_12", "employees_growth",
+         "growth_yoy", "mkt_sector_production_index_chg_12", "margin_mean_12"]  # fmt: skip
+ROW = {
+    "employees_last": 4.0,
+    "employees_growth_yoy": math.log(2.0),
+    "employees_trend_12": 0.06,
+    "employees_growth": 0.0,
+    "growth_yoy": math.log(1.18),
+    "mkt_sector_production_index_chg_12": math.log(0.95),
+    "margin_mean_12": 0.2,
+}
+
+
+def scored():
+    contrib = [[0.2, 0.3, 0.15, 0.1, 0.4, -0.12, 0.002]]
+    return grouped_reasons(contrib, NAMES, lambda _r, c: ROW.get(c))[0]
+
+
+def test_each_reason_is_one_sentence_with_its_values_in_spanish():
+    with translation.override("es"):
+        words = reasons_in_words(scored())
+    texts = [w["text"] for w in words]
+    assert texts == [
+        "Personal: 4 trabajadores ahora; el promedio de trabajadores de los últimos 12 meses "
+        "está 100.0 % sobre el de los 12 meses anteriores.",
+        "Las ventas de los últimos 3 meses están 18.0 % sobre las de los mismos meses del año "
+        "anterior.",
+        "Índice de producción de su sector: 5.0 % debajo del de hace un año.",
+    ]  # the margin's 0.002 log-odds is no reason
+    assert [w["label"] for w in words] == ["Personal", "Ventas frente al año anterior",
+                                          "Mercado de su sector"]  # fmt: skip
+
+
+def test_the_same_reasons_in_english():
+    with translation.override("en"):
+        texts = [w["text"] for w in reasons_in_words(scored())]
+    assert texts[0] == (
+        "Staff: 4 workers now; the last 12 months' average headcount is 100.0 % above that of "
+        "the 12 months before."
+    )
+    assert texts[2] == "Its sector's production index: 5.0 % below a year earlier."
+
+
+def test_a_staff_that_did_not_change_says_so_rather_than_a_change_of_zero():
+    reason = grouped_reasons(
+        [[0.3, 0.2]], ["employees_last", "employees_growth_yoy"],
+        lambda _r, c: {"employees_last": 1.0, "employees_growth_yoy": 0.0}.get(c),
+    )[0]  # fmt: skip
+    with translation.override("es"):
+        assert reasons_in_words(reason)[0]["text"] == (
+            "Personal sin cambios en los últimos dos años: 1 trabajador."
+        )
+
+
+def test_advice_stored_with_one_driver_per_column_reads_as_grouped_reasons():
+    stored = [  # as advice computed before the grouping kept them
+        {"feature": "employees_growth_yoy", "label_es": "Variación anual del personal",
+         "value": 0.0, "contribution": 0.4, "direction": "up"},
+        {"feature": "employees_trend_12", "label_es": "Tendencia del personal",
+         "value": 0.0, "contribution": 0.2, "direction": "up"},
+        {"feature": "employees_last", "label_es": "Número de trabajadores",
+         "value": 1.0, "contribution": 0.1, "direction": "up"},
+        {"feature": "mkt_sector_production_index_chg_12",
+         "label_es": "Variación del indicador «sector_production_index» en 12 meses",
+         "value": -0.05, "contribution": -0.3, "direction": "down"},
+        {"feature": "margin_mean_12", "label_es": "Margen promedio del último año",
+         "value": 0.2, "contribution": 0.01, "direction": "up"},
+    ]  # fmt: skip
+    with translation.override("es"):
+        words = reasons_in_words(stored)
+    assert [w["family"] for w in words] == ["staff", "market"]
+    assert words[0]["contribution"] == pytest.approx(0.7)
+    assert words[0]["text"] == "Personal sin cambios en los últimos dos años: 1 trabajador."
+    assert "«" not in words[1]["text"] and "4.9 %" in words[1]["text"]
