@@ -29,8 +29,14 @@ def business_list(
     qs = (
         visible_businesses(user)
         .select_related("sector", "region", "advisor")
-        # how current its data is (businesses.freshness): one indexed subquery
-        .annotate(last_period=Subquery(last_period.values("period")[:1]))
+        # how current its data is (businesses.freshness): its last month and the registry's
+        # latest, by indexed subqueries in the same query
+        .annotate(
+            last_period=Subquery(last_period.values("period")[:1]),
+            registry_latest=Subquery(
+                MonthlyRecord.objects.order_by("-period").values("period")[:1]
+            ),
+        )
     )
     if sector:
         qs = qs.filter(Q(sector_id=sector) | Q(sector__section_id=sector))

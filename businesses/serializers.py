@@ -147,13 +147,10 @@ class BusinessOutputSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(FreshnessSerializer)
     def get_data_freshness(self, business) -> dict:
-        # the registry's latest month, read once per answer (the list shares the context)
-        if "registry_latest_month" not in self.context:
-            self.context["registry_latest_month"] = registry_latest_month()
-        if hasattr(business, "last_period"):
-            fresh = freshness(business.last_period, self.context["registry_latest_month"])
+        if hasattr(business, "registry_latest"):  # annotated by businesses.selectors
+            fresh = freshness(business.last_period, business.registry_latest)
         else:
-            fresh = business_freshness(business, reference=self.context["registry_latest_month"])
+            fresh = business_freshness(business, reference=registry_latest_month())
         return FreshnessSerializer(fresh).data
 
     class Meta:

@@ -140,8 +140,8 @@ class AdviceSerializer(serializers.ModelSerializer):
             data["scored_at"] = serializers.DateTimeField().to_representation(score["scored_at"])
             data["score_source"] = score["source"]
             data["data_freshness"] = FreshnessSerializer(score["freshness"]).data
-        elif data["data_freshness"]["stale"]:  # withheld here too, as every surface does
-            data["forecast"], data["growth_probability"] = [], None
+        if data["data_freshness"]["stale"]:  # withheld here too, as every surface does
+            data["forecast"], data["growth_probability"], data["drivers"] = [], None, []
         return data
 
     @extend_schema_field(FreshnessSerializer)

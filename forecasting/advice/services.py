@@ -20,7 +20,7 @@ from businesses.models import Business, SupportProgramme
 from core.queueing import enqueue
 from forecasting.advice.rules import PROGRAMME_FOR, eligible_programmes, recommendations_for
 from forecasting.lifecycle.registry import production_versions
-from forecasting.models import Advice, Recommendation
+from forecasting.models import Advice, LatestScore, Recommendation
 from forecasting.scoring.latest import latest_score_from_advice, latest_scores_from_advices
 from forecasting.scoring.snapshot import (
     BusinessScore,
@@ -169,9 +169,10 @@ def advice_batch_refresh(*, business_ids: list[int] | None = None) -> dict[str, 
     Every business's score comes from the scoring snapshot (the serving path over the whole
     panel, :func:`forecasting.scoring.snapshot.scores_all`: the drivers of all rows in one
     vectorised call), the rules run per business, and the advice and recommendations are
-    written in bulk, ``ADVICE_BATCH_SIZE`` businesses per transaction. A business whose latest
-    ready advice is already current (same cut-off and model versions) is skipped, so running
-    it again does nothing; a new advice is a new row, so older advice and the verdicts given on
+    written in bulk, ``ADVICE_BATCH_SIZE`` businesses per transaction. A business whose advice
+    is already current (same cut-off and model versions, and the growth probability and next
+    three months of its current score: its data did not change) is skipped, so running it
+    again does nothing; a new advice is a new row, so older advice and the verdicts given on
     it stay in the business's history. A stale business gets advice too, with its forecast
     withheld and the reason. Returns how many were ``computed`` and ``skipped``.
 
@@ -232,17 +233,43 @@ def advice_batch_refresh(*, business_ids: list[int] | None = None) -> dict[str, 
 
 
 def _with_current_advice(*, cutoff, forecaster, growth, business_ids: list[int]) -> set[int]:
-    """The businesses with a ready advice of this cut-off and these model versions (one
-    query; the advice of a model rolled back to is current again)."""
-    current = (
+    """The businesses whose latest advice of this cut-off and these model versions is still
+    current: its growth probability and its next three months' expected sales are the current
+    score's (data changed since would have moved them; a stale business's are withheld on both
+    sides), or the business has no current score (no records). Two queries, over this month's
+    advice only."""
+    latest: dict[int, tuple] = {}
+    rows = (
         Advice.objects.filter(
             status=Advice.Status.READY,
             cutoff=cutoff,
             forecaster_version=forecaster,
             growth_version=growth,
         )
-        .order_by()
-        .values_list("business_id", flat=True)
-        .distinct()
+        .order_by("business_id", "created_at", "pk")
+        .values_list("business_id", "growth_probability", "forecast")
     )
-    return set(current) & set(business_ids)
+    for business_id, probability, forecast in rows.iterator(chunk_size=5000):
+        means = [m.get("mean") for m in (forecast or [])[:3] if m.get("mean") is not None]
+        latest[business_id] = (probability, sum(means) / len(means) if means else None)
+    scores = {}
+    if latest:
+        scores = {
+            b: (p, n3)
+            for b, p, n3 in LatestScore.objects.filter(business_id__in=list(latest)).values_list(
+                "business_id", "growth_probability", "next_3_mean"
+            )
+        }
+
+    def same(a, b) -> bool:
+        return (a is None and b is None) or (
+            a is not None and b is not None and abs(a - b) <= 1e-6 * max(1.0, abs(b))
+        )
+
+    wanted = set(business_ids)
+    return {
+        b
+        for b, figures in latest.items()
+        if b in wanted
+        and (b not in scores or all(same(x, y) for x, y in zip(figures, scores[b], strict=True)))
+    }

@@ -238,6 +238,7 @@ def forecast_of(served: ServingResult, row: int, cutoff: dt.date) -> list[dict]:
     """One row of the serving path's result as the six months an advice and the latest score
     store: expected sales (``mean``), p10 / p50 / p90 and the history flags."""
     flags = served.flags
+    disagree = served.forecast.get("models_disagree")  # the serving path always gives it
     return [
         {
             "horizon": int(h),
@@ -249,7 +250,7 @@ def forecast_of(served: ServingResult, row: int, cutoff: dt.date) -> list[dict]:
             "short_history": bool(flags["short_history"][row]),
             "reason": str(flags["reason"][row]),
             "intermittent": bool(flags["intermittent"][row]),
-            "models_disagree": bool(served.forecast["models_disagree"][j, row]),
+            "models_disagree": bool(disagree[j, row]) if disagree is not None else False,
         }
         for j, h in enumerate(served.horizons)
     ]

@@ -175,6 +175,7 @@ def test_a_stale_business_advice_withholds_its_forecast_and_says_why(trained, pa
     advice = client.post(f"{_advice_url(stale)}?wait=true").json()
     assert advice["status"] == "ready"
     assert advice["forecast"] == [] and advice["growth_probability"] is None
+    assert advice["drivers"] == []
     fresh = advice["data_freshness"]
     assert fresh["stale"] is True and fresh["reason_code"] == "no_recent_data"
     assert fresh["last_period"] == stale.last.isoformat()
