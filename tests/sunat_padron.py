@@ -42,12 +42,14 @@ def padron_line(
 
 
 def random_lines(n: int, *, seed: int = 0, rucs: Iterable[str] = ()) -> Iterator[str]:
-    """``n`` lines of random taxpayers; the RUCs in ``rucs`` come first, the rest are made up
-    (20… companies and 10… people, ascending like the real file)."""
+    """``n`` lines of random taxpayers; the RUCs in ``rucs`` spread evenly among them, the rest
+    made up (20… companies and 10… people)."""
     rnd = random.Random(seed)
     known = list(rucs)
+    step = max(1, n // len(known)) if known else 0
     for i in range(n):
-        ruc = known[i] if i < len(known) else f"{'20' if i % 3 else '10'}{i:09d}"
+        k = i // step if step and i % step == 0 else -1
+        ruc = known[k] if 0 <= k < len(known) else f"{'20' if i % 3 else '10'}{i:09d}"
         name = f"{rnd.choice(NAMES)} {rnd.choice(NAMES)} {rnd.choice(FORMS)}"
         if rnd.random() < 0.001:
             name = name.replace(" ", " | ", 1)  # a stray pipe inside the name
