@@ -2,6 +2,7 @@
 support programmes, the UIT by year, the imports that brought data in, and the partner
 systems that may read and feed some of it."""
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -989,6 +990,26 @@ class SunatStatus(models.Model):
     def is_flagged(self) -> bool:
         """Whether SUNAT says the business is not active or not at its address."""
         return self.status != self.ACTIVE or self.condition != self.LOCATED
+
+    @property
+    def flag_since(self) -> dt.date | None:
+        """Since when the status (or else the condition) that flags the business was seen."""
+        if self.status != self.ACTIVE:
+            return self.status_since
+        return self.condition_since if self.condition != self.LOCATED else None
+
+    def badge_text(self) -> str:
+        """What the business page, the caseload and the API say of a flagged business
+        ("SUNAT: BAJA DE OFICIO since 03/2025"); empty when SUNAT says ACTIVO and HABIDO."""
+        if not self.is_flagged:
+            return ""
+        said = [
+            v for v, ok in ((self.status, self.ACTIVE), (self.condition, self.LOCATED)) if v != ok
+        ]
+        return _("SUNAT: %(status)s since %(month)s") % {
+            "status": ", ".join(said),
+            "month": date_format(self.flag_since, "m/Y"),
+        }
 
 
 class SunatRevision(models.Model):

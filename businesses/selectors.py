@@ -25,7 +25,7 @@ def business_list(
     ``sector`` a CIIU division (``47``) or section (``G``); ``region`` a region code (``15``);
     ``size_class`` one of :class:`SizeClass`.
     """
-    qs = visible_businesses(user).select_related("sector", "region", "advisor")
+    qs = visible_businesses(user).select_related("sector", "region", "advisor", "sunat")
     if sector:
         qs = qs.filter(Q(sector_id=sector) | Q(sector__section_id=sector))
     if region:
