@@ -2,6 +2,7 @@
 support programmes, the UIT by year, the imports that brought data in, and the partner
 systems that may read and feed some of it."""
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -910,3 +911,139 @@ class PartnerGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} → {self.business}"
+
+
+class SunatPadronRun(TimestampedModel):
+    """One reading of SUNAT's padrón reducido del RUC against the registry. Its ``sha256`` (of
+    the file as published) is the data version of every status and revision it wrote; a file
+    already read to the end is not read again."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.RUNNING
+    )
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    seen_on = models.DateField(_("seen on"), help_text=_("The day the padrón was published."))
+    lines = models.PositiveBigIntegerField(_("lines read"), default=0)
+    matched = models.PositiveIntegerField(_("businesses matched"), default=0)
+    changed = models.PositiveIntegerField(_("businesses changed"), default=0)
+    bad_lines = models.PositiveIntegerField(_("bad lines"), default=0)
+    problems = models.JSONField(_("first bad lines"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("SUNAT padrón run")
+        verbose_name_plural = _("SUNAT padrón runs")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} {self.sha256[:12]} ({self.get_status_display()})"
+
+
+class SunatStatus(models.Model):
+    """What SUNAT's padrón last said about a business: its taxpayer status and domicile
+    condition (each with the day it was first seen), and its ubigeo and name, which are
+    compared with the registry's and flagged when they disagree, never copied over them."""
+
+    business = models.OneToOneField(
+        Business,
+        verbose_name=_("business"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="sunat",
+    )
+    status = models.CharField(_("SUNAT status"), max_length=40)
+    status_since = models.DateField(_("status seen since"))
+    condition = models.CharField(_("domicile condition"), max_length=40)
+    condition_since = models.DateField(_("condition seen since"))
+    ubigeo = models.CharField(_("SUNAT ubigeo"), max_length=6, blank=True)
+    ubigeo_differs = models.BooleanField(_("ubigeo differs from SUNAT's"), default=False)
+    legal_name = models.CharField(_("SUNAT name"), max_length=200, blank=True)
+    legal_name_differs = models.BooleanField(_("legal name differs from SUNAT's"), default=False)
+    address = models.CharField(_("SUNAT address"), max_length=300, blank=True)
+    seen_on = models.DateField(_("last seen"))
+    run = models.ForeignKey(
+        SunatPadronRun,
+        verbose_name=_("padrón run"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("SUNAT status")
+        verbose_name_plural = _("SUNAT statuses")
+        indexes = [models.Index(fields=["status", "condition"])]
+
+    def __str__(self) -> str:
+        return f"{self.business_id}: {self.status} / {self.condition}"
+
+    ACTIVE = "ACTIVO"
+    LOCATED = "HABIDO"
+
+    @property
+    def is_flagged(self) -> bool:
+        """Whether SUNAT says the business is not active or not at its address."""
+        return self.status != self.ACTIVE or self.condition != self.LOCATED
+
+    @property
+    def flag_since(self) -> dt.date | None:
+        """Since when the status (or else the condition) that flags the business was seen."""
+        if self.status != self.ACTIVE:
+            return self.status_since
+        return self.condition_since if self.condition != self.LOCATED else None
+
+    def badge_text(self) -> str:
+        """What the business page, the caseload and the API say of a flagged business
+        ("SUNAT: BAJA DE OFICIO since 03/2025"); empty when SUNAT says ACTIVO and HABIDO."""
+        if not self.is_flagged:
+            return ""
+        said = [
+            v for v, ok in ((self.status, self.ACTIVE), (self.condition, self.LOCATED)) if v != ok
+        ]
+        return _("SUNAT: %(status)s since %(month)s") % {
+            "status": ", ".join(said),
+            "month": date_format(self.flag_since, "m/Y"),
+        }
+
+
+class SunatRevision(models.Model):
+    """One change SUNAT's padrón showed for a business (or a first sighting: ``old`` empty)."""
+
+    class Field(models.TextChoices):
+        STATUS = "status", _("SUNAT status")
+        CONDITION = "condition", _("domicile condition")
+        UBIGEO = "ubigeo", _("ubigeo")
+        LEGAL_NAME = "legal_name", _("legal name")
+
+    business = models.ForeignKey(
+        Business,
+        verbose_name=_("business"),
+        on_delete=models.CASCADE,
+        related_name="sunat_revisions",
+    )
+    field = models.CharField(_("field"), max_length=20, choices=Field.choices)
+    old = models.CharField(_("old value"), max_length=200, blank=True)
+    new = models.CharField(_("new value"), max_length=200, blank=True)
+    seen_on = models.DateField(_("seen on"))
+    sha256 = models.CharField(_("source data version"), max_length=64)
+    run = models.ForeignKey(
+        SunatPadronRun,
+        verbose_name=_("padrón run"),
+        on_delete=models.PROTECT,
+        related_name="revisions",
+    )
+
+    class Meta:
+        ordering = ["business", "seen_on", "pk"]
+        verbose_name = _("SUNAT revision")
+        verbose_name_plural = _("SUNAT revisions")
+        indexes = [models.Index(fields=["business", "field"])]
+
+    def __str__(self) -> str:
+        return f"{self.business_id} {self.field}: {self.old} → {self.new}"

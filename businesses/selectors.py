@@ -28,7 +28,7 @@ def business_list(
     last_period = MonthlyRecord.objects.filter(business=OuterRef("pk")).order_by("-period")
     qs = (
         visible_businesses(user)
-        .select_related("sector", "region", "advisor")
+        .select_related("sector", "region", "advisor", "sunat")
         # how current its data is (businesses.freshness): its last month and the registry's
         # latest, by indexed subqueries in the same query
         .annotate(

@@ -22,6 +22,7 @@ from businesses.models import (
     Satisfaction,
     Sector,
     SizeClass,
+    SunatStatus,
 )
 from businesses.reference_data import CIIU_REV4
 from businesses.validators import ruc_problem, validate_ubigeo
@@ -177,12 +178,39 @@ class FreshnessSerializer(serializers.Serializer):
         )
 
 
+class SunatStatusSerializer(serializers.ModelSerializer):
+    flagged = serializers.BooleanField(source="is_flagged", read_only=True)
+    badge = serializers.CharField(source="badge_text", read_only=True)
+
+    class Meta:
+        model = SunatStatus
+        fields = [
+            "status",
+            "status_since",
+            "condition",
+            "condition_since",
+            "flagged",
+            "badge",
+            "ubigeo",
+            "ubigeo_differs",
+            "legal_name",
+            "legal_name_differs",
+            "seen_on",
+        ]
+        read_only_fields = fields
+
+
 class BusinessOutputSerializer(serializers.ModelSerializer):
     sector = serializers.CharField(source="sector_id", read_only=True)
     sector_name = serializers.CharField(source="sector.name", read_only=True)
     region = serializers.CharField(source="region_id", read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
     data_freshness = serializers.SerializerMethodField()
+    sunat = serializers.SerializerMethodField(
+        help_text=_(
+            "What SUNAT's padrón reducido last said of the business (null before it was read)."
+        )
+    )
 
     @extend_schema_field(FreshnessSerializer)
     def get_data_freshness(self, business) -> dict:
@@ -210,11 +238,20 @@ class BusinessOutputSerializer(serializers.ModelSerializer):
             "women_led",
             "sells_online",
             "source",
+            "sunat",
             "created_at",
             "updated_at",
             "data_freshness",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(SunatStatusSerializer(allow_null=True))
+    def get_sunat(self, business) -> dict | None:
+        try:
+            status = business.sunat
+        except SunatStatus.DoesNotExist:
+            return None
+        return SunatStatusSerializer(status).data
 
 
 class BusinessUpdateSerializer(serializers.Serializer):

@@ -168,6 +168,7 @@ def caseload_rows(ids: list[int]) -> list[Business]:
             "latest_score",
             "latest_score__forecaster_version",
             "latest_score__growth_version",
+            "sunat",
         )
         .defer(*_VERSION_RECORD)  # rows name the versions only
         .annotate(**_row_figures())

@@ -1,0 +1,293 @@
+"""Reconciling the registry with SUNAT's padrón reducido: for every business the registry knows,
+the status and domicile condition SUNAT gives it (each change kept as a revision whose data
+version is the file's SHA-256), its ubigeo filled where the registry lacks one and flagged where
+the two disagree, its name compared likewise. Streams the file; writes in batches, each in its own
+transaction; a bad line is reported and the run goes on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from businesses.models import Business, SunatPadronRun, SunatRevision, SunatStatus
+from businesses.sunat.padron import (
+    LineError,
+    PadronFileError,
+    PadronRow,
+    ReadStats,
+    file_digest,
+    padron_read,
+)
+
+BATCH = 2000
+KEPT_PROBLEMS = 200
+
+
+class PadronRefusedError(Exception):
+    """The file could not be read (the message says why, in the reader's language)."""
+
+
+def file_error_text(error: PadronFileError) -> str:
+    texts = {
+        "not_zip": _("the file is named .zip but is not a zip archive"),
+        "truncated_zip": _("the zip archive is truncated or damaged (no table of contents)"),
+        "members": _(
+            "the zip holds %(count)d files (%(names)s); the padrón comes as a zip of exactly one"
+        ),
+        "broken_zip": _("the zip archive is damaged near line %(line)d: %(detail)s"),
+    }
+    return texts[error.code] % error.params
+
+
+def line_error_text(error: LineError) -> str:
+    texts = {
+        "fields": _("%(found)d separators where the padrón has %(expected)d fields"),
+        "ruc": _("“%(value)s” is not an 11-digit RUC"),
+    }
+    return texts[error.code] % error.params
+
+
+def name_key(name: str) -> str:
+    """A name reduced for comparison: no accents, case, spaces or punctuation."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return re.sub(r"[\W_]+", "", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+@dataclass
+class PadronReport:
+    run: SunatPadronRun | None
+    sha256: str
+    unchanged_file: bool = False
+    lines: int = 0
+    matched: int = 0
+    new: int = 0
+    changed: int = 0
+    bad_lines: int = 0
+    problems: list[dict] = field(default_factory=list)
+    utf8_lines: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        if self.unchanged_file:
+            return _("This padrón (SHA-256 %(sha)s) was already read; nothing to do.") % {
+                "sha": self.sha256[:12]
+            }
+        return _(
+            "%(lines)d lines read in %(seconds).1f s (%(rate)d lines/s): %(matched)d businesses "
+            "of the registry found, %(new)d seen for the first time, %(changed)d changed; "
+            "%(bad)d bad lines."
+        ) % {
+            "lines": self.lines,
+            "seconds": self.seconds,
+            "rate": self.lines / self.seconds if self.seconds else 0,
+            "matched": self.matched,
+            "new": self.new,
+            "changed": self.changed,
+            "bad": self.bad_lines,
+        }
+
+
+@dataclass(slots=True)
+class _Known:
+    pk: int
+    legal_name: str
+    ubigeo: str
+    region_id: str
+
+
+def sunat_padron_import(
+    *,
+    path: Path,
+    file_name: str = "",
+    seen_on: dt.date | None = None,
+    force: bool = False,
+    batch_size: int = BATCH,
+    progress: Callable[[PadronReport], None] | None = None,
+) -> PadronReport:
+    """Read the padrón at ``path`` (zip or txt) into the registry's SUNAT statuses. A file whose
+    SHA-256 an earlier run read to the end is a no-op unless ``force``. Raises
+    :class:`PadronRefusedError` when the file as a whole cannot be read (what the batches before
+    it wrote stays, with the run marked failed)."""
+    path = Path(path)
+    started = time.monotonic()
+    sha256 = file_digest(path)
+    done = SunatPadronRun.objects.filter(sha256=sha256, status=SunatPadronRun.Status.SUCCEEDED)
+    if not force and done.exists():
+        return PadronReport(run=None, sha256=sha256, unchanged_file=True)
+    seen_on = seen_on or timezone.localdate()
+    known = {
+        ruc.encode(): _Known(pk, legal_name, ubigeo, region_id)
+        for ruc, pk, legal_name, ubigeo, region_id in Business.objects.values_list(
+            "ruc", "pk", "legal_name", "ubigeo", "region_id"
+        ).iterator(chunk_size=10_000)
+    }
+    run = SunatPadronRun.objects.create(
+        file_name=file_name or path.name, sha256=sha256, seen_on=seen_on
+    )
+    report = PadronReport(run=run, sha256=sha256)
+    stats = ReadStats()
+    batch: list[PadronRow] = []
+
+    def flush() -> None:
+        _apply(batch, known=known, run=run, report=report)
+        batch.clear()
+        report.lines, report.utf8_lines = stats.lines, stats.utf8_lines
+        report.seconds = time.monotonic() - started
+        run.lines, run.matched, run.changed = report.lines, report.matched, report.changed
+        run.bad_lines, run.problems = report.bad_lines, report.problems
+        run.save(update_fields=["lines", "matched", "changed", "bad_lines", "problems"])
+        if progress:
+            progress(report)
+
+    try:
+        for item in padron_read(path, only=known, stats=stats):
+            if isinstance(item, LineError):
+                report.bad_lines += 1
+                if len(report.problems) < KEPT_PROBLEMS:
+                    report.problems.append({"line": item.line, "reason": line_error_text(item)})
+                continue
+            batch.append(item)
+            if len(batch) >= batch_size:
+                flush()
+        flush()
+    except PadronFileError as broken:
+        message = file_error_text(broken)
+        run.status, run.message, run.finished_at = run.Status.FAILED, message, timezone.now()
+        run.save(update_fields=["status", "message", "finished_at"])
+        raise PadronRefusedError(message) from None
+    run.status, run.finished_at = run.Status.SUCCEEDED, timezone.now()
+    if report.utf8_lines:
+        run.message = _("%(n)d lines were in UTF-8, not ISO-8859-1; they were read as UTF-8.") % {
+            "n": report.utf8_lines
+        }
+    run.save(update_fields=["status", "finished_at", "message"])
+    return report
+
+
+def _apply(
+    rows: list[PadronRow], *, known: dict[bytes, _Known], run: SunatPadronRun, report: PadronReport
+) -> None:
+    if not rows:
+        return
+    seen_on, sha = run.seen_on, run.sha256
+    by_pk: dict[int, tuple[PadronRow, _Known]] = {}
+    for row in rows:  # a RUC twice in one file: the later line wins
+        entry = known[row.ruc.encode()]
+        by_pk[entry.pk] = (row, entry)
+    with transaction.atomic():
+        existing = SunatStatus.objects.in_bulk(list(by_pk))
+        created, updated, untouched, revisions, fills = [], [], [], [], []
+
+        def revise(pk: int, name: str, old: str, new: str) -> None:
+            revisions.append(
+                SunatRevision(
+                    business_id=pk,
+                    field=name,
+                    old=old,
+                    new=new,
+                    seen_on=seen_on,
+                    sha256=sha,
+                    run=run,
+                )
+            )
+
+        for pk, (row, entry) in by_pk.items():
+            filled = len(fills)
+            ubigeo_differs = _ubigeo_reconciled(row, entry, fills)
+            if len(fills) > filled:  # the registry had no ubigeo: SUNAT's, kept as a revision
+                revise(pk, SunatRevision.Field.UBIGEO, "", row.ubigeo)
+            name_differs = bool(row.name) and name_key(row.name) != name_key(entry.legal_name)
+            address = row.address()[:300]
+            status = existing.get(pk)
+            if status is None:
+                created.append(
+                    SunatStatus(
+                        business_id=pk,
+                        status=row.status,
+                        status_since=seen_on,
+                        condition=row.condition,
+                        condition_since=seen_on,
+                        ubigeo=row.ubigeo,
+                        ubigeo_differs=ubigeo_differs,
+                        legal_name=row.name[:200],
+                        legal_name_differs=name_differs,
+                        address=address,
+                        seen_on=seen_on,
+                        run=run,
+                    )
+                )
+                revise(pk, SunatRevision.Field.STATUS, "", row.status)
+                revise(pk, SunatRevision.Field.CONDITION, "", row.condition)
+                continue
+            before = len(revisions)
+            if status.status != row.status:
+                revise(pk, SunatRevision.Field.STATUS, status.status, row.status)
+                status.status, status.status_since = row.status, seen_on
+            if status.condition != row.condition:
+                revise(pk, SunatRevision.Field.CONDITION, status.condition, row.condition)
+                status.condition, status.condition_since = row.condition, seen_on
+            if status.ubigeo != row.ubigeo:
+                revise(pk, SunatRevision.Field.UBIGEO, status.ubigeo, row.ubigeo)
+            if status.legal_name != row.name[:200]:
+                revise(pk, SunatRevision.Field.LEGAL_NAME, status.legal_name, row.name[:200])
+            changed = len(revisions) > before
+            report.changed += changed
+            if changed or (status.ubigeo_differs, status.legal_name_differs, status.address) != (
+                ubigeo_differs,
+                name_differs,
+                address,
+            ):
+                status.ubigeo, status.legal_name = row.ubigeo, row.name[:200]
+                status.ubigeo_differs, status.legal_name_differs = ubigeo_differs, name_differs
+                status.address, status.seen_on, status.run = address, seen_on, run
+                updated.append(status)
+            else:
+                untouched.append(pk)
+        SunatStatus.objects.bulk_create(created)
+        if updated:
+            SunatStatus.objects.bulk_update(
+                updated,
+                [
+                    "status",
+                    "status_since",
+                    "condition",
+                    "condition_since",
+                    "ubigeo",
+                    "ubigeo_differs",
+                    "legal_name",
+                    "legal_name_differs",
+                    "address",
+                    "seen_on",
+                    "run",
+                ],
+            )
+        if untouched:
+            SunatStatus.objects.filter(pk__in=untouched).update(seen_on=seen_on, run=run)
+        SunatRevision.objects.bulk_create(revisions)
+        for pk, ubigeo in fills:
+            Business.objects.filter(pk=pk, ubigeo="").update(ubigeo=ubigeo)
+    report.matched += len(by_pk)
+    report.new += len(created)
+
+
+def _ubigeo_reconciled(row: PadronRow, entry: _Known, fills: list) -> bool:
+    """Whether the registry's ubigeo and SUNAT's disagree. Fills the registry's where it has none
+    and SUNAT's lies in the business's region (else that is a disagreement too)."""
+    if not row.ubigeo:
+        return False
+    if not entry.ubigeo:
+        if row.ubigeo.startswith(entry.region_id):
+            fills.append((entry.pk, row.ubigeo))
+            entry.ubigeo = row.ubigeo
+            return False
+        return True
+    return entry.ubigeo != row.ubigeo
