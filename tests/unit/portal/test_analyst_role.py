@@ -57,7 +57,7 @@ def test_analyst_gets_404_on_every_business_page_and_403_on_the_api(client, anal
     MonthlyRecordFactory(business=business)
     client.force_login(analyst)
     urls = _business_urls(business.pk, business.ruc)
-    assert "/businesses/%d/" % business.pk in urls and "/api/v1/businesses/" in urls
+    assert f"/businesses/{business.pk}/" in urls and "/api/v1/businesses/" in urls
     for url in urls:
         for method in (client.get, client.post):
             status = method(url).status_code
