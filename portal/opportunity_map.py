@@ -177,6 +177,7 @@ def opportunity_map(user, *, measure: str, section: str, size: str, sort: str) -
         "all_regions": mine is None,
         "min_businesses": disclosure.rules().min_contributors,
         "is_share": measure == OPPORTUNITY_SHARE,
+        "opportunity_percent": round(100 * market_map.GROWTH_OPPORTUNITY_PROBABILITY),
         "is_count": measure == BUSINESSES,
     }
 

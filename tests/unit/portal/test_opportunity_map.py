@@ -106,7 +106,8 @@ def test_the_csv_is_what_is_shown_and_formula_safe(client, analyst):
     c = header.index(next(h for h in header if h.startswith("C ")))
     assert lima[g] == "9" and lima[g + 1] == "9"
     assert lima[c].startswith("withheld") or lima[c].startswith("retenido")
-    assert any("Disclosure control" in " ".join(row) for row in rows)
+    notes = [" ".join(row) for row in rows if row and "5" in " ".join(row)]
+    assert any("Control de divulgación" in n or "Disclosure control" in n for n in notes)
     assert not any(cell[:1] in "=+-@" and cell for row in rows for cell in row)
 
 
