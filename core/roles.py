@@ -127,9 +127,7 @@ def is_analyst_only(user) -> bool:
     """A market analyst and nothing else (no other role, not a superuser): aggregated
     statistics only, never a business."""
     return (
-        user.is_authenticated
-        and not user.is_superuser
-        and role_names(user) == frozenset({ANALYST})
+        user.is_authenticated and not user.is_superuser and role_names(user) == frozenset({ANALYST})
     )
 
 
