@@ -47,6 +47,7 @@ DEMO_USERS = [
     ("coordinadora.lima", "Patricia Flores", roles.SUPERVISOR, ["15", "07"]),
     ("coordinador.sur", "Luis Torres", roles.SUPERVISOR, ["04", "08", "21", "18", "23"]),
     ("gestor.datos", "Elena Vargas", roles.STEWARD, []),
+    ("analista.mercado", "Sofía Rojas", roles.ANALYST, []),
     # the demo partner (API only): DEMO_PARTNER_* below
 ]
 ADVISOR_CASELOAD = 120

@@ -82,6 +82,9 @@ MIDDLEWARE = [
     # A session that needs a second factor and has not given it reaches nothing else (pages,
     # downloads, the session API, the admin): core/two_factor.py.
     "core.two_factor.TwoFactorMiddleware",
+    # A market analyst reaches the opportunity map and aggregated statistics only
+    # (core/analysts.py).
+    "core.analysts.AnalystScopeMiddleware",
     "core.audit.AuditActorMiddleware",  # who acts, for the audit log's receivers
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

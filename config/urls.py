@@ -48,6 +48,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("supervision/", include("portal.supervision_urls")),
+    path("opportunities/", include("portal.opportunity_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", views.health, name="health"),
     path("healthz", ops_views.healthz, name="healthz"),

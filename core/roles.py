@@ -11,12 +11,14 @@ ADVISOR = "advisor"
 SUPERVISOR = "supervisor"
 STEWARD = "steward"
 PARTNER = "partner"
-ROLES = (ADVISOR, SUPERVISOR, STEWARD, PARTNER)
+ANALYST = "analyst"
+ROLES = (ADVISOR, SUPERVISOR, STEWARD, PARTNER, ANALYST)
 ROLE_LABELS = {
     ADVISOR: _("Advisor"),
     SUPERVISOR: _("Regional coordinator"),
     STEWARD: _("Data steward"),
     PARTNER: _("Partner system"),
+    ANALYST: _("Market analyst"),
 }
 
 # Django model permissions per role, as "app_label.action_model"; a "*" action means all four.
@@ -44,6 +46,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "portal.view_featuredrift",
     ],
     PARTNER: [],
+    # Aggregated statistics only (the opportunity map): no model permission, no admin; every
+    # business URL and API endpoint answers 404/403 (core.analysts.AnalystScopeMiddleware).
+    ANALYST: [],
 }
 
 
@@ -116,6 +121,23 @@ def role_context(request) -> dict:
         "user_roles": names,
         "user_role_labels": [ROLE_LABELS[r] for r in ROLES if r in names],
     }
+
+
+def is_analyst_only(user) -> bool:
+    """A market analyst and nothing else (no other role, not a superuser): aggregated
+    statistics only, never a business."""
+    return (
+        user.is_authenticated and not user.is_superuser and role_names(user) == frozenset({ANALYST})
+    )
+
+
+def sees_market_map(user) -> bool:
+    """The opportunity map: analysts (every region), coordinators (their regions), superusers."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or has_role(user, ANALYST) or has_role(user, SUPERVISOR))
+    )
 
 
 def is_supervisor(user) -> bool:

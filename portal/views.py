@@ -24,6 +24,8 @@ def home(request):
         return redirect("admin:index")
     if roles.has_role(user, roles.SUPERVISOR):
         return redirect("supervision:dashboard")
+    if roles.has_role(user, roles.ANALYST):
+        return redirect("opportunities:map")
     return redirect("businesses:caseload")
 
 

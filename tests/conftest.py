@@ -59,6 +59,11 @@ def steward(db):
 
 
 @pytest.fixture
+def analyst(db):
+    return _user_with_role(roles.ANALYST, username="analista")
+
+
+@pytest.fixture
 def partner(db):
     return _user_with_role(roles.PARTNER, username="aliado")
 

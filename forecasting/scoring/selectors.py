@@ -129,3 +129,14 @@ def score_figures(
     if freshness.stale:  # too old to forecast from: withheld, not shown as if trading
         figures.update(forecast=[], growth_probability=None)
     return figures
+
+
+def current_growth_probabilities(business_ids) -> dict[int, float]:
+    """Business id -> growth probability of its current score, for the businesses of
+    ``business_ids`` (ids or a values queryset) that have one: the figure every surface shows,
+    read, never recomputed (the opportunity map's share of growth opportunities)."""
+    return dict(
+        LatestScore.objects.filter(business_id__in=business_ids, growth_probability__isnull=False)
+        .order_by()
+        .values_list("business_id", "growth_probability")
+    )

@@ -35,7 +35,7 @@ class Command(BaseCommand):
                     "Demo users (password %(password)s): asesora.lima, asesor.lima, "
                     "asesora.arequipa, asesor.norte, asesora.sur, asesor.oriente (advisors); "
                     "coordinadora.lima, coordinador.sur (supervisors); gestor.datos (data "
-                    "steward, /admin/); admin (superuser)."
+                    "steward, /admin/); analista.mercado (market analyst); admin (superuser)."
                 )
                 % {"password": DEMO_PASSWORD}
             )

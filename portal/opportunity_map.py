@@ -1,0 +1,203 @@
+"""The opportunity map page ("Mapa de oportunidades"): what it shows, as plain rows, from
+:mod:`forecasting.market_map` (the figures and their disclosure control). The page, its CSV
+and its tile map read the same rows, so a download is exactly what is shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from businesses import disclosure
+from businesses.models import SizeClass
+from businesses.scoping import supervised_region_codes
+from core import roles
+from forecasting import market_map
+from forecasting.market_map import ALL, BUSINESSES, MEASURES, OPPORTUNITY_SHARE
+
+# Peru's 25 first-level regions as a tile cartogram: (column, row) of each region's tile,
+# roughly where it lies (north at the top, the coast on the left).
+TILES = {
+    "24": (0, 0), "16": (3, 0),
+    "20": (0, 1), "06": (1, 1), "01": (2, 1),
+    "14": (0, 2), "13": (1, 2), "22": (2, 2), "25": (3, 2),
+    "02": (1, 3), "10": (2, 3), "19": (3, 3),
+    "07": (0, 4), "15": (1, 4), "12": (2, 4),
+    "11": (1, 5), "09": (2, 5), "08": (3, 5), "17": (4, 5),
+    "05": (2, 6), "03": (3, 6), "21": (4, 6),
+    "04": (2, 7), "18": (3, 7),
+    "23": (3, 8),
+}  # fmt: skip
+TILE_W, TILE_H, GAP = 92, 46, 4
+# Viridis in five steps (quintiles): ordered in lightness, readable with every common
+# colour-vision deficiency and in greyscale; the text on the two darkest steps is white.
+PALETTE = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
+WITHHELD_FILL, EMPTY_FILL, OUTSIDE_FILL = "#d9d9d9", "#ffffff", "#f2f2f2"
+
+
+@dataclass
+class Shown:
+    """One shown cell: its text, its CSV value, its colour step (None: no colour)."""
+
+    text: str
+    value: float | None
+    n: int | None
+    reason: str = ""  # withheld: the reader's text of the reason
+    empty: bool = False  # no contributor at all (a true zero count, not a withheld figure)
+    step: int | None = None
+
+    @property
+    def fill(self) -> str:
+        if self.reason:
+            return WITHHELD_FILL
+        if self.step is None:
+            return EMPTY_FILL
+        return PALETTE[self.step]
+
+    @property
+    def ink(self) -> str:
+        return (
+            "#ffffff" if self.step is not None and self.step < 2 and not self.reason else "#1a1a1a"
+        )
+
+
+def map_regions(user) -> list[str] | None:
+    """The region codes ``user`` sees on the map: None for every region (analysts,
+    superusers), else the regions a coordinator coordinates."""
+    if user.is_superuser or roles.has_role(user, roles.ANALYST):
+        return None
+    return supervised_region_codes(user)
+
+
+def _format(measure: str, value: float) -> str:
+    if measure == OPPORTUNITY_SHARE:
+        return number_format(round(100 * value), 0) + " %"
+    return number_format(int(value), 0, force_grouping=True)
+
+
+def _shown(measure: str, cell: market_map.Cell) -> Shown:
+    if cell.reason:
+        return Shown(_("withheld"), None, None, reason=disclosure.reason_text(cell.reason))
+    if cell.value is None:
+        return Shown("—", None, 0, empty=True)
+    return Shown(_format(measure, cell.value), cell.value, cell.n)
+
+
+def _steps(cells: list[Shown]) -> list[float]:
+    """Colour each published cell by its quintile among the published cells (so one large
+    region does not leave every other one in the first colour); returns where each colour
+    starts, for the legend."""
+    values = [c.value for c in cells if c.value is not None]
+    if not values:
+        return []
+    cuts = [float(q) for q in np.quantile(values, [0.2, 0.4, 0.6, 0.8])]
+    for c in cells:
+        if c.value is not None:
+            c.step = int(np.searchsorted(cuts, c.value, side="right"))
+    return [min(values), *cuts]
+
+
+def opportunity_map(user, *, measure: str, section: str, size: str, sort: str) -> dict:
+    """Everything the page, its CSV and its map show, for ``user``."""
+    table = market_map.map_table(measure, disclosure.requester_for(user))
+    if section:
+        columns = market_map.divisions_of_section(section)
+        level, total_level, total_row = market_map.DIVISION, market_map.SECTION, section
+    else:
+        columns = market_map.sections_with_businesses()
+        level, total_level, total_row = market_map.SECTION, market_map.TOTAL, ALL
+    mine = map_regions(user)
+    regions = market_map.regions()
+    rows = []
+    for region in regions:
+        if mine is not None and region.code not in mine:
+            continue
+        total = _shown(measure, table.cell(total_level, total_row, region.code, size))
+        cells = [
+            _shown(measure, table.cell(level, code, region.code, size)) for code, _n in columns
+        ]
+        rows.append({"region": region, "total": total, "cells": cells})
+
+    descending = sort.startswith("-")
+    key = sort.lstrip("-") or "name"
+    codes = [code for code, _n in columns]
+
+    def sort_key(row):
+        if key == "name":
+            return (0, row["region"].name)
+        cell = row["total"] if key == "total" else row["cells"][codes.index(key)]
+        if cell.value is None:  # withheld and empty cells last, whichever the direction
+            return (1, 0.0)
+        return (0, -cell.value if descending else cell.value)
+
+    if key != "name" and key != "total" and key not in codes:
+        key = "name"
+    rows.sort(key=sort_key)
+    if key == "name" and descending:
+        rows.reverse()
+
+    legend = _steps([c for r in rows for c in r["cells"]])
+    map_legend = _steps([r["total"] for r in rows])
+    legend_text = [(PALETTE[i], _format(measure, v)) for i, v in enumerate(legend)]
+    map_legend_text = [(PALETTE[i], _format(measure, v)) for i, v in enumerate(map_legend)]
+    by_code = {r["region"].code: r["total"] for r in rows}
+    tiles = []
+    for region in regions:
+        col, row = TILES[region.code]
+        shown = by_code.get(region.code)
+        tiles.append(
+            {
+                "region": region,
+                "x": col * (TILE_W + GAP),
+                "y": row * (TILE_H + GAP),
+                "shown": shown,
+                "label": region.name[:11],
+            }
+        )
+    return {
+        "measure": measure,
+        "measure_label": MEASURES[measure],
+        "measures": list(MEASURES.items()),
+        "section": section,
+        "size": size,
+        "sort": sort or "name",
+        "columns": columns,
+        "rows": rows,
+        "legend": legend_text,
+        "map_legend": map_legend_text,
+        "tiles": tiles,
+        "map_width": 5 * (TILE_W + GAP),
+        "map_height": 9 * (TILE_H + GAP),
+        "palette_withheld": WITHHELD_FILL,
+        "palette_outside": OUTSIDE_FILL,
+        "sections": market_map.sections_with_businesses(),
+        "sizes": [(code, label) for code, label in SizeClass.choices],
+        "all_regions": mine is None,
+        "min_businesses": disclosure.rules().min_contributors,
+        "is_share": measure == OPPORTUNITY_SHARE,
+        "opportunity_percent": round(100 * market_map.GROWTH_OPPORTUNITY_PROBABILITY),
+        "is_count": measure == BUSINESSES,
+    }
+
+
+def csv_rows(context: dict) -> tuple[list[str], list[list[object]]]:
+    """The CSV of exactly the table shown: per region its total and every column, each as the
+    figure (a number), its contributors, and the reason when withheld."""
+    header = [_("Region code"), _("Region"), _("All shown sectors"), _("Contributors")]
+    for code, name in context["columns"]:
+        header += [f"{code} {name}", _("Contributors")]
+    out = []
+    for row in context["rows"]:
+        line: list[object] = [row["region"].code, row["region"].name]
+        for cell in [row["total"], *row["cells"]]:
+            if cell.reason:
+                line += [f"{_('withheld')}: {cell.reason}", ""]
+            elif cell.empty:  # nobody: a count of 0, a share of nothing
+                line += [0 if context["is_count"] else "", 0]
+            else:
+                value = int(cell.value) if context["is_count"] else round(cell.value, 4)
+                line += [value, cell.n]
+        out.append(line)
+    return header, out

@@ -1,0 +1,69 @@
+"""The opportunity map in the browser: the demo analyst lands on it, switches the measure,
+sorts the table, downloads it, and reaches no business; a coordinator sees her regions."""
+
+import csv
+import io
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import login
+
+
+def test_the_analyst_uses_the_opportunity_map(site, page):
+    login(page, "analista.mercado")
+    expect(page).to_have_url(re.compile(r"/opportunities/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mapa de oportunidades")
+    tiles = page.locator("main svg g.tile")
+    expect(tiles).to_have_count(25)
+    rows = page.locator("main table.heat tbody tr")
+    expect(rows).to_have_count(25)
+    # every cell: a number, "—" (no business) or "retenido" with its reason on hover
+    for text in rows.locator("td").all_inner_texts():
+        assert re.fullmatch(r"[\d.,]+( %)?( \(n=\d+\))?|—|retenido", text.strip()), text
+    marks = page.locator("main table.heat abbr.withheld")
+    if marks.count():
+        expect(marks.first).to_have_attribute("title", re.compile(r"^Retenido: .+"))
+
+    # sort by the regions' totals, largest first: a link, no script needed
+    page.locator("main table.heat thead th").nth(1).get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"sort=-total"))
+    totals = [
+        int(t.replace(",", "").replace(".", ""))
+        for t in page.locator("main table.heat tbody tr td:nth-of-type(1)").all_inner_texts()
+        if t.strip()[:1].isdigit()
+    ]
+    assert totals == sorted(totals, reverse=True) and totals
+
+    # colour by the other measure
+    page.locator("#map-measure").select_option("opportunity_share")
+    page.locator("main form.filters button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"measure=opportunity_share"))
+    expect(page.locator("#map-title")).to_contain_text("oportunidad")
+    expect(tiles).to_have_count(25)
+
+    # download exactly the table shown
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Descargar esta tabla (CSV)").click()
+    text = download.value.path().read_text(encoding="utf-8-sig")
+    lines = list(csv.reader(io.StringIO(text)))
+    assert lines[0][:2] == ["Código de región", "Región"]
+    assert len([r for r in lines[1:] if r and re.fullmatch(r"\d\d", r[0])]) == 25
+    assert any("Control de divulgación" in " ".join(r) for r in lines)
+
+    # never a business: pages 404, the API's business endpoints 403, no admin
+    business = site.query("SELECT id FROM businesses_business ORDER BY id LIMIT 1")[0][0]
+    assert page.goto(f"/businesses/{business}/").status == 404
+    assert page.goto("/businesses/").status == 404
+    assert page.goto("/api/v1/businesses/").status == 403
+    assert page.goto("/admin/").status == 404
+
+
+def test_a_coordinator_sees_the_map_of_her_regions(site, page):
+    login(page, "coordinadora.lima")  # Lima and Callao
+    page.get_by_role("navigation").get_by_role("link", name="Mapa de oportunidades").click()
+    expect(page).to_have_url(re.compile(r"/opportunities/"))
+    regions = page.locator("main table.heat tbody th").all_inner_texts()
+    assert sorted(regions) == ["Callao", "Lima"]
+    expect(page.locator("main svg g.tile")).to_have_count(25)  # the others, not hers: greyed
+    expect(page.locator("main svg g.tile title").first).to_be_attached()
