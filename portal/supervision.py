@@ -209,7 +209,11 @@ def _activity(*, advice, verdicts, ratings, overrides, outcomes, visits, assignm
     items = chain(
         (
             Activity("advice", a.created_at, a.requested_by, a.business, a.get_status_display())
-            for a in advice.select_related("requested_by", "business").order_by("-created_at")[:n]
+            # requested by a person: the nightly scoring's advice for every business is nobody's
+            # act and would bury the feed under a row per business
+            for a in advice.filter(requested_by__isnull=False)
+            .select_related("requested_by", "business")
+            .order_by("-created_at")[:n]
         ),
         (
             Activity(

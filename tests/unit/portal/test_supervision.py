@@ -164,3 +164,18 @@ def test_the_admins_list_of_verdicts_names_recommendations_in_words(admin_client
     ).content.decode()
     assert "Gran oportunidad de crecimiento" in html
     assert "growth_opportunity (" not in html
+
+
+def test_the_feed_lists_advice_people_asked_for_not_the_nightly_advice(client, supervisor, advisor):
+    lima = BusinessFactory(advisor=advisor, region_id="15", trade_name="Bodega Lima")
+    for _ in range(3):  # the scoring run's advice for every business: requested by nobody
+        Advice.objects.create(
+            business=BusinessFactory(advisor=advisor, region_id="15"), status="ready"
+        )
+    _advice_with(lima, advisor)
+
+    client.force_login(supervisor)
+    board = client.get(reverse("supervision:dashboard")).context["board"]
+    advice_rows = [a for a in board.activity if a.kind == "advice"]
+    assert [a.business.trade_name for a in advice_rows] == ["Bodega Lima"]
+    assert all(a.who is not None for a in board.activity)
