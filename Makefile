@@ -55,7 +55,8 @@ OWN_PROCESS_GROUP := $(PY) -c 'import os, sys; os.setpgid(0, 0); os.execvp(sys.a
 run: $(STAMP)
 	@set -e; export DJANGO_SECURE=0 ASESOR_ADMIN_2FA=$${ASESOR_ADMIN_2FA:-0} LOG_LEVEL=$${LOG_LEVEL:-WARNING}; \
 	export DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1,$(HOST)}; \
-	export PYTHONWARNINGS=$${PYTHONWARNINGS:-ignore:Loky-backed parallel loops:UserWarning}; \
+	quiet="ignore:Loky-backed parallel loops:UserWarning,ignore:The least populated class in y:UserWarning,ignore:You're running the worker with superuser privileges"; \
+	export PYTHONWARNINGS="$${PYTHONWARNINGS:-$$quiet}"; \
 	$(PY) manage.py migrate --noinput -v0; \
 	manifest=$${DJANGO_STATIC_ROOT:-$${ASESOR_DATA_DIR:-var}/static}/staticfiles.json; \
 	if [ ! -f "$$manifest" ] || [ -n "$$(find static requirements.lock -newer "$$manifest" -print -quit)" ]; then \
@@ -75,9 +76,9 @@ run: $(STAMP)
 		wait 2>/dev/null || true; worker=; server=; \
 	}; \
 	trap stop EXIT; trap 'stop; exit 0' INT TERM HUP; \
-	$(OWN_PROCESS_GROUP) $(PY) -m celery -A config --quiet worker -B -l warning --concurrency 2 --hostname asesor@%h & worker=$$!; \
+	$(OWN_PROCESS_GROUP) $(PY) -m celery -A config --quiet worker -B -l error --concurrency 2 --hostname asesor@%h & worker=$$!; \
 	$(PY) manage.py run_notice ready --url http://$(HOST):$(PORT)/ $$([ "$$ASESOR_ADMIN_2FA" = 1 ] && echo --two-factor); \
-	$(PY) manage.py runserver $(HOST):$(PORT) & server=$$!; \
+	$(PY) manage.py run_server --skip-checks $(HOST):$(PORT) & server=$$!; \
 	wait $$server
 
 worker: $(STAMP)

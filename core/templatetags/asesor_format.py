@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timesince import timesince
 
@@ -53,6 +54,23 @@ def month(value) -> str:
     if not value:
         return "—"
     return date_format(value, "m/Y")
+
+
+@register.filter
+def local_datetime(value) -> str:
+    """An instant as the clock in ``TIME_ZONE`` (America/Lima) reads it: ``07/12/2026 10:05``.
+
+    Every time a person reads goes through here or :func:`log_stamp`, so no page shows UTC
+    beside local time."""
+    if not value:
+        return "—"
+    return date_format(timezone.localtime(value), "d/m/Y H:i")
+
+
+def log_stamp(value) -> str:
+    """An instant for a line of a stored log: local clock with its offset, ``10:05:09-05:00``
+    (the text is read later, perhaps in another time zone, so it says which clock)."""
+    return timezone.localtime(value).isoformat(timespec="seconds")[11:]
 
 
 @register.filter

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.templatetags.asesor_format import log_stamp
 from forecasting.engine import evaluation
 from forecasting.engine.explanations import named_importance
 from forecasting.engine.features import feature_catalogue
@@ -324,7 +325,7 @@ def training_run_execute(run_id: int, *, progress: Progress | None = None) -> Tr
         overall = int((kind_index * 100 + percent) / len(kinds)) if kinds else percent
         run.stage, run.percent = stage, min(overall, 99)
         run.heartbeat_at = timezone.now()
-        run.log += f"{run.heartbeat_at:%H:%M:%S} {stage}\n"
+        run.log += f"{log_stamp(run.heartbeat_at)} {stage}\n"
         TrainingRun.objects.filter(pk=run.pk).update(
             stage=run.stage, percent=run.percent, log=run.log, heartbeat_at=run.heartbeat_at
         )

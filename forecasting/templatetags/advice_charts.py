@@ -22,7 +22,9 @@ from forecasting.advice import rules
 register = template.Library()
 
 WIDTH, HEIGHT = 720, 260
-LEFT, RIGHT, TOP, BOTTOM = 92, 12, 12, 34
+# A month label ("05/2027", 11 px) is centred on its tick and about 46 px wide: the right
+# margin holds its half when the last month gets a label, or the canvas cuts it ("05/202").
+LEFT, RIGHT, TOP, BOTTOM = 92, 28, 12, 34
 # The same colours as static/css/asesor.css, as SVG presentation attributes.
 GRID, HISTORY_COLOUR, BRAND = "#d8dee6", "#1f4e79", "#b0141c"
 AXIS = 'fill="#5b6b7c" font-size="11"'

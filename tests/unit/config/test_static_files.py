@@ -31,6 +31,6 @@ def test_make_run_serves_the_demo_without_debug_and_collects_static_files():
     recipe = subprocess.run(
         ["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True, timeout=60
     ).stdout
-    assert "runserver" in recipe
+    assert "manage.py run_server" in recipe  # Django's runserver, announced in Spanish
     assert "DJANGO_DEBUG=1" not in recipe
     assert "collectstatic" in recipe

@@ -23,3 +23,14 @@ def test_the_page_and_the_report_round_a_rank_alike():
     assert percent(62.5 / 100, 0) == "63 %"
     assert percent(0.1225) == "12.3 %"
     assert rank(None) == "—"
+
+
+def test_instants_read_on_the_lima_clock():
+    import datetime as dt
+
+    from core.templatetags.asesor_format import local_datetime, log_stamp
+
+    instant = dt.datetime(2026, 12, 7, 15, 4, 9, tzinfo=dt.UTC)  # 10:04 in Lima
+    assert local_datetime(instant) == "07/12/2026 10:04"
+    assert log_stamp(instant) == "10:04:09-05:00"
+    assert local_datetime(None) == "—"

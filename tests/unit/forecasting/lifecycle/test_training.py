@@ -108,3 +108,16 @@ def test_train_all_works_on_a_short_history_and_records_what_it_measured(small_m
     else:
         assert growth.metrics["measured"] and growth.metrics["partial_windows"]
         assert growth.metrics["roc_auc"] is not None
+
+
+def test_the_run_log_is_written_on_the_lima_clock(small_models, monkeypatch):
+    # the log said 15:04 (UTC) on a page whose other times read 10:04 (Lima)
+    import datetime as dt
+
+    from forecasting.lifecycle import training
+
+    instant = dt.datetime(2026, 12, 7, 15, 4, 9, tzinfo=dt.UTC)
+    monkeypatch.setattr(training.timezone, "now", lambda: instant)
+    run = training_run_execute(training_run_create(kind="forecaster").pk)
+    assert run.log.splitlines()[0].startswith("10:04:09-05:00 ")
+    assert "15:04" not in run.log

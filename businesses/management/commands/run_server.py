@@ -1,0 +1,30 @@
+"""``manage.py run_server [ADDR:PORT]``: Django's development server as ``make run`` shows it.
+
+The same server as ``runserver`` (with the static files of ``django.contrib.staticfiles``), but
+what a person reads is ours, in the project's language (settings.LANGUAGE_CODE, as every other
+line of the run): one line when it listens, instead of Django's English banner (date, version,
+"Starting development server…", the production warning) and the reloader's "Watching for file
+changes…". ``make run`` passes ``--skip-checks``: its ``migrate`` step has run the checks.
+"""
+
+import logging
+
+from django.contrib.staticfiles.management.commands.runserver import Command as RunserverCommand
+from django.utils.translation import gettext as _
+
+
+class Command(RunserverCommand):
+    help = "Run the development server, announcing it in the project's language."
+
+    def execute(self, *args, **options):
+        # the reloader's INFO lines ("Watching for file changes with StatReloader")
+        logging.getLogger("django.utils.autoreload").setLevel(logging.WARNING)
+        return super().execute(*args, **options)
+
+    def on_bind(self, server_port):
+        addr = f"[{self.addr}]" if self._raw_ipv6 else "0.0.0.0" if self.addr == "0" else self.addr  # noqa: S104 - shown, not bound
+        url = f"{self.protocol}://{addr}:{server_port}/"
+        self.stdout.write(
+            _("Development server listening at %(url)s (for this computer, not for production).")
+            % {"url": url}
+        )
