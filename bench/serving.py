@@ -13,8 +13,9 @@ otherwise; growth searched over XGBoost only), cached in ``var/bench/serving-mod
 per prediction, as the web workers serve (``OMP_NUM_THREADS=1``).
 
 Prints one JSON line: ``{"ms_per_business_1": …, "ms_per_business_100": …,
-"ms_per_business_12500": …, ...}`` (medians over repeated calls; ``load_average_1m`` beside
-them, since the machine's other load moves the figures). Run from the repository root:
+"ms_per_business_12500": …, ...}`` (medians over repeated calls of wall time, and of the
+process's CPU time as ``cpu_ms_per_business_*``: on a shared machine the wall time also counts
+waiting for a core; ``load_average_1m`` beside them). Run from the repository root:
 ``.venv/bin/python bench/serving.py``.
 """
 
@@ -96,14 +97,16 @@ def main() -> None:
                 )
             )
         _serve(server, *groups[0], cutoff, stats, drivers=drivers)  # warm-up
-        timings = []
+        timings, cpu = [], []
         for i in range(calls):
             recs, static = groups[i % len(groups)]
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             served = _serve(server, recs, static, cutoff, stats, drivers=drivers)
             timings.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
             assert served.probability.shape == (size,)
         out[f"ms_per_business_{size}"] = round(1000 * statistics.median(timings) / size, 4)
+        out[f"cpu_ms_per_business_{size}"] = round(1000 * statistics.median(cpu) / size, 4)
     out["drivers"] = {str(size): drivers for size, (drivers, _) in SIZES.items()}
     out["load_average_1m"] = round(os.getloadavg()[0], 2)
     print(json.dumps(out))
