@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from businesses.models import Business, MarketIndicator, MonthlyRecord
 from businesses.scoping import visible_businesses
@@ -25,7 +25,19 @@ def business_list(
     ``sector`` a CIIU division (``47``) or section (``G``); ``region`` a region code (``15``);
     ``size_class`` one of :class:`SizeClass`.
     """
-    qs = visible_businesses(user).select_related("sector", "region", "advisor")
+    last_period = MonthlyRecord.objects.filter(business=OuterRef("pk")).order_by("-period")
+    qs = (
+        visible_businesses(user)
+        .select_related("sector", "region", "advisor")
+        # how current its data is (businesses.freshness): its last month and the registry's
+        # latest, by indexed subqueries in the same query
+        .annotate(
+            last_period=Subquery(last_period.values("period")[:1]),
+            registry_latest=Subquery(
+                MonthlyRecord.objects.order_by("-period").values("period")[:1]
+            ),
+        )
+    )
     if sector:
         qs = qs.filter(Q(sector_id=sector) | Q(sector__section_id=sector))
     if region:

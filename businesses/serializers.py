@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from businesses.freshness import business_freshness, freshness, registry_latest_month
 from businesses.imports.values import CellValueError, DayOrMonth, parse_day_or_month
 from businesses.models import (
     Business,
@@ -152,11 +153,44 @@ class BusinessFilterSerializer(QuerySerializer):
     size_class = serializers.ChoiceField(choices=SizeClass.choices, required=False)
 
 
+class FreshnessSerializer(serializers.Serializer):
+    """How current a business's data is (``businesses.freshness``): a stale business's
+    forecast and growth probability are withheld, and ``reason`` says why."""
+
+    stale = serializers.BooleanField(help_text=_("No recent data: forecast withheld."))
+    reason_code = serializers.CharField(allow_blank=True, help_text=_("no_recent_data or empty."))
+    reason = serializers.CharField(allow_blank=True, help_text=_("In the request's language."))
+    last_period = serializers.DateField(allow_null=True, help_text=_("Its last month of data."))
+    months_silent = serializers.IntegerField(
+        allow_null=True, help_text=_("Months from its last record to the registry's latest.")
+    )
+
+    def to_representation(self, fresh) -> dict:
+        return super().to_representation(
+            {
+                "stale": fresh.stale,
+                "reason_code": fresh.reason_code,
+                "reason": fresh.reason,
+                "last_period": fresh.last_period,
+                "months_silent": fresh.months_silent,
+            }
+        )
+
+
 class BusinessOutputSerializer(serializers.ModelSerializer):
     sector = serializers.CharField(source="sector_id", read_only=True)
     sector_name = serializers.CharField(source="sector.name", read_only=True)
     region = serializers.CharField(source="region_id", read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
+    data_freshness = serializers.SerializerMethodField()
+
+    @extend_schema_field(FreshnessSerializer)
+    def get_data_freshness(self, business) -> dict:
+        if hasattr(business, "registry_latest"):  # annotated by businesses.selectors
+            fresh = freshness(business.last_period, business.registry_latest)
+        else:
+            fresh = business_freshness(business, reference=registry_latest_month())
+        return FreshnessSerializer(fresh).data
 
     class Meta:
         model = Business
@@ -178,6 +212,7 @@ class BusinessOutputSerializer(serializers.ModelSerializer):
             "source",
             "created_at",
             "updated_at",
+            "data_freshness",
         ]
         read_only_fields = fields
 

@@ -170,6 +170,9 @@ PASSWORD_RESET_MAIL_WINDOW = env.int("PASSWORD_RESET_MAIL_WINDOW_SECONDS", defau
 # Caseload alerts: a business nobody requested advice for (or visited) in this many days.
 ALERT_NO_ADVICE_DAYS = env.int("ASESOR_ALERT_NO_ADVICE_DAYS", default=90)
 ALERT_NO_VISIT_DAYS = env.int("ASESOR_ALERT_NO_VISIT_DAYS", default=60)
+# A business whose last record is this many months (or more) before the registry's latest month
+# has no recent data: its forecast is withheld, with the reason (businesses.freshness).
+STALE_AFTER_MONTHS = env.int("ASESOR_STALE_AFTER_MONTHS", default=6)
 CASELOAD_PAGE_SIZE = env.int("ASESOR_CASELOAD_PAGE_SIZE", default=50)
 # Statistical disclosure control of every published market figure (businesses/disclosure.py,
 # README "Market statistics and disclosure control"): contributors the reader does not hold,

@@ -574,10 +574,17 @@ class PredictionResult(models.Model):
         db_constraint=False,
         db_index=False,
     )
-    growth_probability = models.FloatField(_("growth probability"))
+    # Unknown (null) where withheld: a stale business (businesses.freshness) is not forecast.
+    growth_probability = models.FloatField(_("growth probability"), null=True)
     months_observed = models.PositiveSmallIntegerField(_("months with sales reported"))
     short_history = models.BooleanField(_("short history"))
     intermittent = models.BooleanField(_("intermittent sales"))
+    stale = models.BooleanField(
+        _("no recent data"),
+        default=False,
+        help_text=_("Its data is too old to forecast from: forecast and probability withheld."),
+    )
+    months_silent = models.PositiveSmallIntegerField(_("months since its last record"), default=0)
     computed_at = models.DateTimeField(_("computed"))
 
     class Meta:
@@ -595,14 +602,29 @@ class PredictionResult(models.Model):
     def forecast_field(cls, statistic: str, horizon: int) -> str:
         return f"{statistic}_h{horizon}"
 
+    @classmethod
+    def disagree_field(cls, horizon: int) -> str:
+        return f"models_disagree_h{horizon}"
+
+    def freshness(self):
+        """How current the business's data was at this result's cut-off
+        (:class:`businesses.freshness.Freshness`)."""
+        from businesses.freshness import freshness, month_before
+
+        last = month_before(self.cutoff, self.months_silent)
+        return freshness(last, self.cutoff)
+
     def forecast(self) -> list[dict]:
-        """The six months as ``[{"horizon", "period", "mean", "p10", "p50", "p90"}]``."""
+        """The six months as ``[{"horizon", "period", "mean", "p10", "p50", "p90",
+        "models_disagree"}]`` (figures None where withheld)."""
         out = []
         for h in FORECAST_HORIZONS:
             month = self.cutoff.year * 12 + self.cutoff.month - 1 + h
             row = {"horizon": h, "period": f"{month // 12:04d}-{month % 12 + 1:02d}"}
             for stat in FORECAST_STATISTICS:
-                row[stat] = getattr(self, self.forecast_field(stat, h))
+                value = getattr(self, self.forecast_field(stat, h))
+                row[stat] = None if value is None or value != value else value  # NaN: unknown
+            row["models_disagree"] = bool(getattr(self, self.disagree_field(h)))
             out.append(row)
         return out
 
@@ -612,8 +634,14 @@ for _horizon in FORECAST_HORIZONS:
     for _statistic in FORECAST_STATISTICS:
         PredictionResult.add_to_class(
             PredictionResult.forecast_field(_statistic, _horizon),
-            models.FloatField(f"{_statistic} h{_horizon}"),
+            models.FloatField(f"{_statistic} h{_horizon}", null=True),
         )
+    # The two models behind the month's figures disagreed badly (engine.bands): a flag with its
+    # reason wherever the month goes out.
+    PredictionResult.add_to_class(
+        PredictionResult.disagree_field(_horizon),
+        models.BooleanField(f"models disagree h{_horizon}", default=False),
+    )
 del _horizon, _statistic
 
 

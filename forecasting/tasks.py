@@ -59,6 +59,15 @@ def latest_scores_refresh_task() -> int:
     return latest_scores_refresh()
 
 
+@shared_task(name="forecasting.advice_batch", acks_late=True)
+def advice_batch_task() -> dict:
+    """Bring every business's advice up to date after the nightly scoring (idempotent: a
+    business whose advice is current is skipped)."""
+    from forecasting.advice.services import advice_batch_refresh
+
+    return advice_batch_refresh()
+
+
 @shared_task(acks_late=True)
 def prediction_job_run(job_id: int) -> str:
     """Start a PredictionJob: pin its models, gather the group statistics, send its chunks
@@ -90,6 +99,6 @@ def nightly_rescore() -> int:
     )
 
     prediction_results_prune()
-    job = nightly_rescore_create()
+    job = nightly_rescore_create(advice=True)  # then every business's advice (batch)
     prediction_job_start(job.pk, dispatch=celery_dispatch)
     return job.pk

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
+from businesses.freshness import business_freshness
 from businesses.market import production_index_source
 from businesses.models import Business
 from feedback.models import AdviceRating, LabelOverride, Outcome, RecommendationFeedback
@@ -15,7 +16,11 @@ from forecasting.advice.rules import recommendation_text
 from forecasting.advice.selectors import advice_history
 from forecasting.models import Advice
 from forecasting.reasons import reasons_in_words
-from forecasting.scoring.selectors import current_score, score_figures
+from forecasting.scoring.selectors import (
+    current_score,
+    models_disagree_reason,
+    score_figures,
+)
 
 
 def _recommendations(advice: Advice) -> list:
@@ -75,8 +80,24 @@ def business_advice_context(*, business: Business, user) -> dict:
         "override": None,
         "drivers": [],
         "indicator_source": None,
-        "score": score_figures(current_score(business=business), shown),
+        # how current its records are, now (not when the advice was computed)
+        "freshness": business_freshness(business),
+        "advice_outdated": False,
     }
+    score = context["score"] = score_figures(
+        current_score(business=business), shown, freshness=context["freshness"]
+    )
+    # a short note under the forecast where the two models behind a month disagreed
+    context["models_disagree_note"] = next(
+        (text for m in (score or {}).get("forecast") or [] if (text := models_disagree_reason(m))),
+        "",
+    )
+    if shown is not None and score is not None:
+        # the drivers, peers and recommendations are of other data or models than the figures
+        versions = (score["forecaster_version"], score["growth_version"])
+        context["advice_outdated"] = score["cutoff"] != shown.cutoff or [
+            getattr(v, "pk", None) for v in versions
+        ] != [shown.forecaster_version_id, shown.growth_version_id]
     if shown is not None:
         context["recommendations"] = _recommendations(shown)
         context["my_rating"] = AdviceRating.objects.filter(advice=shown, created_by=user).first()
@@ -92,7 +113,9 @@ def business_advice_context(*, business: Business, user) -> dict:
             context["indicator_source"] = production_index_source(
                 trend.get("indicator"), sector=trend["sector"], region=trend.get("region")
             )
-        context["drivers"] = reasons_in_words(shown.drivers)
+        context["drivers"] = reasons_in_words(
+            shown.drivers if not context["freshness"].stale else []
+        )
     context["outcomes"] = list(
         Outcome.objects.filter(business=business)
         .select_related("created_by", "recommendation")

@@ -19,6 +19,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from businesses.freshness import registry_latest_month, stale_condition, stale_flags
 from businesses.models import Business, MonthlyRecord
 from businesses.scoping import visible_businesses
 from businesses.search import businesses_matching
@@ -45,7 +46,7 @@ SORTS = {
     "change": (_("Forecast change"), "latest_score__forecast_change"),
     "last_advice": (_("Last advice"), "last_advice_at"),
 }
-ALERTS = ("falling", "growth", "no_advice", "no_visit")
+ALERTS = ("stale", "falling", "growth", "no_advice", "no_visit")
 ALERT_EXAMPLES = 3  # businesses named in each alert; the link lists them all
 
 
@@ -79,6 +80,8 @@ def _recent_visit(days: int):
 def alert_conditions() -> dict:
     """Each alert as a condition on businesses (also the caseload's ``alert`` filter)."""
     return {
+        # no recent data (businesses.freshness): its forecast is withheld; ask for its records
+        "stale": stale_condition(),
         # A short or intermittent series' forecast swings without meaning a fall.
         "falling": Q(
             latest_score__forecast_change__lt=-FALLING_FORECAST_DROP,
@@ -155,7 +158,7 @@ _VERSION_RECORD = [f"latest_score__{name}" for name in VERSION_RECORD]
 
 def caseload_rows(ids: list[int]) -> list[Business]:
     """The businesses ``ids`` (a page of :func:`caseload_list`, already scoped) in that order,
-    with everything their rows show: one query."""
+    with everything their rows show, ``stale`` included (businesses.freshness): two queries."""
     rows = (
         Business.objects.filter(pk__in=ids)
         .select_related(
@@ -170,7 +173,12 @@ def caseload_rows(ids: list[int]) -> list[Business]:
         .annotate(**_row_figures())
     )
     by_id = {b.pk: b for b in rows}
-    return [by_id[pk] for pk in ids if pk in by_id]
+    ordered = [by_id[pk] for pk in ids if pk in by_id]
+    if ordered:
+        stale = stale_flags([b.last_period for b in ordered], registry_latest_month())
+        for b, flag in zip(ordered, stale, strict=True):
+            b.stale = bool(flag)
+    return ordered
 
 
 @dataclass

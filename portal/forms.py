@@ -26,6 +26,7 @@ ALERT_LABELS = {
     "growth": _("Growth opportunity"),
     "no_advice": _("No recent advice"),
     "no_visit": _("No recent visit"),
+    "stale": _("No recent data"),
 }
 
 

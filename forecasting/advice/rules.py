@@ -221,6 +221,19 @@ def rule_short_history(score: BusinessScore) -> Draft | None:
     return Draft("short_history", LOW if score.has_records else HIGH, {"months": int(months)})
 
 
+def rule_stale_data(score: BusinessScore) -> Draft | None:
+    """No record for too long (``businesses.freshness``): its forecast is withheld, and the
+    first thing to do is to bring its records up to date."""
+    if not score.stale:
+        return None
+    fresh = score.freshness
+    return Draft(
+        "stale_data",
+        HIGH,
+        {"last_period": fresh.last_period.isoformat(), "months": int(fresh.months_silent)},
+    )
+
+
 RULES: list[Callable[[BusinessScore], Draft | None]] = [
     rule_falling_forecast,
     rule_growth_opportunity,
@@ -277,7 +290,10 @@ def _reconciled(drafts: list[Draft]) -> list[Draft]:
 
 def recommendations_for(score: BusinessScore) -> list[Draft]:
     """Every rule that fires, contradictory signals reconciled into one recommendation
-    (:data:`RECONCILED`), most urgent first (rule order breaks ties)."""
+    (:data:`RECONCILED`), most urgent first (rule order breaks ties). A stale business gets one:
+    bring its records up to date (its other figures are too old to act on)."""
+    if score.stale:
+        return [rule_stale_data(score)]
     drafts = [draft for rule in RULES if (draft := rule(score)) is not None]
     return sorted(_reconciled(drafts), key=lambda d: d.priority)
 
@@ -298,6 +314,7 @@ RECOMMENDATION_TITLES = {
     "go_online": gettext_lazy("Start selling online"),
     "short_history": gettext_lazy("Ask for more months of records"),
     "new_business": gettext_lazy("A young business: record every month"),
+    "stale_data": gettext_lazy("Bring its records up to date"),
 }
 
 
@@ -407,4 +424,16 @@ def recommendation_text(code: str, p: dict) -> tuple[str, str]:
             "month until then.",
             months,
         ) % {"started": month(started), "months": months}
+    if code == "stale_data":
+        months = int(p.get("months", 0))
+        since = month(dt.date.fromisoformat(p["last_period"]))
+        return recommendation_title(code), ngettext(
+            "No record since %(since)s (%(months)d month): its forecast and growth probability "
+            "are withheld. Visit or call the business to learn whether it still trades, and "
+            "record its missing months.",
+            "No record since %(since)s (%(months)d months): its forecast and growth probability "
+            "are withheld. Visit or call the business to learn whether it still trades, and "
+            "record its missing months.",
+            months,
+        ) % {"since": since, "months": months}
     return recommendation_title(code), ""

@@ -6,10 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from businesses.freshness import business_freshness
+from businesses.serializers import FreshnessSerializer
 from core.api_query import QuerySerializer
 from forecasting.advice.rules import recommendation_text
 from forecasting.models import Advice
 from forecasting.reasons import reasons_in_words
+from forecasting.scoring.selectors import models_disagree_reason
 from forecasting.serializers import DriverSerializer, ModelVersionsSerializer
 
 
@@ -23,6 +26,14 @@ class AdviceForecastSerializer(serializers.Serializer):
     short_history = serializers.BooleanField()
     reason = serializers.CharField(allow_blank=True, default="")
     intermittent = serializers.BooleanField()
+    models_disagree = serializers.BooleanField(
+        default=False,
+        help_text=_("The month's two models disagreed badly: its figures were brought together."),
+    )
+    models_disagree_reason = serializers.SerializerMethodField()
+
+    def get_models_disagree_reason(self, month) -> str:
+        return models_disagree_reason(month)
 
 
 class ProgrammeSerializer(serializers.Serializer):
@@ -87,6 +98,12 @@ class AdviceSerializer(serializers.ModelSerializer):
     score_source = serializers.SerializerMethodField(
         help_text=_("What computed them: a scoring run (job) or this or a later advice (advice).")
     )
+    data_freshness = serializers.SerializerMethodField(
+        help_text=_(
+            "How current the business's records are: when stale, the forecast and growth "
+            "probability are withheld (empty, null) and the reason says why."
+        )
+    )
 
     class Meta:
         model = Advice
@@ -107,6 +124,7 @@ class AdviceSerializer(serializers.ModelSerializer):
             "recommendations",
             "scored_at",
             "score_source",
+            "data_freshness",
         ]
         read_only_fields = fields
 
@@ -122,7 +140,17 @@ class AdviceSerializer(serializers.ModelSerializer):
             ).data
             data["scored_at"] = serializers.DateTimeField().to_representation(score["scored_at"])
             data["score_source"] = score["source"]
+            data["data_freshness"] = FreshnessSerializer(score["freshness"]).data
+        if data["data_freshness"]["stale"]:  # withheld here too, as every surface does
+            data["forecast"], data["growth_probability"], data["drivers"] = [], None, []
         return data
+
+    @extend_schema_field(FreshnessSerializer)
+    def get_data_freshness(self, advice: Advice) -> dict:
+        score = self.context.get("score")
+        if score is not None:
+            return FreshnessSerializer(score["freshness"]).data
+        return FreshnessSerializer(business_freshness(advice.business_id)).data
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_scored_at(self, advice: Advice):

@@ -29,6 +29,7 @@ from rest_framework.settings import api_settings
 from businesses.api_auth import BulkWriteRateThrottle
 from businesses.models import SizeClass
 from businesses.scoping import visible_businesses
+from businesses.serializers import FreshnessSerializer
 from core.api_errors import RETRY_AFTER, ErrorSerializer
 from core.api_parsers import LimitedJSONParser
 from forecasting.models import PredictionJob, PredictionResult
@@ -47,6 +48,7 @@ from forecasting.predictions.selectors import (
     prediction_result_csv,
     prediction_result_list,
 )
+from forecasting.scoring.selectors import models_disagree_reason
 from forecasting.unserved import prediction_job_fail_if_unserved
 
 MAX_REJECTED_SHOWN = 1000  # a job keeps the first rejected rows; "selection" counts them all
@@ -151,15 +153,34 @@ class PredictionJobSerializer(serializers.ModelSerializer):
 class PredictionForecastMonthSerializer(serializers.Serializer):
     horizon = serializers.IntegerField()
     period = serializers.CharField(help_text="The forecast month, yyyy-mm.")
-    mean = serializers.FloatField(help_text="Expected sales (soles): the point forecast.")
-    p10 = serializers.FloatField()
-    p50 = serializers.FloatField()
-    p90 = serializers.FloatField()
+    mean = serializers.FloatField(
+        allow_null=True,
+        help_text="Expected sales (soles): the point forecast; null when withheld (stale).",
+    )
+    p10 = serializers.FloatField(allow_null=True)
+    p50 = serializers.FloatField(allow_null=True)
+    p90 = serializers.FloatField(allow_null=True)
+    models_disagree = serializers.BooleanField(
+        help_text="The month's two models disagreed badly: its figures were brought together."
+    )
+    models_disagree_reason = serializers.SerializerMethodField()
+
+    def get_models_disagree_reason(self, month) -> str:
+        return models_disagree_reason(month)
 
 
 class PredictionResultSerializer(serializers.ModelSerializer):
     ruc = serializers.CharField(source="business.ruc")
     forecast = PredictionForecastMonthSerializer(many=True)
+    data_freshness = serializers.SerializerMethodField(
+        help_text="How current its records were at the cut-off: when stale, the forecast and "
+        "growth probability are withheld (null) and the reason says why."
+    )
+
+    @extend_schema_field(FreshnessSerializer)
+    def get_data_freshness(self, result) -> dict:
+        return FreshnessSerializer(result.freshness()).data
+
     forecaster_version = serializers.IntegerField(
         source="forecaster_version.version", allow_null=True, default=None
     )
@@ -176,6 +197,8 @@ class PredictionResultSerializer(serializers.ModelSerializer):
             "months_observed",
             "short_history",
             "intermittent",
+            "stale",
+            "data_freshness",
             "forecast",
             "forecaster_version",
             "growth_version",

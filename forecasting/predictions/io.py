@@ -189,6 +189,8 @@ RESULT_FIXED = (
     ("months_observed", ">i2"),
     ("short_history", "u1"),
     ("intermittent", "u1"),
+    ("stale", "u1"),
+    ("months_silent", ">i2"),
     ("computed_at", ">i8"),
 )
 RESULT_FORECAST = tuple(
@@ -196,6 +198,7 @@ RESULT_FORECAST = tuple(
     for h in FORECAST_HORIZONS
     for stat in FORECAST_STATISTICS
 )
+RESULT_DISAGREE = tuple((PredictionResult.disagree_field(h), "u1") for h in FORECAST_HORIZONS)
 
 
 def copy_binary_rows(cursor, table: str, columns: Sequence[tuple[str, str]], values) -> None:
@@ -225,13 +228,20 @@ def results_write(
     months_observed: np.ndarray,
     intermittent: np.ndarray,
     forecasts: dict[str, np.ndarray],
+    stale: np.ndarray | None = None,
+    months_silent: np.ndarray | None = None,
+    models_disagree: dict[str, np.ndarray] | None = None,
 ) -> int:
     """Insert one chunk's results (the caller deletes the chunk's previous rows first, in the
     same transaction). ``forecasts`` maps ``mean_h1`` … ``p90_h6`` to arrays aligned with
-    ``business_ids``. Returns the number of rows written."""
+    ``business_ids`` (NaN where withheld: stored as null), ``models_disagree`` maps
+    ``models_disagree_h1`` … to boolean arrays, ``stale`` flags businesses without recent data.
+    Returns the number of rows written."""
     n = len(business_ids)
     if not n:
         return 0
+    stale = np.zeros(n, dtype=bool) if stale is None else np.asarray(stale, dtype=bool)
+    models_disagree = models_disagree or {}
     months = np.nan_to_num(np.asarray(months_observed, dtype=float)).astype(np.int64)
     values = {
         "job_id": np.full(n, job_id),
@@ -243,15 +253,29 @@ def results_write(
         "months_observed": np.clip(months, 0, 32767),
         "short_history": (months < 12).astype(np.uint8),
         "intermittent": np.asarray(intermittent, dtype=bool).astype(np.uint8),
+        "stale": stale.astype(np.uint8),
+        "months_silent": np.clip(
+            np.nan_to_num(
+                np.zeros(n) if months_silent is None else np.asarray(months_silent, float)
+            ),
+            0,
+            32767,
+        ).astype(np.int64),
         "computed_at": np.full(n, (computed_at - _PG_EPOCH) // dt.timedelta(microseconds=1)),
         **{name: np.asarray(forecasts[name], dtype=float) for name, _ in RESULT_FORECAST},
+        **{
+            name: np.asarray(models_disagree.get(name, np.zeros(n)), dtype=bool).astype(np.uint8)
+            for name, _ in RESULT_DISAGREE
+        },
     }
-    columns = [*RESULT_FIXED, *RESULT_FORECAST]
+    columns = [*RESULT_FIXED, *RESULT_FORECAST, *RESULT_DISAGREE]
     table = connection.ops.quote_name(PredictionResult._meta.db_table)
     names = ", ".join(connection.ops.quote_name(name) for name, _ in columns)
     if connection.vendor == "postgresql" and forecaster_version_id and growth_version_id:
         with connection.cursor() as cursor:
             copy_binary_rows(cursor, table, columns, values)
+            # binary COPY rows are fixed-width (no nulls): what is withheld becomes null here
+            _withheld_to_null(cursor, table, job_id, np.asarray(business_ids)[stale])
         return n
     as_python = {
         "cutoff": [cutoff] * n,
@@ -260,8 +284,12 @@ def results_write(
         "growth_version_id": [growth_version_id] * n,
         "short_history": (months < 12).tolist(),
         "intermittent": np.asarray(intermittent, dtype=bool).tolist(),
+        "stale": stale.tolist(),
+        **{name: values[name].astype(bool).tolist() for name, _ in RESULT_DISAGREE},
     }
-    series = [as_python.get(name) or values[name].tolist() for name, _ in columns]
+    series = [
+        as_python[name] if name in as_python else _nullable(values[name]) for name, _ in columns
+    ]
     marks = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
         cursor.executemany(
@@ -269,3 +297,24 @@ def results_write(
             list(zip(*series, strict=True)),
         )
     return n
+
+
+def _nullable(values: np.ndarray) -> list:
+    """Plain Python values, None where a float is unknown (NaN)."""
+    if values.dtype.kind == "f":
+        return [None if v != v else v for v in values.tolist()]
+    return values.tolist()
+
+
+def _withheld_to_null(cursor, table: str, job_id: int, business_ids: np.ndarray) -> None:
+    """The figures of businesses whose forecast is withheld, as null (one statement)."""
+    if not len(business_ids):
+        return
+    nulls = ", ".join(
+        f"{connection.ops.quote_name(name)} = NULL"
+        for name in ("growth_probability", *(name for name, _ in RESULT_FORECAST))
+    )
+    cursor.execute(
+        f"UPDATE {table} SET {nulls} WHERE job_id = %s AND business_id = ANY(%s::bigint[])",  # noqa: S608
+        [job_id, [int(i) for i in business_ids]],
+    )

@@ -46,6 +46,7 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from businesses.freshness import months_silent, stale_flags
 from businesses.models import Business, MonthlyRecord
 from forecasting.engine import schema
 from forecasting.engine.features import (
@@ -402,16 +403,27 @@ def _score(job: PredictionJob, ids: list[int], seconds: dict[str, float]) -> dic
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: no recent sales
         recent = np.nanmean(panel.sales[:, -3:], axis=1)
     rows = np.searchsorted(panel.business_ids, business_ids)
+    # A business silent for too long is not forecast as if it were trading: its figures are
+    # withheld (NaN, stored as null) and the row says why (businesses.freshness).
+    last = records.groupby(schema.BUSINESS_ID)[schema.PERIOD].max().reindex(business_ids)
+    stale = stale_flags(last.to_numpy(), cutoff)
+    withheld = np.where(stale, np.nan, 1.0)
     return {
         "business_ids": business_ids,
         "last_3_mean": recent[rows],
-        "growth_probability": served.probability,
+        "growth_probability": served.probability * withheld,
         "months_observed": features["months_observed"].to_numpy(),
         "intermittent": served.flags["intermittent"],
+        "stale": stale,
+        "months_silent": months_silent(last.to_numpy(), cutoff),
         "forecasts": {
-            PredictionResult.forecast_field(stat, h): served.forecast[stat][j]
+            PredictionResult.forecast_field(stat, h): served.forecast[stat][j] * withheld
             for j, h in enumerate(served.horizons)
             for stat in FORECAST_STATISTICS
+        },
+        "models_disagree": {
+            PredictionResult.disagree_field(h): served.forecast["models_disagree"][j] & ~stale
+            for j, h in enumerate(served.horizons)
         },
     }
 
@@ -530,7 +542,20 @@ def _close_if_complete(job: PredictionJob) -> None:
         job.status = PredictionJob.Status.SUCCEEDED
         job.finished_at = timezone.now()
         fields += ["seconds", "status", "finished_at"]
+        if job.selection.get("advice"):
+            # the nightly re-scoring: then every business's advice, on a worker
+            transaction.on_commit(_advice_batch_enqueue)
     job.save(update_fields=fields)
+
+
+def _advice_batch_enqueue() -> None:
+    from core.queueing import enqueue
+    from forecasting.tasks import advice_batch_task
+
+    try:
+        enqueue(advice_batch_task)
+    except Exception:  # the pages keep the advice they have; the next night tries again
+        logger.exception("could not queue the batch advice after the nightly scoring")
 
 
 # ---------------------------------------------------------------------------- running
@@ -577,10 +602,12 @@ def _keep_days() -> int:
     return int(getattr(settings, "PREDICTION_RESULTS_KEEP_DAYS", 14))
 
 
-def nightly_rescore_create() -> PredictionJob:
-    """A job over every business (the nightly re-scoring)."""
+def nightly_rescore_create(*, advice: bool = False) -> PredictionJob:
+    """A job over every business (the nightly re-scoring); with ``advice``, the job queues the
+    batch advice (every business's advice brought up to date) when it succeeds."""
     ids = list(Business.objects.order_by("pk").values_list("pk", flat=True))
-    return prediction_job_create(business_ids=ids, selection={"all": True})
+    selection = {"all": True, "advice": True} if advice else {"all": True}
+    return prediction_job_create(business_ids=ids, selection=selection)
 
 
 def prediction_results_prune(*, keep_days: int | None = None) -> int:

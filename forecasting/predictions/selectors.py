@@ -6,12 +6,26 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
+from businesses.freshness import STALE_REASON
 from businesses.scoping import visible_businesses
 from core.roles import sees_every_business
 from core.spreadsheets import csv_lines
+from forecasting.engine.bands import MODELS_DISAGREE
 from forecasting.models import FORECAST_HORIZONS, PredictionJob, PredictionResult
 
-CSV_HEADER = ["ruc", "period", "horizon", "mean", "p10", "p50", "p90", "growth_probability"]
+CSV_HEADER = [
+    "ruc",
+    "period",
+    "horizon",
+    "mean",
+    "p10",
+    "p50",
+    "p90",
+    "growth_probability",
+    "stale",
+    "models_disagree",
+    "note",
+]
 
 
 def prediction_job_list(*, user) -> QuerySet[PredictionJob]:
@@ -41,26 +55,43 @@ def _month(cutoff, h: int) -> str:
     return f"{month // 12:04d}-{month % 12 + 1:02d}"
 
 
+def _rounded(value: float | None, digits: int):
+    """A figure rounded for the file, empty where it is withheld (unknown)."""
+    return "" if value is None or value != value else round(value, digits)
+
+
 def prediction_result_csv(results: QuerySet[PredictionResult]) -> Iterator[str]:
     """The results as CSV lines, one per business and forecast month: ``ruc, period (yyyy-mm),
-    horizon, mean, p10, p50, p90 (soles), growth_probability``; formula-safe, streamed."""
+    horizon, mean, p10, p50, p90 (soles), growth_probability, stale (1: no recent data, the
+    figures left empty: withheld), models_disagree (1: the month's two models disagreed badly,
+    the figures were brought together), note`` (the reason code: ``no_recent_data``,
+    ``models_disagree``); formula-safe, streamed."""
     fields = [f"{stat}_h{h}" for h in FORECAST_HORIZONS for stat in ("mean", "p10", "p50", "p90")]
-    rows = results.values_list("business__ruc", "cutoff", "growth_probability", *fields)
+    disagree = [PredictionResult.disagree_field(h) for h in FORECAST_HORIZONS]
+    rows = results.values_list(
+        "business__ruc", "cutoff", "growth_probability", "stale", *disagree, *fields
+    )
+    n = len(disagree)
 
     def lines():
-        for ruc, cutoff, probability, *values in rows.iterator(chunk_size=2000):
-            p = round(probability, 4)
+        for ruc, cutoff, probability, stale, *rest in rows.iterator(chunk_size=2000):
+            flags, values = rest[:n], rest[n:]
+            p = _rounded(probability, 4)
             for j, h in enumerate(FORECAST_HORIZONS):
                 mean, p10, p50, p90 = values[4 * j : 4 * j + 4]
+                note = STALE_REASON if stale else (MODELS_DISAGREE if flags[j] else "")
                 yield [
                     ruc,
                     _month(cutoff, h),
                     h,
-                    round(mean, 2),
-                    round(p10, 2),
-                    round(p50, 2),
-                    round(p90, 2),
+                    _rounded(mean, 2),
+                    _rounded(p10, 2),
+                    _rounded(p50, 2),
+                    _rounded(p90, 2),
                     p,
+                    int(bool(stale)),
+                    int(bool(flags[j])),
+                    note,
                 ]
 
     return csv_lines(CSV_HEADER, lines())

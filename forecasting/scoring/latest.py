@@ -79,32 +79,50 @@ def _upsert(scores: list[LatestScore]) -> None:
 
 def latest_score_from_advice(advice: Advice) -> LatestScore | None:
     """Record a ready advice's score as its business's current one (the advisor just saw it)."""
-    if advice.status != Advice.Status.READY or not advice.forecast:
-        return None
-    months = advice.forecast[:3]
+    written = latest_scores_from_advices([advice])
+    return written[0] if written else None
+
+
+def latest_scores_from_advices(advices: list[Advice]) -> list[LatestScore]:
+    """Record ready advices' scores as their businesses' current ones, in bulk (the batch
+    advice writes thousands). An advice without a forecast (none, or withheld for a business
+    without recent data) leaves the current score as it is."""
+    advices = [a for a in advices if a.status == Advice.Status.READY and a.forecast]
+    if not advices:
+        return []
+    months = [a.forecast[:3] for a in advices]
+    width = max(len(m) for m in months)
     figures = caseload_figures(
-        means=[[f.get("mean")] for f in months],
-        last_3_mean=[(advice.profile or {}).get("last_3_mean")],
-        short_history=[any(f.get("short_history") for f in months)],
-        intermittent=[any(f.get("intermittent") for f in months)],
+        means=[[(m[j].get("mean") if j < len(m) else None) for m in months] for j in range(width)],
+        last_3_mean=[(a.profile or {}).get("last_3_mean") for a in advices],
+        short_history=[any(f.get("short_history") for f in m) for m in months],
+        intermittent=[any(f.get("intermittent") for f in m) for m in months],
     )
-    score = LatestScore(
-        business_id=advice.business_id,
-        cutoff=advice.cutoff,
-        growth_probability=_floats([advice.growth_probability])[0],
-        last_3_mean=_floats(figures["last_3_mean"])[0],
-        next_3_mean=_floats(figures["next_3_mean"])[0],
-        forecast_change=_floats(figures["forecast_change"])[0],
-        uncertain=bool(figures["uncertain"][0]),
-        scored_at=advice.computed_at or timezone.now(),
-        forecaster_version_id=advice.forecaster_version_id,
-        growth_version_id=advice.growth_version_id,
-        source=LatestScore.Source.ADVICE,
-        job_id=None,
-        advice_id=advice.pk,
-    )
-    _upsert([score])
-    return score
+    columns = {
+        name: _floats(figures[name]) for name in ("last_3_mean", "next_3_mean", "forecast_change")
+    }
+    probabilities = _floats([a.growth_probability for a in advices])
+    scores = [
+        LatestScore(
+            business_id=advice.business_id,
+            cutoff=advice.cutoff,
+            growth_probability=probabilities[i],
+            last_3_mean=columns["last_3_mean"][i],
+            next_3_mean=columns["next_3_mean"][i],
+            forecast_change=columns["forecast_change"][i],
+            uncertain=bool(figures["uncertain"][i]),
+            scored_at=advice.computed_at or timezone.now(),
+            forecaster_version_id=advice.forecaster_version_id,
+            growth_version_id=advice.growth_version_id,
+            source=LatestScore.Source.ADVICE,
+            job_id=None,
+            advice_id=advice.pk,
+        )
+        for i, advice in enumerate(advices)
+    ]
+    for start in range(0, len(scores), 2000):
+        _upsert(scores[start : start + 2000])
+    return scores
 
 
 # ---------------------------------------------------------------------------- from a job
@@ -237,9 +255,12 @@ def _pg_write(*, job: PredictionJob, computed_at: dt.datetime, columns: dict) ->
         cursor.execute("DROP TABLE latest_score_chunk")
 
 
-def latest_scores_refresh() -> int:
+def latest_scores_refresh(*, advice: bool = True) -> int:
     """Score every business with the production models (a prediction job over all of them,
-    run here) and so store each one's current score. Returns how many businesses were scored.
+    run here) and so store each one's current score; then (``advice``) bring every business's
+    advice up to date (:func:`forecasting.advice.services.advice_batch_refresh`), so that its
+    page shows drivers, peers and recommendations on the first visit. Returns how many
+    businesses were scored.
 
     Raises :class:`~forecasting.lifecycle.registry.NoProductionModelError` without production
     models.
@@ -257,4 +278,8 @@ def latest_scores_refresh() -> int:
         raise PredictionJobError(job.error)
     written = job.results.count()
     logger.info("latest scores of %d businesses stored by job %s", written, job.pk)
+    if advice:
+        from forecasting.advice.services import advice_batch_refresh
+
+        advice_batch_refresh()
     return written

@@ -5,12 +5,26 @@ report, the API's advice, ``manage.py score``), and their aggregates."""
 from __future__ import annotations
 
 from django.db.models import Count, Sum
+from django.utils.translation import gettext_lazy as _
 
 from businesses import disclosure
+from businesses.freshness import Freshness, business_freshness
 from businesses.models import Business
 from forecasting.advice.selectors import VERSION_RECORD
 from forecasting.models import Advice, LatestScore, PredictionResult
 from forecasting.scoring.snapshot import forecast_period
+
+# Why a month carries ``models_disagree`` (forecasting.engine.bands): said wherever it goes out.
+MODELS_DISAGREE_REASON = _(
+    "The expected-sales model and the range model disagreed by more than a factor of two for "
+    "this month; the expected value and the range were brought together, and the month is less "
+    "certain than its range suggests."
+)
+
+
+def models_disagree_reason(month: dict) -> str:
+    """The reason a forecast month is flagged, in the active language ("" when it is not)."""
+    return str(MODELS_DISAGREE_REASON) if month.get("models_disagree") else ""
 
 
 def sector_forecast_changes(region: str) -> dict[str, float | None]:
@@ -59,6 +73,8 @@ def _score_months(score: LatestScore, advice: Advice | None) -> list[dict] | Non
         if result is None:
             return None
         flags = {"short_history": result.short_history, "intermittent": result.intermittent}
+        if result.stale:
+            return []  # withheld when it was scored
         return [
             {**month, "period": forecast_period(result.cutoff, month["horizon"]), **flags}
             for month in result.forecast()
@@ -68,16 +84,21 @@ def _score_months(score: LatestScore, advice: Advice | None) -> list[dict] | Non
     return Advice.objects.filter(pk=score.advice_id).values_list("forecast", flat=True).first()
 
 
-def score_figures(score: LatestScore | None, advice: Advice | None = None) -> dict | None:
+def score_figures(
+    score: LatestScore | None, advice: Advice | None = None, *, freshness: Freshness | None = None
+) -> dict | None:
     """What a surface shows of the current score, as one plain mapping: ``forecast`` (six
     months, from the record the score points to), ``growth_probability``, ``scored_at``,
-    ``cutoff``, ``forecaster_version``, ``growth_version``, ``source`` and ``advice_id``. A row
-    stored before scores pointed to their record stands aside for ``advice``, if any."""
+    ``cutoff``, ``forecaster_version``, ``growth_version``, ``source``, ``advice_id``, and
+    ``freshness`` (:class:`~businesses.freshness.Freshness` of the business's records now:
+    given, or read here). A stale business's forecast and growth probability are withheld
+    (empty, None) whatever was stored: every surface reads them from here. A row stored before
+    scores pointed to their record stands aside for ``advice``, if any."""
     months = None
     if score is not None and (score.job_id is not None or score.advice_id is not None):
         months = _score_months(score, advice)
     if months is not None:
-        return {
+        figures = {
             "forecast": months,
             "growth_probability": score.growth_probability,
             "scored_at": score.scored_at,
@@ -87,15 +108,24 @@ def score_figures(score: LatestScore | None, advice: Advice | None = None) -> di
             "source": score.source,
             "advice_id": score.advice_id,
         }
-    if advice is None or advice.status != Advice.Status.READY:
+    elif advice is None or advice.status != Advice.Status.READY:
         return None
-    return {
-        "forecast": advice.forecast,
-        "growth_probability": advice.growth_probability,
-        "scored_at": advice.computed_at or advice.created_at,
-        "cutoff": advice.cutoff,
-        "forecaster_version": advice.forecaster_version,
-        "growth_version": advice.growth_version,
-        "source": LatestScore.Source.ADVICE,
-        "advice_id": advice.pk,
-    }
+    else:
+        figures = {
+            "forecast": advice.forecast,
+            "growth_probability": advice.growth_probability,
+            "scored_at": advice.computed_at or advice.created_at,
+            "cutoff": advice.cutoff,
+            "forecaster_version": advice.forecaster_version,
+            "growth_version": advice.growth_version,
+            "source": LatestScore.Source.ADVICE,
+            "advice_id": advice.pk,
+        }
+    if freshness is None:
+        freshness = business_freshness(
+            score.business_id if score is not None else advice.business_id
+        )
+    figures["freshness"] = freshness
+    if freshness.stale:  # too old to forecast from: withheld, not shown as if trading
+        figures.update(forecast=[], growth_probability=None)
+    return figures

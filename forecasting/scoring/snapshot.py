@@ -33,6 +33,7 @@ from django.conf import settings
 from django.db import connection
 
 from businesses import disclosure
+from businesses.freshness import Freshness, freshness
 from businesses.market import (
     MIN_MONTHS_FOR_GROWTH,
     panel_trends,
@@ -76,6 +77,13 @@ class BusinessScore:
     benchmarks: dict = field(default_factory=dict)
     market_trend: dict = field(default_factory=dict)
     profile: dict = field(default_factory=dict)
+    # How current its data is (businesses.freshness): a stale business's forecast, growth
+    # probability and drivers are withheld, and the advice says why.
+    freshness: Freshness | None = None
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.freshness and self.freshness.stale)
 
 
 @dataclass
@@ -230,6 +238,7 @@ def forecast_of(served: ServingResult, row: int, cutoff: dt.date) -> list[dict]:
     """One row of the serving path's result as the six months an advice and the latest score
     store: expected sales (``mean``), p10 / p50 / p90 and the history flags."""
     flags = served.flags
+    disagree = served.forecast.get("models_disagree")  # the serving path always gives it
     return [
         {
             "horizon": int(h),
@@ -241,6 +250,7 @@ def forecast_of(served: ServingResult, row: int, cutoff: dt.date) -> list[dict]:
             "short_history": bool(flags["short_history"][row]),
             "reason": str(flags["reason"][row]),
             "intermittent": bool(flags["intermittent"][row]),
+            "models_disagree": bool(disagree[j, row]) if disagree is not None else False,
         }
         for j, h in enumerate(served.horizons)
     ]
@@ -499,15 +509,61 @@ def score_business(business_id: int) -> BusinessScore:
     )
     if row is None:
         score.has_records = False
+        score.freshness = freshness(None, score.cutoff)
         return score
-    score.forecast = forecast_of(snap.served, row, score.cutoff)
-    score.growth_probability = _num(snap.served.probability[row])
     row_features = {c: values[row : row + 1] for c, values in snap.feature_arrays.items()}
-    score.drivers = snap.server.explain(row_features)[0]
+    return _scored(snap, score, row, drivers=lambda: snap.server.explain(row_features)[0])
+
+
+def _scored(snap: ScoringSnapshot, score: BusinessScore, row: int, *, drivers) -> BusinessScore:
+    """``score`` filled from the snapshot's ``row``; ``drivers()`` gives the row's drivers
+    (called only when the forecast is not withheld)."""
+    last = snap.figures["last_period"].iat[row]
+    score.freshness = freshness(None if pd.isna(last) else last.date(), score.cutoff)
     score.benchmarks = peer_benchmarks(snap, row)
     score.market_trend = market_trend(snap, row)
     score.profile = _profile(snap, row)
+    if score.stale:  # too old to forecast from: withheld, not presented as if trading
+        return score
+    score.forecast = forecast_of(snap.served, row, score.cutoff)
+    score.growth_probability = _num(snap.served.probability[row])
+    score.drivers = drivers()
     return score
+
+
+def scores_all(business_ids: list[int] | None = None) -> list[BusinessScore]:
+    """:func:`score_business` of many businesses at once (the batch advice): the snapshot's
+    rows, with every row's drivers from one vectorised call of the serving path. Businesses
+    without records come back with ``has_records=False``."""
+    f_version, forecaster, g_version, classifier = production_pair()
+    snap = scoring_snapshots.get(
+        f_version=f_version, forecaster=forecaster, g_version=g_version, classifier=classifier
+    )
+    cutoff = snap.cutoff.date() if snap.cutoff is not None else None
+    if business_ids is None:
+        business_ids = list(snap.feature_row)
+    rows = [snap.feature_row.get(int(b)) for b in business_ids]
+    scored_rows = sorted({r for r in rows if r is not None})
+    explained: dict[int, list[dict]] = {}
+    if scored_rows:
+        take = np.asarray(scored_rows)
+        subset = {c: values[take] for c, values in snap.feature_arrays.items()}
+        explained = dict(zip(scored_rows, snap.server.explain(subset), strict=True))
+    out = []
+    for business_id, row in zip(business_ids, rows, strict=True):
+        score = BusinessScore(
+            business_id=int(business_id),
+            forecaster_version=f_version,
+            growth_version=g_version,
+            cutoff=cutoff,
+        )
+        if row is None:
+            score.has_records = False
+            score.freshness = freshness(None, cutoff)
+        else:
+            _scored(snap, score, row, drivers=lambda row=row: explained[row])
+        out.append(score)
+    return out
 
 
 def scoring_warm() -> ScoringSnapshot | None:

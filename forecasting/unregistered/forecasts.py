@@ -49,6 +49,7 @@ from forecasting.engine.features import (
 from forecasting.engine.serving import serving_key, serving_models
 from forecasting.history import businesses_frame, indicators_frame, records_frame
 from forecasting.lifecycle.registry import production_pair
+from forecasting.scoring.selectors import MODELS_DISAGREE_REASON
 from forecasting.scoring.snapshot import data_signature
 
 MAX_HISTORY_MONTHS = 240  # 20 years: the features read at most the last 36 months anyway
@@ -567,6 +568,8 @@ def _results(
     """One answer per row of ``served`` (arrays turned into lists once, not per value)."""
     periods = [_month_text(month + h) for h in served.horizons]
     values = {name: served.forecast[name].T.tolist() for name in ("mean", "p10", "p50", "p90")}
+    disagree = served.forecast["models_disagree"].T.tolist()
+    said = str(MODELS_DISAGREE_REASON)  # once per answer, in the request's language
     short = served.flags["short_history"].tolist()
     reasons = served.flags["reason"].tolist()
     intermittent = served.flags["intermittent"].tolist()
@@ -592,6 +595,8 @@ def _results(
                     "p50": p50[j],
                     "p90": p90[j],
                     "short_history": bool(short[i]),
+                    "models_disagree": bool(disagree[i][j]),
+                    "models_disagree_reason": said if disagree[i][j] else "",
                 }
                 for j, h in enumerate(served.horizons)
             ],

@@ -12,6 +12,7 @@ from rest_framework import serializers
 from businesses.models import Satisfaction
 from businesses.serializers import PERIOD_PATTERN
 from core.api_query import QuerySerializer
+from forecasting.scoring.selectors import models_disagree_reason
 from forecasting.serializers import DriverSerializer, ModelVersionsSerializer
 
 
@@ -83,6 +84,13 @@ class ForecastMonthSerializer(serializers.Serializer):
     p50 = serializers.FloatField()
     p90 = serializers.FloatField()
     short_history = serializers.BooleanField()
+    models_disagree = serializers.BooleanField(
+        help_text=_("The month's two models disagreed badly: its figures were brought together.")
+    )
+    models_disagree_reason = serializers.SerializerMethodField()
+
+    def get_models_disagree_reason(self, month) -> str:
+        return models_disagree_reason(month)
 
 
 class ForecastResultSerializer(serializers.Serializer):

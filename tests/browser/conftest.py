@@ -210,6 +210,9 @@ def site() -> Iterator[Site]:
         log=setup_log,
     )
     _manage(env, "train", "--kind", "all", "--promote", "-v0", log=setup_log)
+    # as make run's first start (and the nightly scoring): current scores and every business's
+    # advice, so pages show advice on the first visit
+    _manage(env, "refresh_scores", "--if-empty", log=setup_log)
     picked = _manage(env, "shell", "-c", _PICK_BUSINESS, log=setup_log).split("PICKED")[-1]
     port = _free_port()
     site = Site(

@@ -54,17 +54,25 @@ def test_an_advisor_works_through_fresh_advice_and_a_supervisor_sees_it(site, ne
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(ruc)
 
-    # The business page: its profile, no advice yet.
+    # The business page: its profile, and advice already there on the first visit (the
+    # scoring run's, issue 16 item 3): chart, growth score, recommendations.
     rows.first.get_by_role("link").first.click()
     expect(page).to_have_url(re.compile(rf"/businesses/{pk}/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(name)
-    expect(page.locator("#advice")).to_contain_text("aún no tiene asesoría")
+    chart = page.locator("#advice svg.sales-chart")
+    expect(chart).to_be_visible()
+    expect(page.locator("#advice")).not_to_contain_text("aún no tiene asesoría")
+    expect(page.locator("li.recommendation").first).to_be_visible()
+    past = page.locator("#advice h3:has-text('Asesorías anteriores') + table tbody tr")
+    expect(past).to_have_count(1)
 
     # Fresh advice: queued, followed by the page, shown without a reload.
     page.evaluate("window.__sameDocument = 'yes'")
     page.get_by_role("button", name="Solicitar asesoría actualizada").click()
-    chart = page.locator("#advice svg.sales-chart")
-    expect(chart).to_be_visible(timeout=ADVICE_TIMEOUT)
+    expect(past).to_have_count(2)
+    expect(page.locator("[data-advice-pending]")).to_have_count(0, timeout=ADVICE_TIMEOUT)
+    expect(past.first).to_contain_text("Lista")
+    expect(chart).to_be_visible()
     assert page.evaluate("window.__sameDocument") == "yes", "the page was reloaded"
     expect(chart.locator(".history")).to_have_count(1)
     expect(chart.locator(".forecast")).to_have_count(1)

@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 from django.db.models import Count
 
-from businesses.models import Business
+from businesses.models import Business, MonthlyRecord
 from businesses.partners import partner_grant_business
 from forecasting.models import Advice
 from tests.unit.api.conftest import key_client, session_client
@@ -154,3 +154,34 @@ def test_advice_computed_on_request_then_read_whole(trained, partner_a):
     assert month["businesses_12m"] == trend["businesses"]
     if trend["businesses"] >= 3:
         assert month["yoy_growth_12m"] == pytest.approx(trend["yoy_growth"])
+
+
+def test_a_stale_business_advice_withholds_its_forecast_and_says_why(trained, partner_a):
+    """Issue 16, item 1: a business whose records stopped is not forecast as if it traded; the
+    advice, the business and the prediction results carry the flag and the reason."""
+    from django.db.models import Max
+
+    from businesses.freshness import stale_after_months
+
+    latest = MonthlyRecord.objects.aggregate(m=Max("period"))["m"]
+    lasts = Business.objects.annotate(last=Max("records__period")).filter(last__isnull=False)
+    stale = next(
+        b
+        for b in lasts.order_by("last", "pk")
+        if (latest.year - b.last.year) * 12 + latest.month - b.last.month >= stale_after_months()
+    )
+    partner_grant_business(partner=partner_a.partner, business=stale)
+    client = key_client(partner_a.key, "es")
+    advice = client.post(f"{_advice_url(stale)}?wait=true").json()
+    assert advice["status"] == "ready"
+    assert advice["forecast"] == [] and advice["growth_probability"] is None
+    assert advice["drivers"] == []
+    fresh = advice["data_freshness"]
+    assert fresh["stale"] is True and fresh["reason_code"] == "no_recent_data"
+    assert fresh["last_period"] == stale.last.isoformat()
+    assert fresh["reason"].startswith(f"Sin datos recientes: no reporta desde {stale.last:%m/%Y}")
+    assert [r["code"] for r in advice["recommendations"]] == ["stale_data"]
+    business = client.get(f"/api/v1/businesses/{stale.ruc}/").json()
+    assert business["data_freshness"] == fresh
+    listed = client.get("/api/v1/businesses/").json()["results"]
+    assert [b["data_freshness"]["stale"] for b in listed if b["ruc"] == stale.ruc] == [True]

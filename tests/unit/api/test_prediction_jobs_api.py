@@ -173,8 +173,50 @@ def test_results_download_as_csv_one_line_per_business_and_month(advisor, world)
     text = b"".join(answer.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["ruc", "period", "horizon", "mean", "p10", "p50", "p90",
-                       "growth_probability"]  # fmt: skip
+                       "growth_probability", "stale", "models_disagree", "note"]  # fmt: skip
     assert len(rows) == 1 + len(FORECAST_HORIZONS)
     assert rows[1][:3] == [world.of_advisor.ruc, "2024-04", "1"]
     assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
     assert connection.vendor == "sqlite"  # the unit tier's write path
+
+
+def test_results_carry_withheld_figures_and_disagreement_with_their_reasons(advisor, world):
+    """Issue 16, items 1 and 2: a stale business's result withholds its figures (null, empty
+    in the CSV) with the reason; a month whose models disagreed carries the flag and why."""
+    from tests.factories import BusinessFactory
+
+    mine = [world.of_advisor, BusinessFactory(ruc=valid_ruc(920_001), advisor=advisor)]
+    job = prediction_job_create(business_ids=[b.pk for b in mine], user=advisor)
+    forecasts = {name: np.array([100.0, np.nan]) for name, _ in RESULT_FORECAST}
+    results_write(
+        job_id=job.pk,
+        cutoff=dt.date(2024, 3, 1),
+        forecaster_version_id=None,
+        growth_version_id=None,
+        computed_at=timezone.now(),
+        business_ids=np.array([b.pk for b in mine]),
+        growth_probability=np.array([0.5, np.nan]),
+        months_observed=np.full(2, 24.0),
+        intermittent=np.zeros(2, dtype=bool),
+        forecasts=forecasts,
+        stale=np.array([False, True]),
+        months_silent=np.array([0, 9]),
+        models_disagree={"models_disagree_h2": np.array([True, False])},
+    )
+    job.status, job.done, job.cutoff = PredictionJob.Status.SUCCEEDED, 2, dt.date(2024, 3, 1)
+    job.save()
+    client = session_client(advisor)
+    rows = {r["ruc"]: r for r in client.get(f"{URL}{job.pk}/results/").json()["results"]}
+    current, silent = rows[mine[0].ruc], rows[mine[1].ruc]
+    assert current["stale"] is False and current["data_freshness"]["reason"] == ""
+    assert [m["models_disagree"] for m in current["forecast"]] == [False, True] + [False] * 4
+    assert "disagreed" in current["forecast"][1]["models_disagree_reason"]
+    assert current["forecast"][0]["models_disagree_reason"] == ""
+    assert silent["stale"] is True and silent["growth_probability"] is None
+    assert all(m["mean"] is None and m["p10"] is None for m in silent["forecast"])
+    assert silent["data_freshness"]["last_period"] == "2023-06-01"
+    assert "06/2023 (9 months)" in silent["data_freshness"]["reason"]
+    text = b"".join(client.get(f"{URL}{job.pk}/results.csv").streaming_content).decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(text)))
+    assert lines[2][3:] == ["100.0", "100.0", "100.0", "100.0", "0.5", "0", "1", "models_disagree"]
+    assert lines[7][3:] == ["", "", "", "", "", "1", "0", "no_recent_data"]

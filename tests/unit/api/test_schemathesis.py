@@ -67,7 +67,7 @@ NOT_CHECKED = {
     "POST /api/v1/forecasts/batch/": {"positive_data_acceptance"},  # the same parser
     "POST /api/v1/prediction-jobs/": {
         # the RUCs must be in the caller's scope (others come back as rejected rows; none left
-        # is a 400); {} is issue 19's item 7
+        # is a 400)
         "positive_data_acceptance",
     },
 }

@@ -275,3 +275,25 @@ def test_a_business_without_a_score_says_so_without_a_computed_date(client, advi
     assert "data-growth-probability" not in unscored
     assert "calculado" not in unscored and "computed" not in unscored
     assert "42 %" in with_score and "calculado" in with_score
+
+
+def test_stale_businesses_have_an_alert_a_filter_and_a_mark(client, advisor, other_advisor):
+    """Issue 16, item 1: businesses whose records stopped ASESOR_STALE_AFTER_MONTHS or more
+    before the registry's latest month are "sin datos recientes" in the caseload."""
+    current = BusinessFactory(advisor=advisor, trade_name="Al día")
+    silent = BusinessFactory(advisor=advisor, trade_name="Callada")
+    BusinessFactory(advisor=advisor, trade_name="Sin registros")  # no data: not stale
+    theirs = BusinessFactory(advisor=other_advisor, trade_name="Ajena callada")
+    MonthlyRecordFactory(business=current, period=dt.date(2026, 6, 1))
+    MonthlyRecordFactory(business=silent, period=dt.date(2025, 12, 1))  # 6 months before
+    MonthlyRecordFactory(business=theirs, period=dt.date(2024, 1, 1))
+    alerts = {a.code: a for a in caseload_alerts(user=advisor)}
+    assert alerts["stale"].count == 1
+    assert names(caseload_list(user=advisor, query=CaseloadQuery(alert="stale"))) == ["Callada"]
+    client.force_login(advisor)
+    html = client.get(reverse("businesses:caseload")).content.decode()
+    assert 'data-alert="stale"' in html and "1 negocio sin datos recientes" in html
+    assert html.count("data-stale") == 1  # the silent business's row only
+    assert '<option value="stale">Sin datos recientes</option>' in html  # the filter
+    only = client.get(reverse("businesses:caseload"), {"alert": "stale"}).content.decode()
+    assert "Callada" in only and "Al día" not in only and "Ajena" not in only

@@ -106,13 +106,16 @@ def test_a_chunked_job_scores_like_the_whole_panel_at_once(trained, run):
     scores = {b: score_business(b) for b in ids}
     snap = scoring_snapshots._snapshot
     assert set(results) == set(snap.feature_row)
-    ours = np.array([results[b].growth_probability for b in results])
-    np.testing.assert_allclose(ours, [scores[b].growth_probability for b in results], rtol=1e-6)
+    ours = np.array([results[b].growth_probability for b in results], dtype=float)
+    whole = np.array([scores[b].growth_probability for b in results], dtype=float)
+    np.testing.assert_allclose(ours, whole, rtol=1e-6)  # NaN (withheld) on both sides alike
+    # a stale business's figures are withheld by both (businesses.freshness)
+    assert [b for b in results if results[b].stale] == [b for b in results if scores[b].stale]
     for j, h in enumerate(snap.horizons):
         for stat in ("mean", "p10", "p50", "p90"):
-            mine = np.array([getattr(results[b], f"{stat}_h{h}") for b in results])
-            whole = [scores[b].forecast[j][stat] for b in results]
-            np.testing.assert_allclose(mine, whole, rtol=1e-6)
+            mine = np.array([getattr(results[b], f"{stat}_h{h}") for b in results], dtype=float)
+            whole = [scores[b].forecast[j][stat] if scores[b].forecast else None for b in results]
+            np.testing.assert_allclose(mine, np.array(whole, dtype=float), rtol=1e-6)
     first = next(iter(results.values()))
     assert first.forecaster_version == job.forecaster_version
     assert first.forecast()[0]["period"] > job.cutoff.strftime("%Y-%m")
@@ -124,6 +127,7 @@ def test_every_result_of_a_job_has_its_expected_value_inside_its_band(trained, r
     job = run(prediction_job_create(business_ids=_all_ids(), chunk_size=40))
     assert job.status == PredictionJob.Status.SUCCEEDED, job.error
     months = [m for r in PredictionResult.objects.filter(job=job) for m in r.forecast()]
+    months = [m for m in months if m["mean"] is not None]  # withheld: no recent data
     assert months
     for m in months:
         assert m["p10"] <= m["p50"] <= m["p90"], m
@@ -237,16 +241,30 @@ def test_the_nightly_task_scores_every_business(trained, django_capture_on_commi
     reporting = Business.objects.filter(records__isnull=False).distinct().count()
     assert LatestScore.objects.count() == reporting > 0
     results = {r.business_id: r for r in PredictionResult.objects.filter(job=job)}
-    for score in LatestScore.objects.all():
+    # then the batch advice (issue 16, item 3): every business has advice, whose figures are
+    # the job's (one inference path), and it becomes the current score; a stale business's
+    # advice withholds its forecast, and its current score stays the job's (withheld too)
+    from forecasting.models import Advice
+
+    advice = {a.business_id: a for a in Advice.objects.filter(status=Advice.Status.READY)}
+    assert set(advice) == set(Business.objects.values_list("pk", flat=True))
+    for score in LatestScore.objects.select_related("advice"):
         result = results[score.business_id]
-        assert score.source == LatestScore.Source.JOB and score.scored_at == result.computed_at
-        assert score.growth_probability == result.growth_probability
-        assert score.job_id == job.pk and score.advice_id is None  # its six months
         assert score.forecaster_version_id == job.forecaster_version_id
+        assert score.uncertain == (result.short_history or result.intermittent)
+        if result.stale:
+            assert score.source == LatestScore.Source.JOB and score.job_id == job.pk
+            assert score.growth_probability is None and score.next_3_mean is None
+            assert advice[score.business_id].forecast == []
+            continue
+        assert score.source == LatestScore.Source.ADVICE
+        assert score.advice_id == advice[score.business_id].pk
+        assert score.growth_probability == pytest.approx(result.growth_probability)
+        means = [m["mean"] for m in score.advice.forecast]
+        assert means == pytest.approx([m["mean"] for m in result.forecast()])
         assert score.next_3_mean == pytest.approx(
             (result.mean_h1 + result.mean_h2 + result.mean_h3) / 3
         )
-        assert score.uncertain == (result.short_history or result.intermittent)
 
 
 def test_the_score_command_writes_one_line_per_business_and_month(
@@ -261,14 +279,27 @@ def test_the_score_command_writes_one_line_per_business_and_month(
     assert job.status == PredictionJob.Status.SUCCEEDED
     rows = list(csv.reader(out.open(encoding="utf-8-sig")))
     assert rows[0] == [
-        "ruc", "period", "horizon", "mean", "p10", "p50", "p90", "growth_probability"
+        "ruc", "period", "horizon", "mean", "p10", "p50", "p90", "growth_probability",
+        "stale", "models_disagree", "note",
     ]  # fmt: skip
     assert len(rows) == 1 + 6 * PredictionResult.objects.filter(job=job).count()
-    ruc, period, horizon, mean, p10, p50, p90, probability = rows[1]
+    ruc, period, horizon, mean, p10, p50, p90, probability, *_flags = rows[1]
     assert Business.objects.filter(ruc=ruc).exists() and horizon == "1"
-    assert float(mean) > 0 and float(p10) <= float(p50) <= float(p90)
-    assert 0 <= float(probability) <= 1
     assert period > job.cutoff.strftime("%Y-%m")
+    # issue 16: every row the command emits is coherent, or withheld with its reason
+    stale_rucs = set(
+        PredictionResult.objects.filter(job=job, stale=True).values_list("business__ruc", flat=True)
+    )
+    assert stale_rucs  # the synthetic panel has businesses that stopped reporting
+    for ruc, _period, _h, mean, p10, p50, p90, probability, stale, disagree, note in rows[1:]:
+        if ruc in stale_rucs:
+            assert (mean, p10, p50, p90, probability) == ("", "", "", "", "")
+            assert (stale, disagree, note) == ("1", "0", "no_recent_data")
+            continue
+        mean, p10, p50, p90 = (float(v) for v in (mean, p10, p50, p90))
+        assert 0 <= p10 <= p50 <= p90 and p10 <= mean <= p90
+        assert 0 <= float(probability) <= 1 and stale == "0"
+        assert note == ("models_disagree" if disagree == "1" else "")
 
 
 def test_the_score_command_names_unknown_rucs(

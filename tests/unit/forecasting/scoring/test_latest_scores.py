@@ -24,7 +24,9 @@ def test_refresh_scores_every_business_and_advice_updates_one(trained):
     with_records = Business.objects.filter(records__isnull=False).distinct().count()
     assert written == with_records == LatestScore.objects.count()
     scores = list(LatestScore.objects.all())
-    assert all(0 <= s.growth_probability <= 1 for s in scores)
+    # withheld (None) for a business with no recent data (businesses.freshness)
+    assert all(0 <= s.growth_probability <= 1 for s in scores if s.growth_probability is not None)
+    assert any(s.growth_probability is not None for s in scores)
     assert all(
         s.forecast_change == pytest.approx(s.next_3_mean / s.last_3_mean - 1)
         for s in scores
@@ -128,6 +130,7 @@ def test_every_surface_shows_the_nightly_score_until_fresh_advice_replaces_it(
     tmp_path,
     django_capture_on_commit_callbacks,
 ):
+    from django.db.models import Max
     from django.urls import reverse
     from django.utils import timezone
 
@@ -138,9 +141,9 @@ def test_every_surface_shows_the_nightly_score_until_fresh_advice_replaces_it(
     from forecasting.tasks import nightly_rescore
     from tests.unit.api.conftest import session_client
 
-    sample = list(
-        Business.objects.filter(records__isnull=False).distinct().order_by("pk")[::40][:3]
-    )
+    latest_month = MonthlyRecord.objects.aggregate(m=Max("period"))["m"]
+    current = Business.objects.annotate(last=Max("records__period")).filter(last=latest_month)
+    sample = list(current.order_by("pk")[::40][:3])  # trading businesses (not stale)
     Business.objects.filter(pk__in=[b.pk for b in sample]).update(advisor=advisor)
     client.force_login(advisor)
     api = session_client(advisor)
@@ -165,24 +168,27 @@ def test_every_surface_shows_the_nightly_score_until_fresh_advice_replaces_it(
     for business in sample:
         result = PredictionResult.objects.get(job=job, business=business)
         nightly = (result.growth_probability, result.mean_h1)
-        advice = business.advices.get()
+        # the night brought its advice up to date too (issue 16, item 3): a new advice with
+        # the job's figures (one inference path); yesterday's stays in the history
+        advice, tonight = business.advices.order_by("created_at", "pk")
         assert (advice.growth_probability, advice.forecast[0]["mean"]) != nightly
+        figures = (tonight.growth_probability, tonight.forecast[0]["mean"])
+        assert figures == pytest.approx(nightly, rel=1e-6)
         # one figure, not two: the business's advice no longer shows yesterday's
         body = api.get(f"/api/v1/businesses/{business.ruc}/advice/").json()
-        assert (body["growth_probability"], body["forecast"][0]["mean"]) == nightly
+        assert (body["growth_probability"], body["forecast"][0]["mean"]) == figures
         page = client.get(reverse("businesses:detail", kwargs={"pk": business.pk}))
-        assert soles(nightly[1]) in page.content.decode()
+        assert soles(figures[1]) in page.content.decode()
         assert soles(advice.forecast[0]["mean"]) not in page.content.decode()
         shown = _surfaces(client, api, advisor, business)
-        assert shown["caseload"][0] == nightly[0]
+        assert shown["caseload"][0] == figures[0]
         assert {k: v for k, v in shown.items() if k != "caseload"} == dict.fromkeys(
-            ["business page", "api", "owner report", "store"], nightly
+            ["business page", "api", "owner report", "store"], figures
         )
-        # the business page says its drivers and recommendations are the older advice's
-        page = client.get(reverse("businesses:detail", kwargs={"pk": business.pk}))
-        assert page.context["advice"] == advice and page.context["score"]["source"] == "job"
+        # the page's drivers and recommendations are tonight's: no "older advice" notice
+        assert page.context["advice"] == tonight and not page.context["advice_outdated"]
         when = timezone.localtime(advice.computed_at)
-        assert f"asesoría calculada el {when:%d/%m/%Y %H:%M}" in page.content.decode()
+        assert f"asesoría calculada el {when:%d/%m/%Y %H:%M}" not in page.content.decode()
     # manage.py score shows the same figures (its job makes them current again)
     business = sample[0]
     before = PredictionResult.objects.get(job=job, business=business)
@@ -210,7 +216,9 @@ def test_every_surface_shows_the_nightly_score_until_fresh_advice_replaces_it(
     assert stored.scored_at == fresh.computed_at
     # the others keep the nightly figures
     other = sample[1]
-    assert LatestScore.objects.get(business=other).source == LatestScore.Source.JOB
+    kept = LatestScore.objects.get(business=other)
+    assert kept.source == LatestScore.Source.ADVICE
+    assert kept.advice_id == other.advices.order_by("-created_at", "-pk").first().pk
     # and manage.py score, run now, scores the same data with the same models
     printed = _score_command(business, tmp_path)
     assert printed == pytest.approx(_printed(figures), abs=1e-4)

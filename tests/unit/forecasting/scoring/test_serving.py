@@ -49,9 +49,19 @@ def test_drivers_of_a_scored_business_equal_the_classifiers_explanation(trained_
     assert classifier.family_ == "xgboost"  # the serving path's TreeSHAP, not explain's own
     ids = sorted(snap.feature_row)
     seen = 0
-    for business_id in ids[:: max(1, len(ids) // 25)]:
+    from forecasting.scoring.snapshot import scores_all
+
+    sample = ids[:: max(1, len(ids) // 25)]
+    batch = {s.business_id: s for s in scores_all(sample)}  # the batch advice's scores
+    for business_id in sample:
         row = snap.feature_row[business_id]
-        fast = score_business(business_id).drivers
+        score = score_business(business_id)
+        assert batch[business_id].drivers == score.drivers  # one vectorised call, same drivers
+        assert batch[business_id].forecast == score.forecast
+        if score.stale:  # no recent data: withheld, with its forecast and probability
+            assert score.drivers == [] and score.growth_probability is None
+            continue
+        fast = score.drivers
         slow = classifier.explain(snap.features.iloc[[row]], top=5)[0]["drivers"]
         assert [d["feature"] for d in fast] == [d["feature"] for d in slow]
         assert [d["contribution"] for d in fast] == pytest.approx(

@@ -1,0 +1,145 @@
+"""When a business's data is too old to forecast from: the one home of "stale".
+
+A business is *stale* when its last monthly record is ``STALE_AFTER_MONTHS`` (setting
+``ASESOR_STALE_AFTER_MONTHS``, default 6) or more months before the *reference month*: the latest
+month in the registry, which is also the cut-off every scoring job, the scoring snapshot and every
+advice forecast from. With the default, a business whose last record is 05/2026 is stale once
+11/2026 has arrived for anyone. A business with no record at all is not stale: it has no data
+(``has_records`` is false) and never says "data up to …".
+
+The product does not present a forecast for the coming months of a stale business as if it were
+trading: its forecast and growth probability are *withheld* (stored as unknown), on every surface
+(the business page, the caseload, the API, ``manage.py score``), with the reason (:attr:`reason`).
+Its peers, its market and the recommendation to bring its records up to date stay.
+
+Everything that decides staleness calls :func:`stale_flags` (vectorised, for scoring chunks and
+the snapshot) or :func:`freshness` (one business); the caseload's filter is
+:func:`stale_condition`, the same rule as a query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db.models import Exists, Max, OuterRef, Q
+from django.utils.translation import ngettext
+
+from businesses.models import Business, MonthlyRecord
+
+DEFAULT_STALE_AFTER_MONTHS = 6
+STALE_REASON = "no_recent_data"  # the reason's code in the API and in score files
+
+
+def stale_after_months() -> int:
+    """Months of silence from which a business's data is too old to forecast from."""
+    return max(1, int(getattr(settings, "STALE_AFTER_MONTHS", DEFAULT_STALE_AFTER_MONTHS)))
+
+
+def _month_index(periods) -> np.ndarray:
+    """Months since year 0 of each period (NaN where unknown)."""
+    index = pd.DatetimeIndex(pd.to_datetime(pd.Series(np.asarray(periods, dtype=object))))
+    months = (index.year * 12 + index.month).to_numpy(dtype=float)
+    return np.where(index.isna(), np.nan, months)
+
+
+def months_silent(last_periods, reference) -> np.ndarray:
+    """Whole months from each business's last record to ``reference`` (the registry's latest
+    month); NaN for a business without records or without a reference."""
+    if reference is None or pd.isna(reference):
+        return np.full(len(last_periods), np.nan)
+    ref = pd.Timestamp(reference)
+    return (ref.year * 12 + ref.month) - _month_index(last_periods)
+
+
+def stale_flags(last_periods, reference) -> np.ndarray:
+    """Which businesses are stale (see the module): vectorised over ``last_periods`` (dates,
+    NaT/None where a business has no record). The one rule; everything else calls it."""
+    silent = months_silent(last_periods, reference)
+    return np.nan_to_num(silent, nan=-1.0) >= stale_after_months()
+
+
+def stale_reason(last_period, months: int) -> str:
+    """The reason in words, in the active language: "No recent data: no report since 09/2024
+    (26 months)"."""
+    since = pd.Timestamp(last_period).strftime("%m/%Y")
+    return ngettext(
+        "No recent data: no report since %(month)s (%(months)d month). Its forecast and growth "
+        "probability are withheld until new records arrive.",
+        "No recent data: no report since %(month)s (%(months)d months). Its forecast and growth "
+        "probability are withheld until new records arrive.",
+        months,
+    ) % {"month": since, "months": months}
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How current one business's data is against the registry's latest month."""
+
+    has_records: bool
+    last_period: dt.date | None
+    reference: dt.date | None
+    months_silent: int | None
+    stale: bool
+
+    @property
+    def reason(self) -> str:
+        """Why the forecast is withheld (empty when the business is not stale)."""
+        if not self.stale:
+            return ""
+        return stale_reason(self.last_period, self.months_silent)
+
+    @property
+    def reason_code(self) -> str:
+        return STALE_REASON if self.stale else ""
+
+
+def freshness(last_period: dt.date | None, reference: dt.date | None) -> Freshness:
+    """One business's :class:`Freshness` from its last record's month and the reference."""
+    silent = months_silent([last_period], reference)[0]
+    return Freshness(
+        has_records=last_period is not None,
+        last_period=last_period,
+        reference=reference,
+        months_silent=None if np.isnan(silent) else int(silent),
+        stale=bool(stale_flags([last_period], reference)[0]),
+    )
+
+
+def registry_latest_month() -> dt.date | None:
+    """The reference month: the latest month of any business's records (an index lookup)."""
+    return MonthlyRecord.objects.aggregate(latest=Max("period"))["latest"]
+
+
+def business_freshness(business: Business | int, *, reference: dt.date | None = None) -> Freshness:
+    """How current ``business``'s data is (two index lookups, one given ``reference``)."""
+    business_id = business if isinstance(business, int) else business.pk
+    last = MonthlyRecord.objects.filter(business_id=business_id).aggregate(m=Max("period"))["m"]
+    if reference is None:
+        reference = registry_latest_month()
+    return freshness(last, reference)
+
+
+def month_before(reference: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months`` months before ``reference``."""
+    month = reference.year * 12 + reference.month - 1 - int(months)
+    return dt.date(month // 12, month % 12 + 1, 1)
+
+
+def stale_since(reference: dt.date) -> dt.date:
+    """The latest last-record month that is stale against ``reference``."""
+    return month_before(reference, stale_after_months())
+
+
+def stale_condition(reference: dt.date | None = None) -> Q:
+    """The stale businesses as a condition on :class:`Business` (the caseload's filter and
+    alert): it has records, none of them after :func:`stale_since` (index lookups)."""
+    if reference is None:
+        reference = registry_latest_month()
+    if reference is None:
+        return Q(pk__in=[])
+    records = MonthlyRecord.objects.filter(business=OuterRef("pk"))
+    return Exists(records) & ~Exists(records.filter(period__gt=stale_since(reference)))
