@@ -523,16 +523,26 @@ class SalesForecaster(BaseEstimator):
         }
 
     def expected_sales(
-        self, key: int, x, features: pd.DataFrame, *, scale: np.ndarray | None = None
+        self,
+        key: int,
+        x,
+        features: pd.DataFrame,
+        *,
+        scale: np.ndarray | None = None,
+        ratio: np.ndarray | None = None,
     ) -> np.ndarray | None:
         """The expected-value model's sales for matrix ``x`` (a frame, or the NumPy matrix of
         the same columns), or None where this forecaster smears the log model instead (also
         artifacts trained before the expected-value model existed). ``scale``: the rows'
-        :func:`mean_scale`, when the caller has it already (it is the same at every horizon)."""
+        :func:`mean_scale`, when the caller has it already (it is the same at every horizon);
+        ``ratio``: the model's output, when the caller evaluated it already (the serving path
+        evaluates every model in one call)."""
         model = getattr(self, "mean_models_", {}).get(key)
         if model is None:
             return None
-        if isinstance(x, pd.DataFrame):
+        if ratio is not None:
+            pass
+        elif isinstance(x, pd.DataFrame):
             ratio = model.predict(x)
         else:
             ratio = model.get_booster().inplace_predict(x)

@@ -1,22 +1,28 @@
-"""Lean prediction for API requests: the production models applied to a few businesses'
-features through NumPy and XGBoost's ``inplace_predict``, without the per-horizon DataFrames of
+"""The engine's one inference path: the production models applied to any number of businesses'
+features (one business's advice or API request, an API batch of 100, a prediction job's chunk
+of 12,500) through NumPy and one XGBoost call, without the per-horizon DataFrames of
 :meth:`SalesForecaster.predict`.
 
-The engine's ``predict`` builds a view, an encoded copy and an output frame per horizon: right
-for a panel of 100,000 businesses, but at one to a few hundred rows that pandas bookkeeping costs
-ten times the trees. Here the features (a DataFrame, or the plain ``{column: array}`` mapping of
-:func:`engine.features.feature_columns`) become one float matrix, each model reads its columns
-by a precomputed index, and the outputs stay arrays. The numbers are the engine's: the
-interval and smearing arithmetic is :meth:`SalesForecaster.from_log_prediction` itself, and a
-unit test holds forecasts and probabilities to those of ``predict`` / ``predict_proba``.
+The features (a DataFrame, or the plain ``{column: array}`` mapping of
+:func:`engine.features.feature_columns`) become one float32 matrix; every model (the six
+horizons' log models, their expected-value models and the growth classifier) is evaluated by
+one fused booster (:func:`fused_booster`: XGBoost's multi-target form, each model's trees
+adding to its own output column) in one ``inplace_predict``. On one row the trees cost
+microseconds and each booster call ~0.2 ms of overhead, so thirteen calls were most of a
+request; on 12,500 rows it is the same trees. The numbers are each model's own to the bit (a
+unit test), and the interval and blend arithmetic is
+:meth:`SalesForecaster.from_log_prediction` itself (unit tests hold forecasts and
+probabilities to those of ``predict`` / ``predict_proba``).
 
 Drivers of the growth probability are XGBoost's TreeSHAP contributions (log-odds), the same
-kind as the advice's, grouped into reasons by :mod:`engine.reasons`; a random-forest classifier
-goes through its own (slower) ``explain``.
+kind as the advice's, grouped into reasons by :mod:`engine.reasons`, computed only where asked
+for (``explain``): on a batch they cost more than the forecast. A random-forest classifier goes
+through its own (slower) ``predict_proba`` and ``explain``.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -52,6 +58,76 @@ def _value(value: Any) -> Any:
 def _booster(model: Any) -> xgb.Booster | None:
     get = getattr(model, "get_booster", None)
     return get() if get is not None else None
+
+
+_LINKS = {"reg:squarederror": "identity", "reg:tweedie": "log", "binary:logistic": "logit"}
+
+
+def _margin(booster: xgb.Booster) -> tuple[np.float32, str]:
+    """A booster's base score as the margin XGBoost starts each prediction from (float32) and
+    its link. The margin is XGBoost's own: the model cut to its first tree with every leaf
+    at zero, evaluated on one row (recomputing the link's inverse in NumPy can differ from
+    XGBoost's in the last bit)."""
+    model = json.loads(booster.save_raw("json"))
+    learner = model["learner"]
+    link = _LINKS.get(learner["objective"]["name"])
+    if link is None:
+        raise ValueError(f"no fused serving for objective {learner['objective']['name']!r}")
+    gbtree = learner["gradient_booster"]["model"]
+    tree = gbtree["trees"][0]
+    leaves = np.asarray(tree["left_children"]) == -1
+    tree["split_conditions"] = np.where(leaves, 0.0, tree["split_conditions"]).tolist()
+    tree["base_weights"] = np.where(leaves, 0.0, tree["base_weights"]).tolist()
+    gbtree.update(trees=[tree], tree_info=[0], iteration_indptr=[0, 1])
+    gbtree["gbtree_model_param"]["num_trees"] = "1"
+    learner["feature_names"], learner["feature_types"] = [], []
+    zero = xgb.Booster()
+    zero.load_model(bytearray(json.dumps(model), "utf-8"))
+    row = np.full((1, int(learner["learner_model_param"]["num_feature"])), np.nan, np.float32)
+    return np.float32(zero.inplace_predict(row, predict_type="margin").ravel()[0]), link
+
+
+def fused_booster(parts: list[tuple[xgb.Booster, np.ndarray]], width: int):
+    """One booster evaluating every model of ``parts`` in one call: model ``k`` of
+    ``(booster, inputs)`` reads column ``inputs[i]`` of a ``width``-column matrix as its
+    feature ``i``, and its margin is output column ``k`` (XGBoost's multi-target form, one
+    output per tree: each tree adds its leaf to its own model's column, in the model's order,
+    from the model's own base score, so each column is that model's margin). Returns the
+    booster and each model's link (``identity``, ``log``, ``logit``).
+
+    Thirteen calls of ``inplace_predict`` on one row cost ~3 ms of per-call overhead for
+    microseconds of trees; one call costs one overhead."""
+    trees, info, margins, links = [], [], [], []
+    template = None
+    for k, (booster, inputs) in enumerate(parts):
+        model = json.loads(booster.save_raw("json"))
+        template = template or model
+        margin, link = _margin(booster)
+        margins.append(margin)
+        links.append(link)
+        inputs = np.asarray(inputs, dtype=int)
+        for tree in model["learner"]["gradient_booster"]["model"]["trees"]:
+            tree["split_indices"] = inputs[np.asarray(tree["split_indices"], dtype=int)].tolist()
+            tree["id"] = len(trees)
+            tree["tree_param"]["num_feature"] = str(width)
+            trees.append(tree)
+            info.append(k)
+    learner = template["learner"]
+    learner["feature_names"], learner["feature_types"] = [], []
+    learner["objective"] = {"name": "reg:squarederror", "reg_loss_param": {"scale_pos_weight": "1"}}
+    learner["learner_model_param"].update(
+        base_score="[" + ",".join(f"{m:.9E}" for m in margins) + "]",
+        num_feature=str(width),
+        num_target=str(len(parts)),
+        boost_from_average="0",
+    )
+    gbtree = learner["gradient_booster"]["model"]
+    gbtree.update(trees=trees, tree_info=info, iteration_indptr=[0, len(trees)])
+    gbtree["gbtree_model_param"]["num_trees"] = str(len(trees))
+    fused = xgb.Booster()
+    fused.load_model(bytearray(json.dumps(template), "utf-8"))
+    fused.set_param({"nthread": 1})
+    return fused, links
 
 
 def _calibration(calibrator: Any) -> Callable[[np.ndarray], np.ndarray]:
@@ -108,13 +184,15 @@ class ServingModels:
         self.classifier = classifier
         self.horizons = [int(h) for h in forecaster.horizons]
         self._boosters = {key: _booster(m) for key, m in forecaster.models_.items()}
+        self._means = {
+            key: _booster(m) for key, m in getattr(forecaster, "mean_models_", {}).items()
+        }
         self._growth_booster = (
             _booster(classifier.model_) if getattr(classifier, "family_", "") == "xgboost" else None
         )
         # One thread per prediction: web workers already use every core, and OpenMP threads
         # of two workers fighting over two cores cost ten times (DESIGN: serving facts).
-        means = [m.get_booster() for m in getattr(forecaster, "mean_models_", {}).values()]
-        for booster in (*self._boosters.values(), *means, self._growth_booster):
+        for booster in (*self._boosters.values(), *self._means.values(), self._growth_booster):
             if booster is not None:
                 booster.set_param({"nthread": 1})
         self._codes = {
@@ -132,114 +210,166 @@ class ServingModels:
     # ------------------------------------------------------------------ layout
 
     def _layout(self, columns: tuple[str, ...]) -> dict:
-        """Where each model's inputs sit in the matrix of a frame with these columns (computed
-        once per column set: the frames of one deployment always have the same columns)."""
+        """Where each model's inputs sit in the one float matrix of a frame with these
+        columns, and the fused booster reading it (built once per column set: the frames of
+        one deployment always have the same columns).
+
+        The matrix: the data columns (categorical ones coded by the forecaster's levels), a
+        column of NaN for inputs the frame lacks, the categorical columns again coded by the
+        growth classifier's levels, and one constant column per horizon (the pooled
+        strategy's ``horizon`` input)."""
         layout = self._layouts.get(columns)
         if layout is not None:
             return layout
         data = [c for c in columns if c not in KEY_COLUMNS]
         where = {c: i for i, c in enumerate(data)}
-        missing = len(data)  # a column of NaN for inputs the frame lacks
+        missing = len(data)
+        categorical = [j for j, c in enumerate(data) if c in CATEGORICAL_COLUMNS]
+        growth_codes = {j: missing + 1 + i for i, j in enumerate(categorical)}
+        constant = {h: missing + 1 + len(categorical) + i for i, h in enumerate(self.horizons)}
         f = self.forecaster
-        per_horizon = {}
+        parts, outputs = [], {}
         for h in self.horizons:
-            idx = []
-            for name in f.feature_names_:
-                if name == "horizon":
-                    idx.append(-1)  # pooled strategy: filled with h below
-                else:
-                    idx.append(where.get(f"{name}_h{h}", where.get(name, missing)))
-            per_horizon[h] = np.asarray(idx)
-        growth_idx = np.asarray([where.get(n, missing) for n in self.classifier.feature_names_])
-        layout = {"data": data, "per_horizon": per_horizon, "growth": growth_idx}
+            idx = [
+                constant[h]
+                if name == "horizon"
+                else where.get(f"{name}_h{h}", where.get(name, missing))
+                for name in f.feature_names_
+            ]
+            key = h if f.strategy == "direct" else 0
+            outputs[("log", h)] = len(parts)
+            parts.append((self._boosters[key], idx))
+            if self._means.get(key) is not None:
+                outputs[("mean", h)] = len(parts)
+                parts.append((self._means[key], idx))
+        growth_idx = [
+            growth_codes.get(j, j)
+            for j in (where.get(n, missing) for n in self.classifier.feature_names_)
+        ]
+        if self._growth_booster is not None:
+            outputs[("growth", 0)] = len(parts)
+            parts.append((self._growth_booster, growth_idx))
+        width = missing + 1 + len(categorical) + len(self.horizons)
+        booster, links = fused_booster(parts, width)
+        layout = {
+            "data": data,
+            "width": width,
+            "growth_codes": growth_codes,
+            "constant": constant,
+            "growth": np.asarray(growth_idx),
+            "booster": booster,
+            "links": links,
+            "outputs": outputs,
+        }
         with self._lock:
             self._layouts[columns] = layout
         return layout
 
-    def _numeric(self, features: Features, data: list[str]) -> np.ndarray:
-        """The features as one float matrix (categorical columns left NaN, one extra NaN
-        column for inputs the features lack)."""
-        out = np.full((_rows(features), len(data) + 1), np.nan)
-        for j, col in enumerate(data):
-            if col not in CATEGORICAL_COLUMNS:
+    def _matrix(self, features: Features, layout: dict) -> np.ndarray:
+        """The features as the layout's one float32 matrix (what XGBoost reads)."""
+        out = np.full((_rows(features), layout["width"]), np.nan, dtype=np.float32)
+        growth_codes = layout["growth_codes"] if self._growth_booster is not None else {}
+        for j, col in enumerate(layout["data"]):
+            if col in CATEGORICAL_COLUMNS:
+                out[:, j] = _category_codes(features[col], self._codes["f"].get(col, {}))
+                if j in growth_codes:
+                    out[:, growth_codes[j]] = _category_codes(
+                        features[col], self._codes["g"].get(col, {})
+                    )
+            else:
                 out[:, j] = np.asarray(features[col], dtype=float)
+        for h, j in layout["constant"].items():
+            out[:, j] = h
         return out
 
-    def _with_categories(self, numeric: np.ndarray, features, data: list[str], codes: dict):
-        """``numeric`` with the categorical columns coded by one model's frozen levels, as
-        :func:`features.encode_categoricals` codes them (NaN when missing or unseen)."""
-        out = numeric.copy()
-        for j, col in enumerate(data):
-            if col in CATEGORICAL_COLUMNS:
-                out[:, j] = _category_codes(features[col], codes.get(col, {}))
+    def _outputs(self, x: np.ndarray, layout: dict) -> np.ndarray:
+        """Every model's output for every row (rows x models), in one booster call, each
+        through its own link as XGBoost applies it (float32)."""
+        margins = layout["booster"].inplace_predict(x, predict_type="margin")
+        margins = np.asarray(margins, dtype=np.float32).reshape(len(x), len(layout["links"]))
+        out = margins.copy()
+        for k, link in enumerate(layout["links"]):
+            # XGBoost's C++ expf, correctly rounded: exp in double rounded to float32 (NumPy's
+            # float32 exp can be one bit off, and the prediction jobs hold the engine's numbers
+            # to the last digit)
+            if link == "log":
+                out[:, k] = np.exp(margins[:, k].astype(float)).astype(np.float32)
+            elif link == "logit":
+                e = np.exp(-margins[:, k].astype(float)).astype(np.float32)
+                out[:, k] = np.float32(1) / (np.float32(1) + e)
         return out
 
     # ------------------------------------------------------------------ predict
 
     def predict(self, features: Features, *, top: int = 5, explain: bool = True) -> ServingResult:
         """Forecast (6 horizons, intervals, expected value), growth probability and its
-        ``top`` drivers (none unless ``explain``) for every row of ``features`` (from
-        :func:`build_features` or :func:`feature_columns` with the forecaster's horizons)."""
+        ``top`` drivers (none unless ``explain``: TreeSHAP is most of the cost of a small
+        request) for every row of ``features`` (from :func:`build_features` or
+        :func:`feature_columns` with the forecaster's horizons): one matrix, one booster
+        call, whatever the number of rows."""
         layout = self._layout(tuple(features))
         f = self.forecaster
-        numeric = self._numeric(features, layout["data"])
-        matrix = self._with_categories(numeric, features, layout["data"], self._codes["f"])
+        x = self._matrix(features, layout)
+        outputs = self._outputs(x, layout)
+        where = layout["outputs"]
         flags = f.history_flags(features)
         scale = mean_scale(features)
         names = ("mean", "p10", "p50", "p90")
-        shape = (len(self.horizons), _rows(features))
+        shape = (len(self.horizons), len(x))
         forecast = {name: np.empty(shape) for name in names}
         forecast["models_disagree"] = np.zeros(shape, dtype=bool)
         for j, h in enumerate(self.horizons):
-            idx = layout["per_horizon"][h]
-            x = matrix[:, np.where(idx < 0, matrix.shape[1] - 1, idx)]
-            if (idx < 0).any():
-                x[:, idx < 0] = float(h)
             key = h if f.strategy == "direct" else 0
-            booster = self._boosters.get(key)
-            if booster is not None:
-                mu = booster.inplace_predict(x)
-            else:  # not an XGBoost model: its own predict on a frame
-                mu = f.models_[key].predict(pd.DataFrame(x, columns=f.feature_names_))
-            mean = f.expected_sales(key, x, features, scale=scale)
-            out = f.from_log_prediction(np.asarray(mu, dtype=float), flags["bucket"], h, mean=mean)
+            ratio = outputs[:, where[("mean", h)]] if ("mean", h) in where else None
+            mean = f.expected_sales(key, None, features, scale=scale, ratio=ratio)
+            mu = outputs[:, where[("log", h)]]
+            out = f.from_log_prediction(mu, flags["bucket"], h, mean=mean)
             for name in (*names, "models_disagree"):
                 forecast[name][j] = out[name]
-        probability, drivers = self._growth(features, numeric, layout, top=top, explain=explain)
+        if self._growth_booster is None:
+            probability, drivers = self._other_growth(features, top=top, explain=explain)
+        else:
+            probability = self._calibrated(
+                np.asarray(outputs[:, where[("growth", 0)]], dtype=float)
+            )
+            drivers = (
+                self._drivers(features, x, layout, top=top)
+                if explain
+                else [[] for _ in range(len(x))]
+            )
         return ServingResult(self.horizons, forecast, flags, probability, drivers)
 
     def explain(self, features: Features, *, top: int = 5) -> list[list[dict]]:
         """The ``top`` drivers of each row's growth probability, as :meth:`predict` gives them
         with ``explain=True``, without the forecast (one business's advice, whose forecast and
         probability were predicted with everyone's)."""
-        layout = self._layout(tuple(features))
-        numeric = self._numeric(features, layout["data"])
-        return self._growth(features, numeric, layout, top=top, explain=True)[1]
-
-    def _growth(self, features: Features, numeric, layout: dict, *, top: int, explain: bool):
-        g = self.classifier
         if self._growth_booster is None:
-            if not isinstance(features, pd.DataFrame):
-                features = pd.DataFrame(dict(features))
-            proba = g.predict_proba(None, features=features)["probability"].to_numpy()
-            if not explain:
-                return proba, [[] for _ in range(len(proba))]
-            explained = g.explain(features, top=top)
-            return proba, [e["drivers"] for e in explained]
-        matrix = self._with_categories(numeric, features, layout["data"], self._codes["g"])
-        values = matrix[:, layout["growth"]]
-        x = np.ascontiguousarray(values, dtype=np.float32)
-        raw = np.asarray(self._growth_booster.inplace_predict(x), dtype=float)
-        proba = self._calibrated(raw)
-        if not explain:
-            return proba, [[] for _ in range(len(proba))]
+            return self._other_growth(features, top=top, explain=True)[1]
+        layout = self._layout(tuple(features))
+        return self._drivers(features, self._matrix(features, layout), layout, top=top)
+
+    def _drivers(self, features: Features, x: np.ndarray, layout: dict, *, top: int):
+        """TreeSHAP contributions of the growth model (log-odds), grouped into reasons."""
+        names = list(self.classifier.feature_names_)
+        values = np.ascontiguousarray(x[:, layout["growth"]])
         # nthread=1: a matrix built with XGBoost's default thread pool costs ~20 ms of thread
         # start-up at a few rows (one business's advice), with one thread well under 1 ms.
+        # Columns by position (the layout put them in the model's order): no feature names
+        # to check, which costs as much as TreeSHAP on one row.
         contrib = self._growth_booster.predict(
-            xgb.DMatrix(x, feature_names=list(g.feature_names_), nthread=1), pred_contribs=True
+            xgb.DMatrix(values, nthread=1), pred_contribs=True, validate_features=False
         )[:, :-1]  # the last column is the bias
-        names = list(g.feature_names_)
-        return proba, self._top_drivers(contrib, names, _reader(features), top=top)
+        return self._top_drivers(contrib, names, _reader(features), top=top)
+
+    def _other_growth(self, features: Features, *, top: int, explain: bool):
+        """A classifier that is not XGBoost (a random forest): its own predict and explain."""
+        g = self.classifier
+        if not isinstance(features, pd.DataFrame):
+            features = pd.DataFrame(dict(features))
+        proba = g.predict_proba(None, features=features)["probability"].to_numpy()
+        if not explain:
+            return proba, [[] for _ in range(len(proba))]
+        return proba, [e["drivers"] for e in g.explain(features, top=top)]
 
     def _calibrated(self, raw: np.ndarray) -> np.ndarray:
         """The calibrator's probability from the frozen model's raw one, as

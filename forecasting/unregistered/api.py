@@ -21,6 +21,7 @@ from forecasting.unregistered.serializers import (
     ForecastBatchRequestSerializer,
     ForecastBatchResultSerializer,
     ForecastBusinessSerializer,
+    ForecastQuerySerializer,
     ForecastSingleResultSerializer,
 )
 
@@ -41,9 +42,16 @@ def _versions(computed) -> dict:
 _versions_cache: dict[tuple, dict] = {}
 
 
-def _compute(data):
+def _drivers_wanted(request) -> bool:
+    """``?drivers=false`` leaves the drivers out (and does not compute them)."""
+    query = ForecastQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data["drivers"]
+
+
+def _compute(data, *, drivers: bool):
     try:
-        return forecasts_compute(data, words=reasons_in_words)
+        return forecasts_compute(data, words=reasons_in_words, drivers=drivers)
     except ScoringUnavailableError as error:
         raise ServiceUnavailable(str(error), code="scoring_unavailable", wait=300) from None
 
@@ -59,16 +67,18 @@ class ForecastView(GenericAPIView):
             "Send a business's monthly sales history (and, if known, costs, employees, customer "
             "satisfaction) with its attributes; get the 6-month forecast (expected value and "
             "p10/p50/p90, soles), the short-history flag, and the probability that its sales "
-            "grow at least 10 % over the next 12 months with the reasons, from the production "
-            "models. Its sector and region are compared with the registry's. Nothing is stored."
+            "grow at least 10 % over the next 12 months with the reasons (left out with "
+            "?drivers=false), from the production models. Its sector and region are compared "
+            "with the registry's. Nothing is stored."
         ),
         request=ForecastBusinessSerializer,
         responses={200: ForecastSingleResultSerializer, 503: UNAVAILABLE},
-        parameters=[RETRY_AFTER],
+        parameters=[ForecastQuerySerializer, RETRY_AFTER],
     )
     def post(self, request):
+        drivers = _drivers_wanted(request)
         data = forecast_input_parse([request.data])
-        computed = _compute(data)
+        computed = _compute(data, drivers=drivers)
         return Response({**computed.results[0], "model_versions": _versions(computed)})
 
 
@@ -87,9 +97,10 @@ class ForecastBatchView(GenericAPIView):
         ),
         request=ForecastBatchRequestSerializer,
         responses={200: ForecastBatchResultSerializer, 503: UNAVAILABLE},
-        parameters=[RETRY_AFTER],
+        parameters=[ForecastQuerySerializer, RETRY_AFTER],
     )
     def post(self, request):
+        drivers = _drivers_wanted(request)
         body = request.data
         items = body.get("businesses") if isinstance(body, dict) else None
         if not isinstance(items, list) or not items:
@@ -101,5 +112,5 @@ class ForecastBatchView(GenericAPIView):
                 % {"max": limit, "n": len(items)}
             )
         data = forecast_input_parse(items, path_prefix=["businesses"])
-        computed = _compute(data)
+        computed = _compute(data, drivers=drivers)
         return Response({"model_versions": _versions(computed), "results": computed.results})

@@ -519,10 +519,14 @@ class UnregisteredForecasts:
 
 
 def forecasts_compute(
-    data: ForecastInput, *, words: Callable[[list[dict]], list[dict]] | None = None
+    data: ForecastInput,
+    *,
+    words: Callable[[list[dict]], list[dict]] | None = None,
+    drivers: bool = True,
 ) -> UnregisteredForecasts:
     """Forecast and growth probability of every business of ``data`` with the production
-    models; ``words`` puts each business's drivers in the reader's words. Raises
+    models, and its drivers unless ``drivers`` is false (then not computed, and each result
+    has no ``drivers``); ``words`` puts each business's drivers in the reader's words. Raises
     ``scoring.ScoringUnavailableError`` when there is no production model."""
     f_version, forecaster, g_version, classifier = production_pair()
     server = serving_models(
@@ -549,15 +553,18 @@ def forecasts_compute(
         # order of ``businesses`` (ids ascending, as the panel's rows)
         features = feature_columns(panel, businesses, cutoff, horizons=horizons, group_stats=stats)
         features.update(_market_features(market_references.state(), businesses, int(month)))
-        served = server.predict(features)
+        served = server.predict(features, explain=drivers)
         rows = features[schema.BUSINESS_ID].tolist()
-        answers = _results(served, int(month), ref, [data.references[b] for b in rows], words)
+        references = [data.references[b] for b in rows]
+        answers = _results(served, int(month), ref, references, words, drivers=drivers)
         for b, answer in zip(rows, answers, strict=True):
             results[b] = answer
     return UnregisteredForecasts(results, f_version, g_version)
 
 
-def _results(served, month: int, ref: int | None, references: list, words) -> list[dict]:
+def _results(
+    served, month: int, ref: int | None, references: list, words, *, drivers: bool = True
+) -> list[dict]:
     """One answer per row of ``served`` (arrays turned into lists once, not per value)."""
     periods = [_month_text(month + h) for h in served.horizons]
     values = {name: served.forecast[name].T.tolist() for name in ("mean", "p10", "p50", "p90")}
@@ -572,33 +579,31 @@ def _results(served, month: int, ref: int | None, references: list, words) -> li
     out = []
     for i, reference in enumerate(references):
         mean, p10, p50, p90 = (values[n][i] for n in ("mean", "p10", "p50", "p90"))
-        drivers = served.drivers[i]
-        if words is not None:
-            drivers = words(drivers)
-        out.append(
-            {
-                "reference": reference,
-                "cutoff": cutoff,
-                "market_month": market_month,
-                "short_history": bool(short[i]),
-                "history_note": str(reasons[i]),
-                "intermittent": bool(intermittent[i]),
-                "forecast": [
-                    {
-                        "horizon": h,
-                        "period": periods[j],
-                        "mean": mean[j],
-                        "p10": p10[j],
-                        "p50": p50[j],
-                        "p90": p90[j],
-                        "short_history": bool(short[i]),
-                        "models_disagree": bool(disagree[i][j]),
-                        "models_disagree_reason": said if disagree[i][j] else "",
-                    }
-                    for j, h in enumerate(served.horizons)
-                ],
-                "growth_probability": probability[i],
-                "drivers": drivers,
-            }
-        )
+        answer = {
+            "reference": reference,
+            "cutoff": cutoff,
+            "market_month": market_month,
+            "short_history": bool(short[i]),
+            "history_note": str(reasons[i]),
+            "intermittent": bool(intermittent[i]),
+            "forecast": [
+                {
+                    "horizon": h,
+                    "period": periods[j],
+                    "mean": mean[j],
+                    "p10": p10[j],
+                    "p50": p50[j],
+                    "p90": p90[j],
+                    "short_history": bool(short[i]),
+                    "models_disagree": bool(disagree[i][j]),
+                    "models_disagree_reason": said if disagree[i][j] else "",
+                }
+                for j, h in enumerate(served.horizons)
+            ],
+            "growth_probability": probability[i],
+        }
+        if drivers:
+            reasons_of = served.drivers[i]
+            answer["drivers"] = words(reasons_of) if words is not None else reasons_of
+        out.append(answer)
     return out

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from businesses.models import Satisfaction
 from businesses.serializers import PERIOD_PATTERN
+from core.api_query import QuerySerializer
 from forecasting.scoring.selectors import models_disagree_reason
 from forecasting.serializers import DriverSerializer, ModelVersionsSerializer
 
@@ -60,6 +61,17 @@ class ForecastBusinessSerializer(serializers.Serializer):
     )
 
 
+class ForecastQuerySerializer(QuerySerializer):
+    drivers = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text=_(
+            "false: leave out the reasons behind the growth probability (their computation "
+            "is most of the cost of a batch)."
+        ),
+    )
+
+
 class ForecastBatchRequestSerializer(serializers.Serializer):
     businesses = ForecastBusinessSerializer(many=True, allow_empty=False)
 
@@ -94,7 +106,11 @@ class ForecastResultSerializer(serializers.Serializer):
     intermittent = serializers.BooleanField()
     forecast = ForecastMonthSerializer(many=True)
     growth_probability = serializers.FloatField(min_value=0, max_value=1)
-    drivers = DriverSerializer(many=True)
+    drivers = DriverSerializer(
+        many=True,
+        required=False,
+        help_text=_("The reasons behind the growth probability; left out with ?drivers=false."),
+    )
 
 
 class ForecastBatchResultSerializer(serializers.Serializer):

@@ -185,6 +185,45 @@ def test_forecasts_are_sane_and_a_batch_answers_as_its_businesses_alone(
     assert [d["label"] for d in spanish["drivers"]] == [d["label_es"] for d in alone["drivers"]]
 
 
+def test_drivers_false_leaves_the_drivers_out_and_does_not_compute_them(
+    trained, client_a, monkeypatch
+):
+    last = MonthlyRecord.objects.latest("period").period
+    body = {"businesses": [_business(30, last=last), _business(12, last=last)]}
+    full = client_a.post(BATCH_URL, body, format="json").json()["results"]
+    explained = []
+    explain = ServingModels._drivers
+    monkeypatch.setattr(
+        ServingModels, "_drivers", lambda *a, **k: explained.append(1) or explain(*a, **k)
+    )
+    quiet = client_a.post(f"{BATCH_URL}?drivers=false", body, format="json")
+    assert quiet.status_code == 200, quiet.json()
+    results = quiet.json()["results"]
+    assert explained == [] and all("drivers" not in r for r in results)
+    for alone, with_drivers in zip(results, full, strict=True):
+        assert alone == {k: v for k, v in with_drivers.items() if k != "drivers"}
+    single = client_a.post(f"{URL}?drivers=false", body["businesses"][0], format="json").json()
+    assert "drivers" not in single and single["forecast"] == full[0]["forecast"]
+    again = client_a.post(f"{URL}?drivers=true", body["businesses"][0], format="json").json()
+    assert "drivers" in again
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_bad_drivers_value_is_a_400_naming_the_parameter(trained, partner_a, language):
+    response = key_client(partner_a.key, language).post(
+        f"{URL}?drivers=maybe", _business(12), format="json"
+    )
+    assert response.status_code == 400
+    assert "drivers" in str(response.json())
+
+
+def test_the_schema_documents_drivers_false(client_a, db):
+    schema = client_a.get("/api/v1/schema/?format=json").json()
+    for path in (URL, BATCH_URL):
+        parameters = schema["paths"][path]["post"]["parameters"]
+        assert any(p["name"] == "drivers" and p["in"] == "query" for p in parameters)
+
+
 def test_drivers_are_the_largest_reasons_with_plain_names():
     contrib = np.array([[0.1, -0.5, 0.0, 0.2], [0.0, 0.0, 0.0, -0.3]])
     rows = [

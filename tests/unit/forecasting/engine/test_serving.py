@@ -1,0 +1,95 @@
+"""The serving path evaluates every model in one booster call, whatever the number of rows, and
+its numbers are each model's own; TreeSHAP runs only where drivers are asked for."""
+
+import numpy as np
+import pytest
+import xgboost as xgb
+
+from forecasting.engine import schema
+from forecasting.engine.features import build_features
+from forecasting.engine.forecaster import SalesForecaster
+from forecasting.engine.growth import GrowthClassifier
+from forecasting.engine.serving import ServingModels, fused_booster
+from tests.unit.forecasting.engine.test_forecaster import SMALL
+from tests.unit.forecasting.engine.test_growth import SMALL as SMALL_GROWTH
+
+
+@pytest.fixture(scope="module")
+def models(toy):
+    train = toy.records[toy.records[schema.PERIOD] <= toy.periods[33]]
+    forecaster = SalesForecaster(**SMALL).fit(train, toy.businesses, toy.indicators)
+    classifier = GrowthClassifier(**{**SMALL_GROWTH, "families": ["xgboost"]}).fit(
+        train, toy.businesses, toy.indicators
+    )
+    return forecaster, classifier
+
+
+@pytest.fixture(scope="module")
+def features(toy):
+    known = toy.records[toy.records[schema.PERIOD] <= toy.periods[33]]
+    return build_features(known, toy.businesses, toy.indicators, [toy.periods[33]])
+
+
+def test_the_fused_booster_gives_each_models_own_margins_to_the_bit(models):
+    forecaster, classifier = models
+    rng = np.random.default_rng(0)
+    width = 200
+    parts = []
+    for h in forecaster.horizons:
+        inputs = rng.choice(width, len(forecaster.feature_names_), replace=False)
+        parts.append((forecaster.models_[h].get_booster(), inputs))
+        parts.append((forecaster.mean_models_[h].get_booster(), inputs))
+    inputs = rng.choice(width, len(classifier.feature_names_), replace=False)
+    parts.append((classifier.model_.get_booster(), inputs))
+    fused, links = fused_booster(parts, width)
+    assert links[:2] == ["identity", "log"] and links[-1] == "logit"
+    x = rng.normal(2.0, 3.0, size=(300, width)).astype(np.float32)
+    x[rng.random(x.shape) < 0.2] = np.nan
+    margins = fused.inplace_predict(x, predict_type="margin")
+    for k, (booster, inputs) in enumerate(parts):
+        own = booster.inplace_predict(np.ascontiguousarray(x[:, inputs]), predict_type="margin")
+        np.testing.assert_array_equal(margins[:, k], own, err_msg=f"model {k}")
+
+
+@pytest.mark.parametrize("rows", [1, 40])
+def test_one_booster_call_per_request_and_treeshap_only_with_drivers(
+    models, features, monkeypatch, rows
+):
+    server = ServingModels(*models)
+    part = features.iloc[:rows]
+    server.predict(part)  # builds the layout (and the fused booster) once
+    calls = {"inplace": 0, "contribs": 0}
+    inplace, predict = xgb.Booster.inplace_predict, xgb.Booster.predict
+
+    def counted_inplace(self, *args, **kwargs):
+        calls["inplace"] += 1
+        return inplace(self, *args, **kwargs)
+
+    def counted_predict(self, *args, **kwargs):
+        calls["contribs"] += bool(kwargs.get("pred_contribs"))
+        return predict(self, *args, **kwargs)
+
+    monkeypatch.setattr(xgb.Booster, "inplace_predict", counted_inplace)
+    monkeypatch.setattr(xgb.Booster, "predict", counted_predict)
+    quiet = server.predict(part, explain=False)
+    assert calls == {"inplace": 1, "contribs": 0}
+    assert quiet.drivers == [[] for _ in range(rows)]
+    explained = server.predict(part)
+    assert calls == {"inplace": 2, "contribs": 1}
+    assert all(explained.drivers)
+    np.testing.assert_array_equal(quiet.probability, explained.probability)
+
+
+def test_served_numbers_are_the_engines(models, features):
+    forecaster, classifier = models
+    served = ServingModels(forecaster, classifier).predict(features)
+    engine = forecaster.predict(None, features=features)
+    for j, h in enumerate(served.horizons):
+        part = engine[engine["horizon"] == h]
+        for name in ("mean", "p10", "p50", "p90"):
+            np.testing.assert_allclose(served.forecast[name][j], part[name], rtol=1e-5)
+    proba = classifier.predict_proba(None, features=features)["probability"].to_numpy()
+    np.testing.assert_allclose(served.probability, proba, atol=1e-6)
+    f = served.forecast
+    assert (f["p10"] <= f["p50"]).all() and (f["p50"] <= f["p90"]).all()
+    assert (f["p10"] <= f["mean"]).all() and (f["mean"] <= f["p90"]).all()
