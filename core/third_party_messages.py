@@ -109,7 +109,10 @@ def label_third_party_models() -> None:
     opts = TOTPDevice._meta
     for name, (label, help_text) in DJANGO_OTP_TOTP.items():
         if name is None:
-            opts.verbose_name, opts.verbose_name_plural = gettext_lazy(label), gettext_lazy(help_text)
+            opts.verbose_name, opts.verbose_name_plural = (
+                gettext_lazy(label),
+                gettext_lazy(help_text),
+            )
             continue
         field = opts.get_field(name)
         field.verbose_name = gettext_lazy(label)
