@@ -408,6 +408,24 @@ def _grouped(drivers: Iterable[dict]) -> list[dict]:
     return sorted(out, key=lambda e: -abs(e["contribution"]))
 
 
+def without_peer_figures(drivers: list[dict] | None) -> list[dict]:
+    """``drivers`` with every figure computed from other businesses' sales taken out (the
+    value and facts of the peer families and any group feature's fact): their direction and
+    contribution stay, their sentence falls back to the family's name. Applied wherever the
+    group's statistics are not published under the disclosure rules (a withheld market trend,
+    a forecast for a business outside the registry)."""
+    out = []
+    for d in drivers or []:
+        peer = d.get("family") in catalogue.PEER_FAMILIES or catalogue.GROUP_FEATURE.match(
+            d.get("feature") or ""
+        )
+        facts = {
+            k: v for k, v in (d.get("facts") or {}).items() if not catalogue.GROUP_FEATURE.match(k)
+        }
+        out.append({**d, "facts": {} if peer else facts, **({"value": None} if peer else {})})
+    return out
+
+
 def reasons_in_words(drivers: Iterable[dict] | None, *, top: int | None = None) -> list[dict]:
     """The reasons of a growth probability as every surface shows them: each driver with its
     ``label`` and ``text`` (the sentence) in the reader's language, largest first."""

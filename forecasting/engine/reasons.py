@@ -29,6 +29,15 @@ from forecasting.engine import schema
 # probability near 50 % a contribution of 0.05 moves it by about 1.2 percentage points
 # (dp = p (1 - p) dx): less than that is noise an advisor should not be asked to read.
 MIN_CONTRIBUTION = 0.05
+
+# Features computed from other businesses' sales (the sector, region and sector x region group
+# means of engine.features, and a business's level against them): a value of one of these, put
+# in words beside the business's own sales, can give away a small group's figures, so the
+# product shows them only where the disclosure rules publish the group's statistics.
+GROUP_FEATURE = re.compile(
+    r"^(?:(?:sector_region|sector|region)_(?:growth|log_sales_mean|seasonal)|log_sales_vs_)"
+)
+PEER_FAMILIES = frozenset({"peers_growth", "peers_level"})
 # The same floor for a random forest, whose contributions are probability changes (a feature
 # set to its training median), and for the forecaster's, which are changes of log sales (1 %).
 MIN_PROBABILITY_CHANGE = 0.0125

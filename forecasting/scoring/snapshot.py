@@ -46,6 +46,7 @@ from forecasting.engine.serving import ServingModels, ServingResult
 from forecasting.history import businesses_frame, indicators_frame, records_frame
 from forecasting.lifecycle.registry import NoProductionModelError, production_pair
 from forecasting.models import ModelVersion
+from forecasting.reasons import without_peer_figures
 
 logger = logging.getLogger(__name__)
 
@@ -548,7 +549,9 @@ def _scored(snap: ScoringSnapshot, score: BusinessScore, row: int, *, drivers) -
         return score
     score.forecast = forecast_of(snap.served, row, score.cutoff)
     score.growth_probability = _num(snap.served.probability[row])
-    score.drivers = drivers()
+    trend = score.market_trend
+    published = trend.get("yoy_growth") is not None and not trend.get("suppressed")
+    score.drivers = drivers() if published else without_peer_figures(drivers())
     return score
 
 

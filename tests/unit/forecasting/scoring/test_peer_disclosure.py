@@ -71,3 +71,70 @@ def test_the_business_page_says_the_peer_figures_are_withheld(trained, client, a
 
     assert "retenido" in page.lower() and f"menos de {MIN_PEERS} empresas comparables" in page
     assert ">P25<" not in page.split("Comparado con sus pares")[-1].split("Su mercado")[0]
+
+
+PEER_DRIVER = {
+    "family": "peers_level",
+    "feature": "log_sales_vs_sector_region",
+    "label_es": "Ventas frente a sus pares",
+    "label_en": "Sales against its peers",
+    "value": 0.8,
+    "contribution": 0.4,
+    "direction": "up",
+    "features": ["log_sales_vs_sector_region"],
+    "facts": {"log_sales_vs_sector_region": 0.8, "log_sales_vs_sector": 0.5},
+}
+OWN_DRIVER = {
+    "family": "sales_yoy",
+    "feature": "growth_yoy",
+    "label_es": "Ventas frente al año anterior",
+    "label_en": "Sales against a year earlier",
+    "value": 0.2,
+    "contribution": 0.3,
+    "direction": "up",
+    "features": ["growth_yoy", "sector_growth_yoy"],
+    "facts": {"growth_yoy": 0.2, "sector_region_growth_yoy": 0.1},
+}
+
+
+def test_figures_from_other_businesses_are_taken_out_of_the_drivers():
+    from forecasting.reasons import reasons_in_words, without_peer_figures
+
+    peer, own = without_peer_figures([PEER_DRIVER, OWN_DRIVER])
+
+    assert peer["value"] is None and peer["facts"] == {}
+    assert peer["contribution"] == 0.4 and peer["direction"] == "up"  # the reason stays
+    assert own["value"] == 0.2 and own["facts"] == {"growth_yoy": 0.2}
+    # In words, the peer reason is its name alone: no ratio to the group's average.
+    text = reasons_in_words([peer])[0]["text"]
+    assert "%" not in text and "times" not in text and "veces" not in text
+
+
+def test_a_withheld_market_keeps_its_figures_out_of_the_advice_drivers(trained, monkeypatch):
+    lone = _with_records(1)
+    _move_to_empty_division(lone)
+    score_business(lone[0].pk)  # builds the snapshot
+    snap = scoring_snapshots._snapshot
+    monkeypatch.setattr(snap.server, "explain", lambda rows: [[PEER_DRIVER, OWN_DRIVER]])
+
+    score = score_business(lone[0].pk)
+
+    assert score.market_trend["yoy_growth"] is None or score.market_trend["suppressed"]
+    by_family = {d["family"]: d for d in score.drivers}
+    assert by_family["peers_level"]["facts"] == {} and by_family["peers_level"]["value"] is None
+    assert by_family["sales_yoy"]["facts"] == {"growth_yoy": 0.2}
+
+
+def test_a_published_market_keeps_the_peer_figures(trained, monkeypatch):
+    from forecasting.scoring import snapshot
+
+    business = _with_records(1)[0]
+    score_business(business.pk)
+    snap = scoring_snapshots._snapshot
+    monkeypatch.setattr(snap.server, "explain", lambda rows: [[PEER_DRIVER, OWN_DRIVER]])
+    published = {"yoy_growth": 0.05, "momentum_3m": 0.01, "suppressed": {}}
+    monkeypatch.setattr(snapshot, "market_trend", lambda snap, row: published)
+
+    score = score_business(business.pk)
+
+    assert [d["facts"] for d in score.drivers] == [PEER_DRIVER["facts"], OWN_DRIVER["facts"]]
