@@ -30,7 +30,7 @@ class SunatOnboardingInline(admin.StackedInline):
     max_num = 1
     can_delete = False
     fields = ["enabled", "ubigeo_prefixes", "companies", "persons"]
-    verbose_name_plural = _("Onboarding from the padrón")
+    verbose_name = verbose_name_plural = _("Onboarding from the padrón")
 
 
 class DataSourceForm(forms.ModelForm):
@@ -45,8 +45,9 @@ class DataSourceForm(forms.ModelForm):
 
     class Meta:
         model = DataSource
+        # The admin builds the form from its fieldsets (the URL field with its https scheme).
         fields = [
-            *("name", "provider", "kind", "url", "language", "contact", "licence"),
+            *("name", "provider", "kind", "language", "contact", "licence"),
             *("description", "is_demo", "enabled", "update_frequency", "period_start"),
         ]
 
