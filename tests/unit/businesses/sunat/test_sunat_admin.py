@@ -77,7 +77,8 @@ def test_the_source_is_enabled_only_with_its_url_confirmed(admin_client, admin_u
     assert "I confirm this URL" in page and "Onboarding from the padrón" in page
     assert "not confirmed: the source cannot be enabled" in page
     refused = admin_client.post(url, _source_form(source, enabled="on"))
-    assert refused.status_code == 200 and "Confirm the padrón&#x27;s URL" in refused.content.decode()
+    assert refused.status_code == 200
+    assert "Confirm the padrón&#x27;s URL" in refused.content.decode()
     source.refresh_from_db()
     assert not source.enabled
     done = admin_client.post(url, _source_form(source, enabled="on", confirm_url="on"))
