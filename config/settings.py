@@ -325,7 +325,7 @@ SCORING_WARM_AT_START = env.bool("ASESOR_SCORING_WARM", default=True)
 # an address that resolves to a private, loopback or reserved network is refused (SSRF) unless
 # MARKET_SOURCES_ALLOW_PRIVATE is set, which only the tests do. Plain http likewise.
 MARKET_SOURCES_ALLOWED_HOSTS = env.list(
-    "MARKET_SOURCES_ALLOWED_HOSTS", default=["estadisticas.bcrp.gob.pe"]
+    "MARKET_SOURCES_ALLOWED_HOSTS", default=["estadisticas.bcrp.gob.pe", "www2.sunat.gob.pe"]
 )
 MARKET_SOURCES_ALLOW_PRIVATE = env.bool("MARKET_SOURCES_ALLOW_PRIVATE", default=False)
 MARKET_SOURCES_ALLOW_HTTP = env.bool("MARKET_SOURCES_ALLOW_HTTP", default=False)
@@ -333,6 +333,12 @@ MARKET_SOURCES_TIMEOUT = env.float("MARKET_SOURCES_TIMEOUT", default=30)  # conn
 MARKET_SOURCES_DEADLINE = env.float("MARKET_SOURCES_DEADLINE", default=120)  # whole answer
 MARKET_SOURCES_MAX_BYTES = env.int("MARKET_SOURCES_MAX_BYTES", default=20 * 1024 * 1024)
 MARKET_SOURCES_RETRIES = env.int("MARKET_SOURCES_RETRIES", default=2)  # per request, backoff
+# The SUNAT padrón source alone downloads a file this large (the zip is some hundreds of MB), to a
+# temporary file in SUNAT_PADRON_TMP_DIR (the system's temporary directory when empty), within
+# this deadline for the whole download (inside the worker's soft time limit, with the read).
+SUNAT_PADRON_MAX_BYTES = env.int("SUNAT_PADRON_MAX_BYTES", default=2 * 1024 * 1024 * 1024)
+SUNAT_PADRON_DEADLINE = env.float("SUNAT_PADRON_DEADLINE", default=1800)
+SUNAT_PADRON_TMP_DIR = env.str("SUNAT_PADRON_TMP_DIR", default="")
 # Backtests read the market values known at each cut-off: a value received (pulled, imported or
 # revised) by the end of the cut-off month plus these days, Lima time (forecasting.history).
 MARKET_DATA_CUTOFF_LAG_DAYS = env.int("MARKET_DATA_CUTOFF_LAG_DAYS", default=0)
