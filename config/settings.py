@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "businesses",
     "forecasting",
     "feedback",
+    "datasets",
     "portal",
 ]
 
@@ -303,6 +304,10 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 MODEL_STORE_DIR = Path(env("ASESOR_MODEL_STORE", default=str(DATA_DIR / "models")))
 # Keys the HMAC of every stored artifact; defaults to SECRET_KEY-derived material.
 MODEL_SIGNING_KEY = env("ASESOR_MODEL_SIGNING_KEY", default=None) or SECRET_KEY
+# The data scientists' dataset (datasets app): the key of the businesses' pseudonyms (HMAC-SHA256
+# over the RUC; unset: derived from SECRET_KEY) and where the admin's export archives are kept.
+DATASET_KEY = env("ASESOR_DATASET_KEY", default=None)
+DATASET_EXPORT_DIR = Path(env("ASESOR_DATASET_EXPORT_DIR", default=str(DATA_DIR / "datasets")))
 # Estimator parameters by kind over the engine's defaults, e.g. '{"forecaster": {"n_jobs": 1}}'.
 MODEL_PARAMETERS = env.json("ASESOR_MODEL_PARAMETERS", default={})
 # A candidate is promoted automatically when its primary held-out score beats production's by

@@ -38,6 +38,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "businesses.*",
         "forecasting.*",
         "feedback.view_*",
+        "datasets.*",  # the data scientists' dataset export (start, follow, download)
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",
