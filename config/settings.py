@@ -62,7 +62,6 @@ INSTALLED_APPS = [
     "businesses",
     "forecasting",
     "feedback",
-    "datasets",
     "portal",
 ]
 
@@ -304,8 +303,8 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 MODEL_STORE_DIR = Path(env("ASESOR_MODEL_STORE", default=str(DATA_DIR / "models")))
 # Keys the HMAC of every stored artifact; defaults to SECRET_KEY-derived material.
 MODEL_SIGNING_KEY = env("ASESOR_MODEL_SIGNING_KEY", default=None) or SECRET_KEY
-# The data scientists' dataset (datasets app): the key of the businesses' pseudonyms (HMAC-SHA256
-# over the RUC; unset: derived from SECRET_KEY) and where the admin's export archives are kept.
+# The data scientists' dataset (feedback.dataset): the key of the businesses' pseudonyms (HMAC
+# SHA-256 over the RUC; unset: derived from SECRET_KEY) and where the export archives are kept.
 DATASET_KEY = env("ASESOR_DATASET_KEY", default=None)
 DATASET_EXPORT_DIR = Path(env("ASESOR_DATASET_EXPORT_DIR", default=str(DATA_DIR / "datasets")))
 # Estimator parameters by kind over the engine's defaults, e.g. '{"forecaster": {"n_jobs": 1}}'.

@@ -238,7 +238,7 @@ def _train_kind(
             "feature_distribution": to_json_types(reference),
         }
     if outcome.heldout is not None:
-        # kept for the data scientists' dataset (datasets app): what the measurement scored
+        # kept for the data scientists' dataset (feedback.dataset): what the measurement scored
         version.data_summary = {
             **(version.data_summary or {}),
             HELDOUT_KEY: heldout_save(outcome.heldout, kind=kind, version=version.version),

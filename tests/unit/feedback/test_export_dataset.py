@@ -15,11 +15,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from businesses.models import Business, MonthlyRecord
-from datasets import exporter, pseudonyms
-from datasets.exporter import dataset_export
-from datasets.jobs import archive_path, dataset_export_execute
-from datasets.models import DatasetExport
-from feedback.models import LabelOverride
+from feedback.dataset import exporter, pseudonyms
+from feedback.dataset.exporter import dataset_export
+from feedback.dataset.jobs import archive_path, dataset_export_execute
+from feedback.models import DatasetExport, LabelOverride
 from forecasting.engine import schema
 from forecasting.engine.features import build_features
 from forecasting.lifecycle.registry import heldout_load
@@ -247,18 +246,18 @@ def test_the_steward_runs_the_export_as_a_job_and_downloads_it(
     small_trained, client, steward, advisor, monkeypatch
 ):
     queued = []
-    monkeypatch.setattr("datasets.jobs.dataset_export_enqueue", lambda e: queued.append(e))
+    monkeypatch.setattr("feedback.dataset.jobs.dataset_export_enqueue", lambda e: queued.append(e))
     client.force_login(advisor)
-    assert client.get(reverse("admin:datasets_datasetexport_add")).status_code != 200
+    assert client.get(reverse("admin:feedback_datasetexport_add")).status_code != 200
     client.force_login(steward)
-    page = client.get(reverse("admin:datasets_datasetexport_changelist"))
-    assert reverse("admin:datasets_datasetexport_add") in page.content.decode()
+    page = client.get(reverse("admin:feedback_datasetexport_changelist"))
+    assert reverse("admin:feedback_datasetexport_add") in page.content.decode()
     response = client.post(
-        reverse("admin:datasets_datasetexport_add"), {"since": "", "file_format": "csv"}
+        reverse("admin:feedback_datasetexport_add"), {"since": "", "file_format": "csv"}
     )
     assert response.status_code == 302 and len(queued) == 1
     export = queued[0]
-    follow = client.get(reverse("admin:datasets_datasetexport_change", args=[export.pk]))
+    follow = client.get(reverse("admin:feedback_datasetexport_change", args=[export.pk]))
     assert b'http-equiv="refresh"' in follow.content and b"<progress" in follow.content
 
     with translation.override("es"):
@@ -270,14 +269,14 @@ def test_the_steward_runs_the_export_as_a_job_and_downloads_it(
         names = archive.namelist()
         assert any(n.endswith("/datacard.md") for n in names)
         assert any(n.endswith("/records.csv.gz") for n in names)
-    done = client.get(reverse("admin:datasets_datasetexport_change", args=[export.pk]))
+    done = client.get(reverse("admin:feedback_datasetexport_change", args=[export.pk]))
     assert b'http-equiv="refresh"' not in done.content
-    download = client.get(reverse("admin:datasets_datasetexport_download", args=[export.pk]))
+    download = client.get(reverse("admin:feedback_datasetexport_download", args=[export.pk]))
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == path.read_bytes()
     client.force_login(advisor)
     assert client.get(
-        reverse("admin:datasets_datasetexport_download", args=[export.pk])
+        reverse("admin:feedback_datasetexport_download", args=[export.pk])
     ).status_code in (302, 403)
 
 
@@ -287,7 +286,7 @@ def test_the_steward_runs_the_export_as_a_job_and_downloads_it(
 def test_a_failed_job_says_why_in_both_languages_and_leaves_no_archive(
     small_trained, monkeypatch, language, words
 ):
-    from datasets.jobs import exports_dir
+    from feedback.dataset.jobs import exports_dir
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")

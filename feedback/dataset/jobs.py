@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.templatetags.asesor_format import log_stamp
-from datasets.models import DatasetExport
+from feedback.models import DatasetExport
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def dataset_export_create(*, user=None, since=None, file_format: str = "auto") -
 def dataset_export_enqueue(export: DatasetExport) -> None:
     """Queue the export once the transaction commits; raises ``QueueUnavailableError``."""
     from core.queueing import enqueue
-    from datasets.tasks import dataset_export_task
+    from feedback.tasks import dataset_export_task
 
     enqueue(dataset_export_task, export.pk)
 
@@ -75,7 +75,7 @@ def _zip(folder: Path, target: Path) -> str:
 def dataset_export_execute(export_id: int) -> DatasetExport:
     """Run an export to the end; idempotent for finished exports. Ends ``succeeded`` with its
     archive, or ``failed`` with the reason (and nothing on disk)."""
-    from datasets.exporter import DatasetExportError, dataset_export
+    from feedback.dataset.exporter import DatasetExportError, dataset_export
 
     export = DatasetExport.objects.get(pk=export_id)
     if export.is_finished:

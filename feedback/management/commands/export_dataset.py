@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from core.audit import EXPORT, audit_record
-from datasets.exporter import FORMATS, DatasetExportError, dataset_export, parse_since
+from feedback.dataset.exporter import FORMATS, DatasetExportError, dataset_export, parse_since
 
 
 class Command(BaseCommand):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from core.audit import EXPORT, audit_record
 from core.queueing import QueueUnavailableError
 from core.roles import STEWARD, has_role
-from datasets.models import DatasetExport
+from feedback.models import DatasetExport
 
 
 def is_dataset_steward(user) -> bool:
@@ -43,7 +43,7 @@ class DatasetExportForm(forms.Form):
     )
 
     def clean_since(self):
-        from datasets.exporter import DatasetExportError, parse_since
+        from feedback.dataset.exporter import DatasetExportError, parse_since
 
         try:
             return parse_since(self.cleaned_data.get("since"))
@@ -61,8 +61,8 @@ class DatasetExportAdmin(admin.ModelAdmin):
               "archive_sha256", "summary", "log", "error", "requested_by", "created_at",
               "started_at", "finished_at"]  # fmt: skip
     readonly_fields = fields
-    change_form_template = "admin/datasets/datasetexport/change_form.html"
-    change_list_template = "admin/datasets/datasetexport/change_list.html"
+    change_form_template = "admin/feedback/datasetexport/change_form.html"
+    change_list_template = "admin/feedback/datasetexport/change_list.html"
     refresh_seconds = 3
 
     def has_module_permission(self, request):
@@ -85,7 +85,7 @@ class DatasetExportAdmin(admin.ModelAdmin):
             path(
                 "<path:object_id>/download/",
                 self.admin_site.admin_view(self.download_view),
-                name="datasets_datasetexport_download",
+                name="feedback_datasetexport_download",
             ),
             *super().get_urls(),
         ]
@@ -96,7 +96,7 @@ class DatasetExportAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = DatasetExportForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            from datasets.jobs import dataset_export_create, dataset_export_enqueue
+            from feedback.dataset.jobs import dataset_export_create, dataset_export_enqueue
 
             try:
                 with transaction.atomic():
@@ -112,10 +112,10 @@ class DatasetExportAdmin(admin.ModelAdmin):
                 messages.success(
                     request, _("Dataset export #%(id)d is queued for a worker.") % {"id": export.pk}
                 )
-                return redirect("admin:datasets_datasetexport_change", export.pk)
+                return redirect("admin:feedback_datasetexport_change", export.pk)
         return TemplateResponse(
             request,
-            "admin/datasets/datasetexport/start.html",
+            "admin/feedback/datasetexport/start.html",
             {
                 **self.admin_site.each_context(request),
                 "opts": self.model._meta,
@@ -129,7 +129,7 @@ class DatasetExportAdmin(admin.ModelAdmin):
         extra = dict(extra_context or {})
         if export is not None:
             extra["refresh_seconds"] = None if export.is_finished else self.refresh_seconds
-            from datasets.jobs import archive_path
+            from feedback.dataset.jobs import archive_path
 
             extra["archive_ready"] = archive_path(export) is not None
         return super().change_view(request, object_id, form_url, extra_context=extra)
@@ -137,7 +137,7 @@ class DatasetExportAdmin(admin.ModelAdmin):
     def download_view(self, request, object_id):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        from datasets.jobs import archive_path
+        from feedback.dataset.jobs import archive_path
 
         export = self.get_object(request, unquote(object_id))
         path = archive_path(export) if export is not None else None

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from businesses.disclosure import untrusted_businesses
 from businesses.models import Business
-from datasets import pseudonyms
+from feedback.dataset import pseudonyms
 from forecasting.engine import labels, schema
 from forecasting.engine.features import (
     build_features,
@@ -461,7 +461,7 @@ def _export_into(
         )
 
     progress(_("writing the data card"), 90)
-    from datasets.datacard import datacard_markdown
+    from feedback.dataset.datacard import datacard_markdown
 
     context = {
         "exported_at": timezone.now(),
