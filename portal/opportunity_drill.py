@@ -95,7 +95,9 @@ def drill_context(user, *, region: str, sector: str, size: str, measure: str) ->
     if isinstance(drill.drivers, market_drill.Withheld):
         context["drivers_withheld"] = _withheld(drill.drivers.reason)
     elif drill.drivers:
-        context["drivers"] = group_reasons_in_words(drill.drivers, top=TOP_DRIVERS)
+        context["drivers"] = group_reasons_in_words(
+            drill.drivers, top=TOP_DRIVERS, min_businesses=context["min_businesses"]
+        )
         context["drivers_n"] = len(drill.drivers)
     return context
 
