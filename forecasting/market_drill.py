@@ -97,7 +97,12 @@ def _cached(name: str, requester: disclosure.Requester, compute):
 
 def _forecasts() -> tuple[pd.DataFrame, dict[int, dict[str, list]]]:
     """The contributing businesses with a current forecast (``value``: their six months'
-    expected sales), and each one's months."""
+    expected sales), and each one's months (the same for every reader: cached per data
+    version)."""
+    return _cached("forecasts", disclosure.NOBODY, _read_forecasts)
+
+
+def _read_forecasts() -> tuple[pd.DataFrame, dict[int, dict[str, list]]]:
     first = _first_forecast_month()
     frame = market_map._population(market_map.BUSINESSES)
     if first is None or frame.empty:
