@@ -109,3 +109,21 @@ def test_a_coordinator_sees_the_map_of_her_regions(site, page):
     expect(page).to_have_url(re.compile(r"/opportunities/region/15/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Lima")
     assert page.goto("/opportunities/region/04/").status == 404
+
+
+def test_the_map_and_a_drill_down_are_accessible(site, page):
+    """Every control named, text contrast AA (the heat table's colours included), and each
+    chart an SVG with a title whose figures are also a table."""
+    from tests.browser.test_accessibility import _check
+
+    login(page, "analista.mercado")
+    _check(page)
+    expect(page.locator("main figure.tilemap svg > title")).to_have_count(1)
+    page.locator("main table.heat tbody th").get_by_role("link", name="Lima").click()
+    expect(page).to_have_url(re.compile(r"/opportunities/region/15/"))
+    _check(page)
+    for chart in page.locator("main svg.sales-chart").all():
+        expect(chart).to_have_attribute("role", "img")
+        expect(chart.locator("title")).not_to_have_count(0)
+    expect(page.locator("#trend-table tbody tr")).not_to_have_count(0)
+    expect(page.locator("#forecast-table tbody tr")).to_have_count(6)

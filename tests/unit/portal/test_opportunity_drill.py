@@ -159,3 +159,44 @@ def test_coordinators_open_their_regions_only(client, supervisor, advisor):
     assert client.get("/opportunities/region/15/", {"sector": "ZZ"}).status_code == 404
     client.force_login(advisor)
     assert client.get("/opportunities/region/15/").status_code == 403
+
+
+def test_no_additive_relation_of_the_forecast_sums_has_a_single_withheld_member():
+    """Across every relation the page can show (a region and its sections, a section and its
+    divisions, all sizes and each size class), never exactly one withheld sum: subtracting
+    the published ones would give it."""
+    import random
+
+    rng = random.Random(11)
+    for _ in range(40):
+        mean = rng.choice([800.0, 1200.0, 3000.0, 250_000.0])
+        _business(
+            mean=mean,
+            p10=0.5 * mean,
+            p90=2 * mean,
+            region_id=rng.choice(["15", "04"]),
+            sector_id=rng.choice(["47", "46", "10", "56"]),
+            size_class=rng.choice(["micro", "small"]),
+        )
+    cells = market_drill.forecast_cells(market_drill.disclosure.NOBODY)
+    assert any(code for code, _n, _t in cells.values())  # something is withheld
+    assert any(not code for code, _n, _t in cells.values())  # something is published
+    sections = {"47": "G", "46": "G", "10": "C", "56": "I"}
+    relations = []
+    for region in ("15", "04"):
+        for size in ("*", "micro", "small"):
+            relations.append(
+                [("total", "*", region, size)]
+                + [("section", s, region, size) for s in ("G", "C", "I")]
+            )
+            for section in ("G", "C", "I"):
+                relations.append(
+                    [("section", section, region, size)]
+                    + [("division", d, region, size) for d, s in sections.items() if s == section]
+                )
+        for level, row in [("total", "*")] + [("section", s) for s in "GCI"]:
+            relations.append([(level, row, region, size) for size in ("*", "micro", "small")])
+    for relation in relations:
+        present = [cells[k] for k in relation if k in cells]
+        withheld = [code for code, n, _t in present if code and n]
+        assert len(withheld) != 1, relation
