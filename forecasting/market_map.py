@@ -118,6 +118,26 @@ def _compute(measure: str, requester: disclosure.Requester) -> MapTable:
     table = MapTable(measure=measure)
     if frame.empty:
         return table
+    # contributors are what a cell's rules judge: each counts once, whatever its value
+    for k, (code, n, total) in judged_cells(frame, requester).items():
+        if code:
+            table.cells[k] = Cell(value=None, n=None, reason=disclosure.code_name(code))
+        elif measure == OPPORTUNITY_SHARE:
+            table.cells[k] = Cell(value=total / n, n=n)
+        else:
+            table.cells[k] = Cell(value=float(n), n=n)
+    return table
+
+
+def judged_cells(
+    frame: pd.DataFrame, requester: disclosure.Requester, *, magnitude: bool = False
+) -> dict[tuple[str, str, str, str], tuple[int, int, float]]:
+    """Every cell of the page's table of groups (see the module docstring) over ``frame``
+    (one row per contributing business: ``id``, ``division``, ``section``, ``region``,
+    ``size``, ``value``): key -> (disclosure code, 0 when published; contributors; sum of
+    ``value``). The threshold rule always applies; with ``magnitude`` the dominance rules
+    judge the values too (a sum of sales, where one business can make up most of a cell).
+    Secondary suppression over every additive relation of the table, whatever the figure."""
     n_biz = len(frame)
     member_rows, member_keys = [], []
     for level, column in ((TOTAL, None), (SECTION, "section"), (DIVISION, "division")):
@@ -139,8 +159,7 @@ def _compute(measure: str, requester: disclosure.Requester) -> MapTable:
         np.array([labels.get(int(i), -1) for i in frame["id"]], dtype=np.int64)
         for labels in requester.holders
     ]
-    # contributors are what a cell's rules judge: each counts once, whatever its value
-    stats = disclosure.cell_stats(ones, ones, groups, controlled, holders)
+    stats = disclosure.cell_stats(values if magnitude else ones, ones, groups, controlled, holders)
     rule = disclosure.rules()
     status = disclosure.sensitive(stats, rule)
 
@@ -162,16 +181,10 @@ def _compute(measure: str, requester: disclosure.Requester) -> MapTable:
         if np.array_equal(before, status):
             break
     shown_total = groups.sum(values)[:, 0]
-    for i, k in enumerate(keys):
-        code = int(status[i, 0])
-        n = int(stats.n[i, 0])
-        if code:
-            table.cells[k] = Cell(value=None, n=None, reason=disclosure.code_name(code))
-        elif measure == OPPORTUNITY_SHARE:
-            table.cells[k] = Cell(value=float(shown_total[i]) / n, n=n)
-        else:
-            table.cells[k] = Cell(value=float(n), n=n)
-    return table
+    return {
+        k: (int(status[i, 0]), int(stats.n[i, 0]), float(shown_total[i]))
+        for i, k in enumerate(keys)
+    }
 
 
 def _withheld_totals_keep_a_part(
