@@ -2,21 +2,30 @@
 job on real Celery worker processes (Redis broker), with 1 and then 2 workers.
 
 The script creates its own database (``asesor_bench_bulk`` on the local PostgreSQL, or
-``--database-url``), loads the demo panel into it (businesses, then monthly records with COPY;
+``--database``), loads the demo panel into it (businesses, then monthly records with COPY;
 then ``VACUUM ANALYZE``), registers small production models fitted on a separate synthetic
 panel, then for each worker count starts that many ``celery worker --concurrency 1`` processes
 (without the advice snapshot's start-up build, ``ASESOR_SCORING_WARM=0``) on a queue of its own,
 warms them with a small job, runs a full job over every business, and stops the workers by PID.
 The database is dropped at the end unless ``--keep`` (a kept database is reused next time).
 
+Beyond 100,000 businesses (``--businesses 1000000``) the first 100,000 are the demo panel and
+the rest come in parts of 100,000 (seeds 2, 3, …), each generated, loaded (businesses through
+``bulk_create``, records as one binary COPY into a staging table and one ``INSERT … SELECT``)
+and committed on its own: memory stays that of one part, and an interrupted load goes on where
+it stopped the next time (``--keep``; ``--load-only`` loads without scoring). Generate it with
+``nice``: 36.6 M records take a while.
+
 Prints one JSON line: {"businesses", "months", "runs": [{"workers", "seconds_total",
-"businesses_per_s", "seconds": {"read", "features", "predict", "write"}}]} (diagnostics go to
-standard error).
+"businesses_per_s", "seconds": {"read", "features", "predict", "write"}, "worker_peak_rss_mb",
+"worker_cpu_s", "load_average_1m"}]} (diagnostics go to standard error). Each worker's peak
+resident memory is the kernel's high-water mark (``VmHWM``) and its CPU seconds (user +
+system) are read from /proc just before the workers stop, warm-up job included.
 ``seconds_total`` is wall time from queuing the job to its last chunk; the split sums the time
 every worker spent in each step (so with 2 workers it can exceed the wall time).
 
 Usage: .venv/bin/python bench/bulk_score.py [--businesses N] [--months M] [--workers 1,2]
-       [--chunk-size N] [--keep]
+       [--chunk-size N] [--database NAME] [--broker URL] [--keep] [--load-only] [--timeout S]
 """
 
 from __future__ import annotations
