@@ -129,18 +129,22 @@ def _load_part(n: int, months: int, seed: int, data_import) -> int:
 
     panel = generate_panel(n, months, seed, demo_start_month(months))
     frame = panel.businesses
-    # RUCs are drawn at random per panel: redraw those another part already holds
-    taken = set(
-        Business.objects.filter(ruc__in=frame["ruc"].tolist()).values_list("ruc", flat=True)
-    )
+    # RUCs are drawn at random per panel: redraw those another part already holds (against
+    # this panel's too), until none is taken
     rng = np.random.default_rng(seed)
     rucs = frame["ruc"].to_numpy(dtype=object)
-    for i in np.flatnonzero(np.isin(rucs, list(taken))):
-        while rucs[i] in taken:
-            key = int(rucs[i][:2]) * 100_000_000 + int(rng.integers(0, 100_000_000))
-            digits = np.array([[int(c) for c in f"{key:010d}"]])
-            rucs[i] = f"{key}{int(_ruc_check_digit(digits)[0])}"
-        taken.add(rucs[i])
+    mine = set(rucs.tolist())
+    clash = set(Business.objects.filter(ruc__in=list(mine)).values_list("ruc", flat=True))
+    while clash:
+        redrawn = []
+        for i in np.flatnonzero(np.isin(rucs, list(clash))):
+            while rucs[i] in mine:
+                key = int(rucs[i][:2]) * 100_000_000 + int(rng.integers(0, 100_000_000))
+                digits = np.array([[int(c) for c in f"{key:010d}"]])
+                rucs[i] = f"{key}{int(_ruc_check_digit(digits)[0])}"
+            mine.add(rucs[i])
+            redrawn.append(rucs[i])
+        clash = set(Business.objects.filter(ruc__in=redrawn).values_list("ruc", flat=True))
     frame["ruc"] = rucs
     r = panel.records
     with transaction.atomic():
