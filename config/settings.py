@@ -131,6 +131,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # connection set-up and SQLite its opening PRAGMAs (about a millisecond of an API forecast).
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if (
+    env("DATABASE_POOLER", default="") == "transaction"
+    and "postgresql" in (DATABASES["default"]["ENGINE"])
+):
+    # Behind PgBouncer in transaction pooling (README, Scaling): each transaction may get
+    # another server connection, so no server-side cursors (``iterator()`` would open one) and
+    # no prepared statements (psycopg prepares a query after its fifth run on a connection).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -------------------------------------------------------------------------
@@ -396,6 +405,8 @@ API_BULK_MAX_ROWS = env.int("API_BULK_MAX_ROWS", default=5000)
 # job's first step (the whole-panel group statistics), days a finished job's results are kept.
 PREDICTION_CHUNK_SIZE = env.int("PREDICTION_CHUNK_SIZE", default=10_000)
 PREDICTION_START_THREADS = env.int("PREDICTION_START_THREADS", default=2)
+# businesses per part of the start step's panel read: bounds a worker's memory at any panel size
+PREDICTION_START_PART_SIZE = env.int("PREDICTION_START_PART_SIZE", default=50_000)
 PREDICTION_RESULTS_KEEP_DAYS = env.int("PREDICTION_RESULTS_KEEP_DAYS", default=14)
 # Businesses per request of forecasts for businesses not in the registry (POST
 # /api/v1/forecasts/batch/).
