@@ -39,13 +39,13 @@ How it works
 * The row's expected value is ``w * mean_model + (1 - w) * expm1(mu)``, ``w`` per horizon and
   interval bucket, fitted on the same held-out calibration rows as the intervals
   (:func:`blend_weight`: least squares, each business's error in units of the square root of
-  its own scale, actual sales capped at ``MAX_SCALE_RATIO`` x that scale). On real, spiky retail series (issue 17) the
-  Tweedie model overshot: over h = 1..6 its sums came to 52,119 units against 41,219 sold (the
-  log model's back-transform: 40,131), one launch or promotion month setting a series' level;
-  there the held-out rows give the log model a share (RMSE on counts clipped 0-20, mean of
-  h = 1..6, Tweedie power 1.3: 2.608 -> 2.532; see :data:`TWEEDIE_POWER` for the power). On the
-  synthetic panel the weights stay near 1 and nothing moves (RMSE of the mean in soles at h1
-  35,177 -> 35,132).
+  its own scale, actual sales capped at ``MAX_SCALE_RATIO`` x that scale). On real, spiky
+  retail series (issue 17) the Tweedie model overshot: over h = 1..6 its sums came to 52,119
+  units against 41,219 sold (the log model's back-transform: 40,131), one launch or promotion
+  month setting a series' level; there the held-out rows give the log model a share (RMSE on
+  counts clipped 0-20, mean of h = 1..6, Tweedie power 1.3: 2.608 -> 2.532; see
+  :data:`TWEEDIE_POWER` for the power). On the synthetic panel the weights stay near 1 and
+  nothing moves (RMSE of the mean in soles at h1 35,177 -> 35,132).
 """
 
 from __future__ import annotations
