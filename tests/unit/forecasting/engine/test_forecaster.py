@@ -182,6 +182,25 @@ def test_blend_weight_follows_the_model_that_was_right_on_held_out_rows():
     assert forecaster_module.blend_weight(_held_out([np.nan] * 4, actual)) == 1.0
 
 
+def test_blend_weight_measures_each_error_against_its_business_spread():
+    """A small business (scale 1) whose log model was right and a large one (scale 100) whose
+    expected-value model was right, each off by the same relative amount: weighing every
+    business alike would split the difference (about 0.5); in units of each business's spread
+    (the square root of its scale) the large business counts ten times as much."""
+    pred = np.log1p(10.0)
+    rows = pd.DataFrame(
+        {
+            "pred": [pred, pred],
+            # small: log model 10, actual 10, mean model 20; large: actual 100 x that
+            "residual": np.log1p([10.0, 1000.0]) - pred,
+            "mean_pred": [20.0, 1000.0],
+            "scale": [1.0, 100.0],
+        }
+    )
+    # d = (10, 990) / (1, 10) = (10, 99); r = (0, 99): w = 99**2 / (10**2 + 99**2)
+    assert forecaster_module.blend_weight(rows) == pytest.approx(99**2 / (10**2 + 99**2))
+
+
 def test_the_expected_value_blends_the_two_models_by_bucket(toy, fitted):
     pred = fitted.predict(toy.records, toy.businesses, toy.indicators)
     weights = [row["blend"] for h in fitted.horizons for row in fitted.interval_table_[h].values()]
