@@ -478,13 +478,16 @@ def _withheld_totals_keep_a_part(
     the table has exactly one withheld member."""
     status = status.copy()
     for total, cells in partition.items():
-        if not cells:
+        cols = np.flatnonzero(status[total] > 0)
+        if not cells or not len(cols):
             continue
-        for m in np.flatnonzero(status[total] > 0):
-            parts = [c for c in cells if stats.n[c, m] > 0]
-            if not parts or any(status[c, m] for c in parts):
-                continue
-            smallest = min(parts, key=lambda c, m=m: (stats.total[c, m], c))
+        cells = np.asarray(cells)
+        present = stats.n[np.ix_(cells, cols)] > 0
+        withheld = (status[np.ix_(cells, cols)] > 0) & present
+        for j in np.flatnonzero(present.any(axis=0) & ~withheld.any(axis=0)):
+            m = cols[j]
+            parts = cells[present[:, j]]
+            smallest = parts[np.lexsort((parts, stats.total[parts, m]))[0]]
             status[smallest, m] = disclosure.COMPLEMENT_CODE
     return status
 

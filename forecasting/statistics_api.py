@@ -24,8 +24,6 @@ from core.api_query import QuerySerializer
 from forecasting import market_map
 from forecasting.market_map import ALL, BY, BY_SECTOR, CURRENT, HISTORICAL, MEASURES, NO, YES
 
-_YES_NO = [YES, NO]
-
 
 class StatisticsQuerySerializer(QuerySerializer):
     measure = serializers.ChoiceField(
@@ -47,7 +45,9 @@ class StatisticsQuerySerializer(QuerySerializer):
         r"^[A-U]$", required=False, help_text=gettext_lazy("CIIU Rev.4 section (a letter).")
     )
     division = serializers.RegexField(
-        r"^\d{2}$", required=False, help_text=gettext_lazy("CIIU Rev.4 division.")
+        r"^\d{2}$",
+        required=False,
+        help_text=gettext_lazy("CIIU Rev.4 division (when given, section is not read)."),
     )
     size_class = serializers.ChoiceField(choices=SizeClass.values, required=False)
     women_led = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -56,39 +56,12 @@ class StatisticsQuerySerializer(QuerySerializer):
         r"^\d{4}-\d{2}$",
         required=False,
         help_text=gettext_lazy(
-            "yyyy-mm, one of the last 24 months up to the registry's latest month (businesses "
-            "and production_index_yoy only); leave it out for the current cut-off."
+            "yyyy-mm, one of the last 24 months up to the registry's latest month; leave it out "
+            "for the current cut-off. The forecast-based measures (opportunity_share, "
+            "expected_growth) have the current cut-off only: for another month, or a month "
+            "without data, every cell is empty (no contributors) and `note` says why."
         ),
     )
-
-    def validate(self, attrs):
-        section, division = attrs.get("section", ""), attrs.get("division", "")
-        if division:
-            found = {c: s for c, _n, s in market_map.all_divisions()}
-            if division not in found:
-                raise serializers.ValidationError(
-                    {"division": [_("No business of the programme is in division %s.") % division]}
-                )
-            if section and found[division] != section:
-                raise serializers.ValidationError(
-                    {
-                        "division": [
-                            _("Division %(d)s is not in section %(s)s.")
-                            % {"d": division, "s": section}
-                        ]
-                    }
-                )
-        month = attrs.get("month")
-        if month:
-            if attrs["measure"] not in HISTORICAL:
-                raise serializers.ValidationError(
-                    {"month": [_("This measure is for the current cut-off only: leave month out.")]}
-                )
-            if month not in market_map.time_columns(attrs["measure"]):
-                raise serializers.ValidationError(
-                    {"month": [_("Month %s is not one of the last 24 months with data.") % month]}
-                )
-        return attrs
 
     def filters(self) -> market_map.Filters:
         data = self.validated_data
@@ -97,7 +70,7 @@ class StatisticsQuerySerializer(QuerySerializer):
             return ALL if value is None else (YES if value else NO)
 
         return market_map.Filters(
-            section=data.get("section", ""),
+            section="" if data.get("division") else data.get("section", ""),
             division=data.get("division", ""),
             size=data.get("size_class", ALL),
             women=yes_no(data.get("women_led")),
@@ -140,6 +113,9 @@ class StatisticsSerializer(serializers.Serializer):
     measure_label = serializers.CharField()
     by = serializers.CharField()
     month = serializers.CharField()
+    note = serializers.CharField(
+        allow_null=True, help_text=gettext_lazy("Why every cell is empty, when they are.")
+    )
     cells = StatisticsCellSerializer(many=True)
 
 
@@ -186,7 +162,15 @@ class StatisticsView(APIView):
                 )
             )
         filters = query.filters()
+        note = None
+        if filters.month not in market_map.time_columns(measure):
+            note = (
+                _("This measure is for the current cut-off only: leave month out.")
+                if measure not in HISTORICAL
+                else _("Month %s is not one of the last 24 months with data.") % filters.month
+            )
         body = {
+            "note": note,
             "measure": measure,
             "measure_label": str(MEASURES[measure]),
             "by": by,

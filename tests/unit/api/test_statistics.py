@@ -103,13 +103,20 @@ def test_filters_and_errors_in_the_one_error_shape(analyst, advisor, supervisor)
     _business(region_id="15")
     r = _api(analyst, measure="nonsense")
     assert r.status_code == 400 and r.json()["error"]["details"][0]["field"] == "measure"
-    r = _api(analyst, measure="expected_growth", month="2024-06")
-    assert r.status_code == 400
-    assert "current cut-off" in r.json()["error"]["details"][0]["message"]
-    r = _api(analyst, measure="businesses", month="2019-01")
-    assert r.status_code == 400
-    r = _api(analyst, lang="es", measure="businesses", by="region", division="99")
-    assert r.status_code == 400 and "división 99" in r.json()["error"]["details"][0]["message"]
+    r = _api(analyst, lang="es", measure="businesses", size_class="huge")
+    assert r.status_code == 400 and r.json()["error"]["details"][0]["field"] == "size_class"
+    # schema-valid questions without an answer: empty cells (no contributors) and why
+    body = _api(analyst, measure="expected_growth", month="2024-06").json()
+    assert "current cut-off" in body["note"]
+    assert all(c["value"] is None and c["contributors"] == 0 for c in body["cells"])
+    body = _api(analyst, lang="es", measure="businesses", month="2019-01").json()
+    assert "2019-01" in body["note"] and "24 meses" in body["note"]
+    body = _api(analyst, measure="businesses", division="99").json()
+    assert body["note"] is None and all(c["contributors"] == 0 for c in body["cells"])
+    cells = _api(analyst, measure="businesses", by="region,sector", division="47", section="C")
+    lima = [c for c in cells.json()["cells"] if c["region"]["code"] == "15"]
+    assert [c["sector"]["code"] for c in lima] == ["47"]  # the division wins
+    assert lima[0]["suppressed"] and lima[0]["reason"] == "few"  # one business
     assert _api(advisor, measure="businesses").status_code == 403
     assert _api(supervisor, measure="businesses", by="sector").status_code == 403
     body = _api(supervisor, measure="businesses", by="region").json()
@@ -258,9 +265,7 @@ def test_no_subtraction_of_published_cells_isolates_fewer_than_the_threshold(mea
                 parts = [
                     members
                     for (k2, j2), members in published.items()
-                    if j2 == j
-                    and k2 != key
-                    and _is_part(key, k2, position)
+                    if j2 == j and k2 != key and _is_part(key, k2, position)
                 ]
                 if not parts:
                     continue
