@@ -86,7 +86,7 @@ YES, NO = "yes", "no"
 CURRENT = "current"
 HISTORY_MONTHS = 24
 FORECAST_MONTHS = 6
-CACHE_SECONDS = 600
+CACHE_SECONDS = 86400  # the key carries the data version: a change of data is a new key
 KEY_COLUMNS = ("level", "row", "region", "size", "women", "online")
 
 
