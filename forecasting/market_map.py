@@ -453,12 +453,15 @@ def _protect_time(
     status: np.ndarray, differences: np.ndarray, rule: disclosure.Rules, t: int, k: int
 ) -> np.ndarray:
     """Between two published months of a cell, the businesses that differ (an analyst could
-    subtract one from the other) are none or at least the threshold: walking the months in
-    order, a month whose difference with the last published one is a small group is withheld
-    (complement). Unions of such groups pass too, so every pair of published months does."""
+    subtract one from the other) are none or at least the threshold: walking the columns from
+    the current cut-off back, a month whose difference with the last published one is a small
+    group is withheld (complement) — the current figures first, the history gives way. A
+    history's contributors only join over time (followed from a first record; a series, once
+    it exists, stays), so the difference between any two published months is a union of such
+    groups and passes too."""
     own = status[:, :t].copy()
     last = np.full(own.shape[0], -1)
-    for m in range(t):
+    for m in range(t - 1, -1, -1):
         published = own[:, m] == 0
         rows = np.flatnonzero(published & (last >= 0))
         d = differences[rows, last[rows], m]
