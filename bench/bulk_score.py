@@ -2,21 +2,30 @@
 job on real Celery worker processes (Redis broker), with 1 and then 2 workers.
 
 The script creates its own database (``asesor_bench_bulk`` on the local PostgreSQL, or
-``--database-url``), loads the demo panel into it (businesses, then monthly records with COPY;
+``--database``), loads the demo panel into it (businesses, then monthly records with COPY;
 then ``VACUUM ANALYZE``), registers small production models fitted on a separate synthetic
 panel, then for each worker count starts that many ``celery worker --concurrency 1`` processes
 (without the advice snapshot's start-up build, ``ASESOR_SCORING_WARM=0``) on a queue of its own,
 warms them with a small job, runs a full job over every business, and stops the workers by PID.
 The database is dropped at the end unless ``--keep`` (a kept database is reused next time).
 
+Beyond 100,000 businesses (``--businesses 1000000``) the first 100,000 are the demo panel and
+the rest come in parts of 100,000 (seeds 2, 3, …), each generated, loaded (businesses through
+``bulk_create``, records as one binary COPY into a staging table and one ``INSERT … SELECT``)
+and committed on its own: memory stays that of one part, and an interrupted load goes on where
+it stopped the next time (``--keep``; ``--load-only`` loads without scoring). Generate it with
+``nice``: 36.6 M records take a while.
+
 Prints one JSON line: {"businesses", "months", "runs": [{"workers", "seconds_total",
-"businesses_per_s", "seconds": {"read", "features", "predict", "write"}}]} (diagnostics go to
-standard error).
+"businesses_per_s", "seconds": {"read", "features", "predict", "write"}, "worker_peak_rss_mb",
+"worker_cpu_s", "load_average_1m"}]} (diagnostics go to standard error). Each worker's peak
+resident memory is the kernel's high-water mark (``VmHWM``) and its CPU seconds (user +
+system) are read from /proc just before the workers stop, warm-up job included.
 ``seconds_total`` is wall time from queuing the job to its last chunk; the split sums the time
 every worker spent in each step (so with 2 workers it can exceed the wall time).
 
 Usage: .venv/bin/python bench/bulk_score.py [--businesses N] [--months M] [--workers 1,2]
-       [--chunk-size N] [--keep]
+       [--chunk-size N] [--database NAME] [--broker URL] [--keep] [--load-only] [--timeout S]
 """
 
 from __future__ import annotations
@@ -70,13 +79,29 @@ def _setup_django(database_url: str, data_dir: str, broker: str, queue: str) -> 
     django.setup()
 
 
+PART = int(
+    os.environ.get("BULK_BENCH_PART", 100_000)
+)  # businesses generated and loaded at a time beyond the first demo panel
+
+
 def _load(businesses: int, months: int) -> int:
     from businesses.demo import demo_data_load
-    from businesses.models import MonthlyRecord
+    from businesses.models import Business, DataImport, MonthlyRecord
 
-    if MonthlyRecord.objects.exists():
+    if not MonthlyRecord.objects.exists():
+        demo_data_load(businesses=min(businesses, PART), months=months, seed=1)
+    elif Business.objects.count() >= businesses:
         return MonthlyRecord.objects.count()
-    records = demo_data_load(businesses=businesses, months=months, seed=1).records
+    # further parts, each committed: an interrupted load goes on where it stopped (--keep)
+    data_import = DataImport.objects.order_by("pk").first()
+    while (start := Business.objects.count()) < businesses:
+        t0 = time.perf_counter()
+        part = start // PART + 1
+        _load_part(min(PART, businesses - start), months, part, data_import)
+        spent = time.perf_counter() - t0
+        done = Business.objects.count()
+        print(f"part {part}: {done} businesses ({spent:.0f} s)", file=sys.stderr)
+    records = MonthlyRecord.objects.count()
     # What a DBA does after a bulk load (autovacuum is off on the development server, and
     # would otherwise do it during the measurement): planner statistics, the visibility map,
     # and the load's WAL flushed, so that the jobs meet a database in its steady state.
@@ -86,6 +111,80 @@ def _load(businesses: int, months: int) -> int:
         cursor.execute("VACUUM ANALYZE")
         cursor.execute("CHECKPOINT")
     return records
+
+
+def _load_part(n: int, months: int, seed: int, data_import) -> int:
+    """Another ``n`` synthetic businesses (seed ``seed``) in their own transaction: the
+    businesses through ``bulk_create`` (as the demo loads them), their monthly records as one
+    binary COPY that NumPy writes into a staging table, then one ``INSERT … SELECT`` with the
+    table's types (no per-row Python: 36 M rows). Memory stays that of one part."""
+    import numpy as np
+    from django.db import connection, transaction
+
+    from businesses.demo import _load_businesses, demo_start_month
+    from businesses.models import Business, MonthlyRecord
+    from forecasting.engine import schema
+    from forecasting.engine.synthetic import _ruc_check_digit, generate_panel
+    from forecasting.predictions.io import copy_binary_rows
+
+    panel = generate_panel(n, months, seed, demo_start_month(months))
+    frame = panel.businesses
+    # RUCs are drawn at random per panel: redraw those another part already holds (against
+    # this panel's too), until none is taken
+    rng = np.random.default_rng(seed)
+    rucs = frame["ruc"].to_numpy(dtype=object)
+    mine = set(rucs.tolist())
+    clash = set(Business.objects.filter(ruc__in=list(mine)).values_list("ruc", flat=True))
+    while clash:
+        redrawn = []
+        for i in np.flatnonzero(np.isin(rucs, list(clash))):
+            while rucs[i] in mine:
+                key = int(rucs[i][:2]) * 100_000_000 + int(rng.integers(0, 100_000_000))
+                digits = np.array([[int(c) for c in f"{key:010d}"]])
+                rucs[i] = f"{key}{int(_ruc_check_digit(digits)[0])}"
+            mine.add(rucs[i])
+            redrawn.append(rucs[i])
+        clash = set(Business.objects.filter(ruc__in=redrawn).values_list("ruc", flat=True))
+    frame["ruc"] = rucs
+    r = panel.records
+    with transaction.atomic():
+        ids = _load_businesses(panel, data_import)
+        lookup = np.zeros(max(ids) + 1, dtype=np.int64)
+        lookup[list(ids)] = list(ids.values())
+        epoch = np.datetime64("2000-01-01", "D")
+        values = {
+            "business_id": lookup[r[schema.BUSINESS_ID].to_numpy()],
+            "period": (r[schema.PERIOD].to_numpy().astype("datetime64[D]") - epoch).astype(int),
+            "sales": r[schema.SALES].to_numpy(dtype=float),
+            "costs": r[schema.COSTS].to_numpy(dtype=float),
+            "employees": np.nan_to_num(r[schema.EMPLOYEES].to_numpy(dtype=float), nan=-1),
+            "satisfaction": np.nan_to_num(r[schema.SATISFACTION].to_numpy(dtype=float), nan=-1),
+        }
+        columns = [
+            ("business_id", ">i8"), ("period", ">i4"), ("sales", ">f8"), ("costs", ">f8"),
+            ("employees", ">i4"), ("satisfaction", ">i2"),
+        ]  # fmt: skip
+        table = connection.ops.quote_name(MonthlyRecord._meta.db_table)
+        with connection.cursor() as cursor:
+            # rows valid by construction, businesses just inserted: no per-row foreign-key
+            # trigger at the commit (36 M of them at a million businesses)
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            cursor.execute(
+                "CREATE TEMPORARY TABLE bench_records (business_id int8, period int4, "
+                "sales float8, costs float8, employees int4, satisfaction int2) ON COMMIT DROP"
+            )
+            copy_binary_rows(cursor, "bench_records", columns, values)
+            cursor.execute(
+                f"""INSERT INTO {table} (business_id, period, sales, costs, employees,
+                    satisfaction, source_import_id)
+                SELECT business_id, DATE '2000-01-01' + period, round(sales::numeric, 2),
+                    round(NULLIF(costs, 'NaN'::float8)::numeric, 2), NULLIF(employees, -1),
+                    CASE satisfaction WHEN 0 THEN 'low' WHEN 1 THEN 'medium'
+                        WHEN 2 THEN 'high' ELSE '' END, %s
+                FROM bench_records ORDER BY business_id, period""",
+                [data_import.pk],
+            )
+            return cursor.rowcount
 
 
 def _register_models() -> None:
@@ -157,6 +256,20 @@ def _start_workers(count: int, env: dict, log_dir: Path) -> list[subprocess.Pope
     return workers
 
 
+def _worker_usage(workers: list[subprocess.Popen]) -> tuple[list[float], list[float]]:
+    """Each worker process's peak resident memory (MB, the kernel's high-water mark VmHWM)
+    and CPU seconds (user + system) so far, read from /proc before the workers stop."""
+    peaks, cpu = [], []
+    ticks = os.sysconf("SC_CLK_TCK")
+    for process in workers:
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        hwm = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+        peaks.append(round(int(hwm.split()[1]) / 1024, 1))
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        cpu.append(round((int(fields[11]) + int(fields[12])) / ticks, 1))
+    return peaks, cpu
+
+
 def _stop_workers(workers: list[subprocess.Popen]) -> None:
     for process in workers:
         if process.poll() is None:
@@ -200,6 +313,8 @@ def main() -> None:
     parser.add_argument("--database", default=DATABASE)
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/6")
     parser.add_argument("--keep", action="store_true", help="keep (and reuse) the database")
+    parser.add_argument("--load-only", action="store_true", help="load (with --keep), no jobs")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds a job may take")
     args = parser.parse_args()
 
     if not (args.keep and _database_exists(args.server, args.database)):
@@ -208,7 +323,7 @@ def main() -> None:
     database_url = f"{args.server}/{args.database}"
     data_dir = Path(tempfile.mkdtemp(prefix="asesor-bench-bulk-"))
     if args.keep:
-        data_dir = ROOT / "var" / "bench-bulk"
+        data_dir = ROOT / "var" / "bench-bulk" / args.database  # the models of that database
         data_dir.mkdir(parents=True, exist_ok=True)
     queue = f"bench-bulk-{uuid.uuid4().hex[:8]}"
     _setup_django(database_url, str(data_dir), args.broker, queue)
@@ -218,6 +333,8 @@ def main() -> None:
     records = _load(args.businesses, args.months)
     print(f"{records} monthly records, chunks of {args.chunk_size}", file=sys.stderr)
     _register_models()
+    if args.load_only:
+        return
 
     from businesses.models import Business
     from forecasting.models import PredictionJob
@@ -236,7 +353,9 @@ def main() -> None:
             _run_job(ids[: 50 * count], chunk_size=50)  # warm: imports and model loads
             # cold group statistics: the timed job reads and summarises the whole panel
             PredictionJob.objects.update(group_statistics={})
-            job, seconds = _run_job(ids, chunk_size=args.chunk_size)
+            job, seconds = _run_job(ids, chunk_size=args.chunk_size, timeout=args.timeout)
+            load = os.getloadavg()[0]
+            peaks, cpu = _worker_usage(workers)
         finally:
             _stop_workers(workers)
         runs.append(
@@ -245,6 +364,9 @@ def main() -> None:
                 "seconds_total": round(seconds, 2),
                 "businesses_per_s": round(len(ids) / seconds),
                 "seconds": prediction_job_seconds(job),
+                "worker_peak_rss_mb": peaks,
+                "worker_cpu_s": cpu,
+                "load_average_1m": round(load, 2),
             }
         )
         # diagnostics beside the JSON line: the serial first step and the chunks

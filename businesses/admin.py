@@ -350,6 +350,9 @@ class SupervisedRegionAdmin(admin.ModelAdmin):
 # Data sources, their series mappings and the indicator revisions (businesses.sources).
 from businesses.sources import admin as _sources_admin  # noqa: E402, F401
 
+# SUNAT's padrón: its runs, statuses, revisions and onboarding candidates (businesses.sunat).
+from businesses.sunat import admin as _sunat_admin  # noqa: E402, F401
+
 
 @admin.register(BusinessAssignment)
 class BusinessAssignmentAdmin(FastListAdmin):

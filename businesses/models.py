@@ -107,6 +107,7 @@ class Source(models.TextChoices):
     IMPORT = "import", _("File import")
     API = "api", _("Partner API")
     MANUAL = "manual", _("Entered by hand")
+    SUNAT = "sunat", _("SUNAT padrón (regional onboarding)")
 
 
 class DatePrecision(models.TextChoices):
@@ -568,6 +569,7 @@ class DataSource(TimestampedModel):
     class Kind(models.TextChoices):
         BCRP_API = "bcrp_api", _("BCRPData API connector")
         HTTPS_FILE = "https_file", _("CSV or xlsx file over HTTPS")
+        SUNAT_PADRON = "sunat_padron", _("SUNAT padrón reducido del RUC (zip over HTTPS)")
         MANUAL = "manual", _("Manual import (file uploaded by a steward)")
 
     class Frequency(models.TextChoices):
@@ -634,6 +636,28 @@ class DataSource(TimestampedModel):
     is_demo = models.BooleanField(
         _("demo entry"), default=False, help_text=_("Shipped with the demo for stewards to review.")
     )
+    confirmed_url = models.CharField(
+        _("confirmed URL"),
+        max_length=500,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "SUNAT padrón: the URL a steward confirmed; the source is pulled only while its URL "
+            "is the confirmed one."
+        ),
+    )
+    url_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("URL confirmed by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    url_confirmed_at = models.DateTimeField(
+        _("URL confirmed at"), null=True, blank=True, editable=False
+    )
     schedule = models.OneToOneField(
         "django_celery_beat.PeriodicTask",
         verbose_name=_("pull schedule"),
@@ -661,8 +685,17 @@ class DataSource(TimestampedModel):
 
         from businesses.sources.fetching import host_is_allowed
 
-        if self.kind == self.Kind.HTTPS_FILE and not self.url:
+        if self.kind in (self.Kind.HTTPS_FILE, self.Kind.SUNAT_PADRON) and not self.url:
             raise ValidationError({"url": _("A file source needs the URL of its file.")})
+        if self.kind == self.Kind.SUNAT_PADRON and self.enabled and not self.url_is_confirmed:
+            raise ValidationError(
+                {
+                    "enabled": _(
+                        "Confirm the padrón's URL (tick “I confirm this URL”) before enabling "
+                        "the SUNAT source."
+                    )
+                }
+            )
         host = urlsplit(self.url or "").hostname or ""
         if self.enabled and host and not host_is_allowed(host):
             raise ValidationError(
@@ -675,6 +708,11 @@ class DataSource(TimestampedModel):
                     % {"host": host}
                 }
             )
+
+    @property
+    def url_is_confirmed(self) -> bool:
+        """Whether a steward confirmed the URL the source has now (SUNAT padrón)."""
+        return bool(self.url) and self.confirmed_url == self.url
 
     @property
     def pull_interval(self):
@@ -919,15 +957,36 @@ class SunatPadronRun(TimestampedModel):
     already read to the end is not read again."""
 
     class Status(models.TextChoices):
-        RUNNING = "running", _("Running")
+        DOWNLOADING = "downloading", _("Downloading")
+        RUNNING = "running", _("Reading")
         SUCCEEDED = "succeeded", _("Succeeded")
+        UNCHANGED = "unchanged", _("Unchanged file (nothing to do)")
         FAILED = "failed", _("Failed")
 
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.RUNNING
     )
+    source = models.ForeignKey(
+        "DataSource",
+        verbose_name=_("data source"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sunat_runs",
+        help_text=_("Set when the padrón was downloaded by the SUNAT source (empty: by hand)."),
+    )
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
-    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True, blank=True)
+    bytes_downloaded = models.PositiveBigIntegerField(_("bytes downloaded"), default=0)
+    bytes_read = models.PositiveBigIntegerField(
+        _("bytes read"), default=0, help_text=_("Of the text file, as unzipped while reading.")
+    )
+    onboarded = models.PositiveIntegerField(
+        _("onboarding candidates"),
+        default=0,
+        help_text=_("Taxpayers matching the onboarding criteria, added or refreshed."),
+    )
+    progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     seen_on = models.DateField(_("seen on"), help_text=_("The day the padrón was published."))
     lines = models.PositiveBigIntegerField(_("lines read"), default=0)
     matched = models.PositiveIntegerField(_("businesses matched"), default=0)
@@ -1047,3 +1106,133 @@ class SunatRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.business_id} {self.field}: {self.old} → {self.new}"
+
+
+class SunatOnboarding(models.Model):
+    """A steward's option on the SUNAT source: list, as onboarding candidates, the taxpayers of
+    the padrón the registry does not know that match criteria the padrón itself carries (it has
+    no CIIU): ubigeo prefixes, the kind of RUC, and ACTIVO / HABIDO. Off by default."""
+
+    source = models.OneToOneField(
+        DataSource,
+        verbose_name=_("data source"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="sunat_onboarding",
+    )
+    enabled = models.BooleanField(
+        _("onboarding on"),
+        default=False,
+        help_text=_(
+            "After each padrón read, list the ACTIVO and HABIDO taxpayers matching the criteria "
+            "below that the registry does not have yet, as onboarding candidates."
+        ),
+    )
+    ubigeo_prefixes = models.CharField(
+        _("ubigeo prefixes"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Comma-separated department (2 digits), province (4) or district (6) codes, e.g. "
+            "“04, 0801”. Required when onboarding is on."
+        ),
+    )
+    companies = models.BooleanField(
+        _("companies (RUC 20…)"), default=True, help_text=_("Legal entities.")
+    )
+    persons = models.BooleanField(
+        _("persons with business (RUC 10…)"),
+        default=False,
+        help_text=_("Natural persons with a business."),
+    )
+
+    class Meta:
+        verbose_name = _("SUNAT onboarding option")
+        verbose_name_plural = _("SUNAT onboarding options")
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.ubigeo_prefixes or '-'}"
+
+    def prefixes(self) -> list[str]:
+        return [p.strip() for p in self.ubigeo_prefixes.split(",") if p.strip()]
+
+    def ruc_types(self) -> list[str]:
+        return [t for t, on in (("20", self.companies), ("10", self.persons)) if on]
+
+    def clean(self) -> None:
+        errors = {}
+        bad = [p for p in self.prefixes() if not (p.isdigit() and len(p) in (2, 4, 6))]
+        if bad:
+            errors["ubigeo_prefixes"] = _(
+                "“%(values)s”: each prefix is a department (2 digits), province (4) or "
+                "district (6)."
+            ) % {"values": ", ".join(bad)}
+        elif self.enabled and not self.prefixes():
+            errors["ubigeo_prefixes"] = _(
+                "Name at least one ubigeo prefix: the whole country is millions of taxpayers."
+            )
+        if self.enabled and not self.ruc_types():
+            errors["companies"] = _("Choose companies, persons or both.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class SunatCandidate(models.Model):
+    """A taxpayer of the padrón the registry does not know, matching the onboarding criteria.
+
+    It is not a business yet: a business belongs to a CIIU division and the padrón has none, so a
+    steward chooses the sector and then registers it (the business's source is then ``sunat``
+    and ``business`` links it here: its provenance)."""
+
+    ruc = models.CharField(_("RUC"), max_length=11, unique=True)
+    legal_name = models.CharField(_("SUNAT name"), max_length=200)
+    status = models.CharField(_("SUNAT status"), max_length=40)
+    condition = models.CharField(_("domicile condition"), max_length=40)
+    ubigeo = models.CharField(_("ubigeo"), max_length=6)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
+    address = models.CharField(_("SUNAT address"), max_length=300, blank=True)
+    first_seen_on = models.DateField(_("first seen"))
+    seen_on = models.DateField(_("last seen"))
+    run = models.ForeignKey(
+        SunatPadronRun,
+        verbose_name=_("padrón run"),
+        on_delete=models.PROTECT,
+        related_name="candidates",
+    )
+    sector = models.ForeignKey(
+        Sector,
+        verbose_name=_("sector"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"section__isnull": False},
+        help_text=_("Chosen by a steward (the padrón has no CIIU); needed to register it."),
+    )
+    business = models.OneToOneField(
+        Business,
+        verbose_name=_("registered as"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sunat_candidate",
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    registered_at = models.DateTimeField(_("registered"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["ubigeo", "legal_name"]
+        verbose_name = _("SUNAT onboarding candidate")
+        verbose_name_plural = _("SUNAT onboarding candidates")
+
+    def __str__(self) -> str:
+        return f"{self.ruc} {self.legal_name}"

@@ -131,6 +131,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # connection set-up and SQLite its opening PRAGMAs (about a millisecond of an API forecast).
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if (
+    env("DATABASE_POOLER", default="") == "transaction"
+    and "postgresql" in (DATABASES["default"]["ENGINE"])
+):
+    # Behind PgBouncer in transaction pooling (README, Scaling): each transaction may get
+    # another server connection, so no server-side cursors (``iterator()`` would open one) and
+    # no prepared statements (psycopg prepares a query after its fifth run on a connection).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -------------------------------------------------------------------------
@@ -303,6 +312,10 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 MODEL_STORE_DIR = Path(env("ASESOR_MODEL_STORE", default=str(DATA_DIR / "models")))
 # Keys the HMAC of every stored artifact; defaults to SECRET_KEY-derived material.
 MODEL_SIGNING_KEY = env("ASESOR_MODEL_SIGNING_KEY", default=None) or SECRET_KEY
+# The data scientists' dataset (feedback.dataset): the key of the businesses' pseudonyms (HMAC
+# SHA-256 over the RUC; unset: derived from SECRET_KEY) and where the export archives are kept.
+DATASET_KEY = env("ASESOR_DATASET_KEY", default=None)
+DATASET_EXPORT_DIR = Path(env("ASESOR_DATASET_EXPORT_DIR", default=str(DATA_DIR / "datasets")))
 # Estimator parameters by kind over the engine's defaults, e.g. '{"forecaster": {"n_jobs": 1}}'.
 MODEL_PARAMETERS = env.json("ASESOR_MODEL_PARAMETERS", default={})
 # A candidate is promoted automatically when its primary held-out score beats production's by
@@ -325,7 +338,7 @@ SCORING_WARM_AT_START = env.bool("ASESOR_SCORING_WARM", default=True)
 # an address that resolves to a private, loopback or reserved network is refused (SSRF) unless
 # MARKET_SOURCES_ALLOW_PRIVATE is set, which only the tests do. Plain http likewise.
 MARKET_SOURCES_ALLOWED_HOSTS = env.list(
-    "MARKET_SOURCES_ALLOWED_HOSTS", default=["estadisticas.bcrp.gob.pe"]
+    "MARKET_SOURCES_ALLOWED_HOSTS", default=["estadisticas.bcrp.gob.pe", "www2.sunat.gob.pe"]
 )
 MARKET_SOURCES_ALLOW_PRIVATE = env.bool("MARKET_SOURCES_ALLOW_PRIVATE", default=False)
 MARKET_SOURCES_ALLOW_HTTP = env.bool("MARKET_SOURCES_ALLOW_HTTP", default=False)
@@ -333,6 +346,12 @@ MARKET_SOURCES_TIMEOUT = env.float("MARKET_SOURCES_TIMEOUT", default=30)  # conn
 MARKET_SOURCES_DEADLINE = env.float("MARKET_SOURCES_DEADLINE", default=120)  # whole answer
 MARKET_SOURCES_MAX_BYTES = env.int("MARKET_SOURCES_MAX_BYTES", default=20 * 1024 * 1024)
 MARKET_SOURCES_RETRIES = env.int("MARKET_SOURCES_RETRIES", default=2)  # per request, backoff
+# The SUNAT padrón source alone downloads a file this large (the zip is some hundreds of MB), to a
+# temporary file in SUNAT_PADRON_TMP_DIR (the system's temporary directory when empty), within
+# this deadline for the whole download (inside the worker's soft time limit, with the read).
+SUNAT_PADRON_MAX_BYTES = env.int("SUNAT_PADRON_MAX_BYTES", default=2 * 1024 * 1024 * 1024)
+SUNAT_PADRON_DEADLINE = env.float("SUNAT_PADRON_DEADLINE", default=1800)
+SUNAT_PADRON_TMP_DIR = env.str("SUNAT_PADRON_TMP_DIR", default="")
 # Backtests read the market values known at each cut-off: a value received (pulled, imported or
 # revised) by the end of the cut-off month plus these days, Lima time (forecasting.history).
 MARKET_DATA_CUTOFF_LAG_DAYS = env.int("MARKET_DATA_CUTOFF_LAG_DAYS", default=0)
@@ -386,6 +405,8 @@ API_BULK_MAX_ROWS = env.int("API_BULK_MAX_ROWS", default=5000)
 # job's first step (the whole-panel group statistics), days a finished job's results are kept.
 PREDICTION_CHUNK_SIZE = env.int("PREDICTION_CHUNK_SIZE", default=10_000)
 PREDICTION_START_THREADS = env.int("PREDICTION_START_THREADS", default=2)
+# businesses per part of the start step's panel read: bounds a worker's memory at any panel size
+PREDICTION_START_PART_SIZE = env.int("PREDICTION_START_PART_SIZE", default=50_000)
 PREDICTION_RESULTS_KEEP_DAYS = env.int("PREDICTION_RESULTS_KEEP_DAYS", default=14)
 # Businesses per request of forecasts for businesses not in the registry (POST
 # /api/v1/forecasts/batch/).

@@ -13,7 +13,9 @@ class CoreConfig(AppConfig):
         from core import checks  # noqa: F401 - registers the deployment checks
         from core.audit import connect_receivers
         from core.roles import sync_role_groups_after_migrate
+        from core.third_party_messages import label_third_party_models
 
         # Models added by later migrations get their permissions into the role groups too.
         post_migrate.connect(sync_role_groups_after_migrate, sender=self)
         connect_receivers()
+        label_third_party_models()

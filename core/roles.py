@@ -38,6 +38,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "businesses.*",
         "forecasting.*",
         "feedback.view_*",
+        # the data scientists' dataset export (start, follow, download)
+        "feedback.add_datasetexport",
+        "feedback.change_datasetexport",
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

@@ -51,3 +51,70 @@ DJANGO_CELERY_BEAT = [
     gettext_noop("Human readable"),
     gettext_noop("Scheduler"),
 ]
+
+# django-otp declares its TOTP device's labels and help texts as plain strings, outside any
+# catalog: ours, attached to the fields when the apps are ready (display attributes only — the
+# migration state, built from the fields' declared arguments, does not change).
+DJANGO_OTP_TOTP = {
+    None: (gettext_noop("TOTP device"), gettext_noop("TOTP devices")),
+    "user": (gettext_noop("user"), gettext_noop("The user that this device belongs to.")),
+    "name": (gettext_noop("name"), gettext_noop("The human-readable name of this device.")),
+    "confirmed": (gettext_noop("confirmed"), gettext_noop("Is this device ready for use?")),
+    "throttling_failure_timestamp": (
+        gettext_noop("throttling failure timestamp"),
+        gettext_noop(
+            "A timestamp of the last failed verification attempt. Null if last attempt succeeded."
+        ),
+    ),
+    "throttling_failure_count": (
+        gettext_noop("throttling failure count"),
+        gettext_noop("Number of successive failed attempts."),
+    ),
+    "created_at": (
+        gettext_noop("created at"),
+        gettext_noop("The date and time when this device was initially created in the system."),
+    ),
+    "last_used_at": (
+        gettext_noop("last used at"),
+        gettext_noop("The most recent date and time this device was used."),
+    ),
+    "key": (gettext_noop("key"), gettext_noop("A hex-encoded secret key of up to 40 bytes.")),
+    "step": (gettext_noop("step"), gettext_noop("The time step in seconds.")),
+    "t0": (gettext_noop("t0"), gettext_noop("The Unix time at which to begin counting steps.")),
+    "digits": (gettext_noop("digits"), gettext_noop("The number of digits to expect in a token.")),
+    "tolerance": (
+        gettext_noop("tolerance"),
+        gettext_noop("The number of time steps in the past or future to allow."),
+    ),
+    "drift": (
+        gettext_noop("drift"),
+        gettext_noop("The number of time steps the prover is known to deviate from our clock."),
+    ),
+    "last_t": (
+        gettext_noop("last t"),
+        gettext_noop(
+            "The t value of the latest verified token. The next token must be at a higher time "
+            "step."
+        ),
+    ),
+}
+
+
+def label_third_party_models() -> None:
+    """Give the third-party models a steward sees in the admin their labels through our catalogs
+    (called once from :meth:`core.apps.CoreConfig.ready`)."""
+    from django.utils.translation import gettext_lazy
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    opts = TOTPDevice._meta
+    for name, (label, help_text) in DJANGO_OTP_TOTP.items():
+        if name is None:
+            opts.verbose_name, opts.verbose_name_plural = (
+                gettext_lazy(label),
+                gettext_lazy(help_text),
+            )
+            continue
+        field = opts.get_field(name)
+        field.verbose_name = gettext_lazy(label)
+        if field.help_text:
+            field.help_text = gettext_lazy(help_text)

@@ -70,3 +70,6 @@ class VisitAdmin(ReadOnlyAnnotationAdmin):
     list_filter = ("channel",)
     list_select_related = ("business", "created_by")
     raw_id_fields = ("business",)
+
+
+from feedback.dataset import admin as _dataset_admin  # noqa: E402,F401 - registers DatasetExport

@@ -370,6 +370,29 @@ def _compute(measure: str, requester: disclosure.Requester) -> MapTable:
     if frame.empty:
         return MapTable(measure=measure, columns=columns)
     comp = _components(measure, frame, columns)
+    keys, groups, stats, status = _judge(frame, comp, len(columns), requester)
+    numerator = groups.sum(np.where(comp.present, comp.numerator, 0.0))
+    n = stats.n[:, : len(columns)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = numerator
+        if comp.denominator is not None:
+            value = numerator / groups.sum(np.where(comp.present, comp.denominator, 0.0))
+        if comp.minus_one:
+            value = value - 1
+    table = MapTable(measure=measure, columns=columns, keys=keys)
+    table.value, table.n, table.status = value, n, status[:, : len(columns)]
+    return table
+
+
+def _judge(
+    frame: pd.DataFrame, comp: _Components, t: int, requester: disclosure.Requester
+) -> tuple[list[tuple], disclosure.Groups, disclosure.CellStats, np.ndarray]:
+    """The disclosure control of the page's table of groups (see the module docstring) over
+    ``frame`` (rows of :func:`_businesses`) and a figure's components at ``t`` time columns:
+    the groups' keys (``KEY_COLUMNS``), the groups, every component's statistics and the
+    status (disclosure code, 0 when published) of each group x component x time column, after
+    the threshold and dominance rules, secondary suppression over every additive relation and
+    the time-differencing protection."""
     members = _memberships(frame)
     key_frame = members[list(KEY_COLUMNS)]
     codes = key_frame.groupby(list(KEY_COLUMNS), sort=False).ngroup().to_numpy()
@@ -377,7 +400,7 @@ def _compute(measure: str, requester: disclosure.Requester) -> MapTable:
     keys = [tuple(r) for r in key_frame.iloc[first].itertuples(index=False, name=None)]
     groups = disclosure.Groups(members["b"].to_numpy(), codes, len(keys))
 
-    t, k = len(columns), len(comp.judged)
+    k = len(comp.judged)
     controlled = frame["id"].isin(requester.controlled).to_numpy()
     holders = [
         np.array([labels.get(int(i), -1) for i in frame["id"]], dtype=np.int64)
@@ -403,18 +426,31 @@ def _compute(measure: str, requester: disclosure.Requester) -> MapTable:
             status = _protect_time(status, differences, rule, t, k)
         if np.array_equal(before, status):
             break
+    return keys, groups, stats, status
 
-    numerator = groups.sum(np.where(comp.present, comp.numerator, 0.0))
-    n = stats.n[:, :t]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = numerator
-        if comp.denominator is not None:
-            value = numerator / groups.sum(np.where(comp.present, comp.denominator, 0.0))
-        if comp.minus_one:
-            value = value - 1
-    table = MapTable(measure=measure, columns=columns, keys=keys)
-    table.value, table.n, table.status = value, n, status[:, :t]
-    return table
+
+def judged_cells(
+    frame: pd.DataFrame, requester: disclosure.Requester, *, magnitude: bool = False
+) -> dict[tuple, tuple[int, int, float]]:
+    """Another figure of the same businesses judged as the map judges its own (the
+    drill-down's forecast sums and drivers, :mod:`forecasting.market_drill`), at the current
+    cut-off: ``frame`` holds rows of :func:`_businesses` (the contributors), with a ``value``
+    column for a sum (none: each contributor counts 1). Returns every group of the page's
+    table (keys ``KEY_COLUMNS``) -> (disclosure code, 0 when published; contributors; sum of
+    ``value``). The threshold rule always applies; with ``magnitude`` the dominance rules
+    judge the values too (a sum of sales, where one business can make up most of a cell).
+    Secondary suppression over every additive relation of the table, as for the map's
+    figures."""
+    if frame.empty:
+        return {}
+    frame = frame.reset_index(drop=True)
+    ones = np.ones((len(frame), 1))
+    value = frame["value"].to_numpy(dtype=float)[:, None] if "value" in frame else ones
+    judged = value if magnitude else ones
+    comp = _Components(np.ones(value.shape, dtype=bool), [judged], value)
+    keys, groups, stats, status = _judge(frame, comp, 1, requester)
+    total = groups.sum(value)[:, 0]
+    return {k: (int(status[i, 0]), int(stats.n[i, 0]), float(total[i])) for i, k in enumerate(keys)}
 
 
 def _together(status: np.ndarray, t: int, k: int) -> np.ndarray:

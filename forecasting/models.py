@@ -4,6 +4,7 @@ promotion history, and the training runs that produce them."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -629,18 +630,24 @@ class PredictionResult(models.Model):
         return out
 
 
+# Column labels of the admin and exports: the quantiles read the same in both languages.
+_STATISTIC_LABELS = {"mean": _("mean")}
+
 # The 24 forecast columns, declared in a loop rather than by hand (mean_h1 … p90_h6).
 for _horizon in FORECAST_HORIZONS:
     for _statistic in FORECAST_STATISTICS:
         PredictionResult.add_to_class(
             PredictionResult.forecast_field(_statistic, _horizon),
-            models.FloatField(f"{_statistic} h{_horizon}", null=True),
+            models.FloatField(
+                format_lazy("{} h{}", _STATISTIC_LABELS.get(_statistic, _statistic), _horizon),
+                null=True,
+            ),
         )
     # The two models behind the month's figures disagreed badly (engine.bands): a flag with its
     # reason wherever the month goes out.
     PredictionResult.add_to_class(
         PredictionResult.disagree_field(_horizon),
-        models.BooleanField(f"models disagree h{_horizon}", default=False),
+        models.BooleanField(format_lazy(_("models disagree h{}"), _horizon), default=False),
     )
 del _horizon, _statistic
 

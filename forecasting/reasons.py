@@ -408,6 +408,24 @@ def _grouped(drivers: Iterable[dict]) -> list[dict]:
     return sorted(out, key=lambda e: -abs(e["contribution"]))
 
 
+def without_peer_figures(drivers: list[dict] | None) -> list[dict]:
+    """``drivers`` with every figure computed from other businesses' sales taken out (the
+    value and facts of the peer families and any group feature's fact): their direction and
+    contribution stay, their sentence falls back to the family's name. Applied wherever the
+    group's statistics are not published under the disclosure rules (a withheld market trend,
+    a forecast for a business outside the registry)."""
+    out = []
+    for d in drivers or []:
+        peer = d.get("family") in catalogue.PEER_FAMILIES or catalogue.GROUP_FEATURE.match(
+            d.get("feature") or ""
+        )
+        facts = {
+            k: v for k, v in (d.get("facts") or {}).items() if not catalogue.GROUP_FEATURE.match(k)
+        }
+        out.append({**d, "facts": {} if peer else facts, **({"value": None} if peer else {})})
+    return out
+
+
 def reasons_in_words(drivers: Iterable[dict] | None, *, top: int | None = None) -> list[dict]:
     """The reasons of a growth probability as every surface shows them: each driver with its
     ``label`` and ``text`` (the sentence) in the reader's language, largest first."""
@@ -415,3 +433,39 @@ def reasons_in_words(drivers: Iterable[dict] | None, *, top: int | None = None) 
     if top is not None:
         reasons = reasons[:top]
     return [{**r, "label": reason_label(r), "text": reason_text(r)} for r in reasons]
+
+
+def group_reasons_in_words(
+    driver_lists: Iterable[Iterable[dict] | None], *, top: int = 3, min_businesses: int = 1
+) -> dict[str, list[dict]]:
+    """The reasons behind many businesses' growth probabilities together (the opportunity map's
+    drill-down), from :func:`forecasting.engine.reasons.aggregate_reasons`: ``up``, the ``top``
+    families that raise the group's growth probabilities most on average, and ``down``, those
+    that lower them most; each with its ``label`` and ``text`` in the reader's language. A
+    family is said only when it moves more of the businesses its way than the other way, and
+    at least ``min_businesses`` of them (the disclosure threshold: a group's reason is never one
+    business's)."""
+    reasons = catalogue.aggregate_reasons([list(d or []) for d in driver_lists])
+
+    def worded(r: dict) -> dict:
+        words = {"up": r["up"], "down": r["down"], "n": r["n"]}
+        text = ngettext(
+            "It raises the growth probability of %(up)d of %(n)d business and lowers that of "
+            "%(down)d.",
+            "It raises the growth probability of %(up)d of %(n)d businesses and lowers that of "
+            "%(down)d.",
+            r["n"],
+        )
+        return {**r, "label": capfirst(reason_label(r)), "text": text % words}
+
+    up = [
+        worded(r)
+        for r in reasons
+        if r["mean"] > 0 and r["up"] > r["down"] and r["up"] >= min_businesses
+    ][:top]
+    down = [
+        worded(r)
+        for r in reversed(reasons)
+        if r["mean"] < 0 and r["down"] > r["up"] and r["down"] >= min_businesses
+    ][:top]
+    return {"up": up, "down": down}

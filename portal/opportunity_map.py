@@ -5,8 +5,10 @@ and its tile map read the same rows, so a download is exactly what is shown."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import numpy as np
+from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -14,6 +16,7 @@ from businesses import disclosure
 from businesses.models import SizeClass
 from forecasting import market_map
 from forecasting.market_map import (
+    ALL,
     BUSINESSES,
     CURRENT,
     EXPECTED_GROWTH,
@@ -56,6 +59,7 @@ class Shown:
     reason: str = ""  # withheld: the reader's text of the reason
     empty: bool = False  # no contributor at all (a true zero count, not a withheld figure)
     step: int | None = None
+    href: str = ""  # its drill-down (published cells only)
 
     @property
     def fill(self) -> str:
@@ -95,6 +99,14 @@ def _shown(measure: str, cell: market_map.Cell) -> Shown:
     return Shown(_format(measure, cell.value), cell.value, cell.n)
 
 
+def _drill_href(region: str, sector: str, size: str, measure: str) -> str:
+    """The drill-down of a region (``sector`` blank) or of a sector of it, at ``size``."""
+    query = {"measure": measure, **({"sector": sector} if sector else {})}
+    if size != ALL:
+        query["size"] = size
+    return reverse("opportunities:drill", args=[region]) + "?" + urlencode(query)
+
+
 def _steps(cells: list[Shown]) -> list[float]:
     """Colour each published cell by its quintile among the published cells (so one large
     region does not leave every other one in the first colour); returns where each colour
@@ -119,6 +131,7 @@ def opportunity_map(user, *, measure: str, filters: Filters, sort: str) -> dict:
     at = {"month": month, **filters.groups}
     mine = map_regions(user)
     regions = market_map.regions()
+    codes = [code for code, _n in columns]
     rows = []
     for region in regions:
         if mine is not None and region.code not in mine:
@@ -128,10 +141,15 @@ def opportunity_map(user, *, measure: str, filters: Filters, sort: str) -> dict:
             _shown(measure, table.cell(level, code, region.code, **at)) for code, _n in columns
         ]
         rows.append({"region": region, "total": total, "cells": cells})
+        # the drill-down opens a sector x region x size class (not women-led, sells online
+        # or a past month: it is for the current cut-off over both values of each)
+        total_code = "" if total_row == ALL else total_row
+        for code, cell in [(total_code, total), *zip(codes, cells, strict=True)]:
+            if cell.value is not None:
+                cell.href = _drill_href(region.code, code, size, measure)
 
     descending = sort.startswith("-")
     key = sort.lstrip("-") or "name"
-    codes = [code for code, _n in columns]
 
     def sort_key(row):
         if key == "name":

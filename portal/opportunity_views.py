@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import io
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from businesses.models import SizeClass
 from core import roles
-from core.spreadsheets import csv_lines
+from core.spreadsheets import csv_lines, xlsx_write
 from forecasting.market_map import (
     ALL,
     BUSINESSES,
@@ -24,7 +26,16 @@ from forecasting.market_map import (
     sections_with_businesses,
     time_columns,
 )
+from portal.opportunity_drill import (
+    band_method,
+    disclosure_note,
+    download_note,
+    download_rows,
+    drill_context,
+)
 from portal.opportunity_map import csv_rows, opportunity_map
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _choices(request) -> dict:
@@ -74,17 +85,24 @@ def opportunity_map_page(request):
     return render(request, "portal/opportunities.html", context)
 
 
-@login_required
-@require_GET
-def opportunity_map_csv(request):
+def _download(kind: str, header: list[str], rows: list, *, name: str, title: str):
+    """``rows`` as the CSV or xlsx file ``name``.csv / .xlsx (formula-safe, core.spreadsheets)."""
+    if kind == "xlsx":
+        out = io.BytesIO()
+        xlsx_write(out, header, rows, title=title)
+        response = HttpResponse(out.getvalue(), content_type=XLSX)
+    else:
+        response = StreamingHttpResponse(
+            csv_lines(header, rows), content_type="text/csv; charset=utf-8"
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    return response
+
+
+def _table_download(request, kind: str):
     _allowed(request)
     context = opportunity_map(request.user, **_choices(request))
     header, rows = csv_rows(context)
-    note = _(
-        "Disclosure control: a figure is withheld unless at least %(n)s businesses besides the "
-        "reader's own contribute to it and it cannot be worked out from the figures around it; "
-        "only businesses not created or fed by partner systems contribute."
-    ) % {"n": context["min_businesses"]}
     what = _(
         "%(measure)s; sector section: %(section)s; division: %(division)s; size class: "
         "%(size)s; women-led: %(women)s; sells online: %(online)s; month: %(month)s"
@@ -97,9 +115,57 @@ def opportunity_map_csv(request):
         "online": dict(context["yes_no"]).get(context["online"], _("all")),
         "month": context["month"] if context["month"] != CURRENT else _("current cut-off"),
     }
-    rows = [*rows, [], [what], [note]]
-    response = StreamingHttpResponse(
-        csv_lines(header, rows), content_type="text/csv; charset=utf-8"
+    rows = [*rows, [], [what], [disclosure_note(context["min_businesses"])]]
+    return _download(kind, header, rows, name="mapa-oportunidades", title=_("Opportunity map"))
+
+
+@login_required
+@require_GET
+def opportunity_map_csv(request):
+    return _table_download(request, "csv")
+
+
+@login_required
+@require_GET
+def opportunity_map_xlsx(request):
+    return _table_download(request, "xlsx")
+
+
+def _drill(request, region: str) -> dict:
+    _allowed(request)
+    return drill_context(
+        request.user,
+        region=region,
+        sector=request.GET.get("sector", "")[:8],
+        size=request.GET.get("size", ALL)[:16] or ALL,
+        measure=request.GET.get("measure", BUSINESSES),
     )
-    response["Content-Disposition"] = 'attachment; filename="mapa-oportunidades.csv"'
-    return response
+
+
+@login_required
+@require_GET
+def opportunity_drill_page(request, region: str):
+    context = _drill(request, region)
+    context["query"] = request.GET.urlencode()
+    context["band_method"] = band_method()
+    return render(request, "portal/opportunity_drill.html", context)
+
+
+def _drill_download(request, region: str, kind: str):
+    context = _drill(request, region)
+    header, rows = download_rows(context)
+    rows = [*rows, [], *download_note(context)]
+    name = "mapa-oportunidades-" + "-".join(p for p in (region, context["sector"]) if p)
+    return _download(kind, header, rows, name=name, title=context["region"].name)
+
+
+@login_required
+@require_GET
+def opportunity_drill_csv(request, region: str):
+    return _drill_download(request, region, "csv")
+
+
+@login_required
+@require_GET
+def opportunity_drill_xlsx(request, region: str):
+    return _drill_download(request, region, "xlsx")

@@ -23,6 +23,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering (a timeout test)
     truncate_to: int | None = None  # send only this many bytes of ``body``
+    chunk_delay: float = 0.0  # seconds between 64 KB pieces of the body (a deadline test)
 
 
 Route = Reply | Callable[[str], Reply]
@@ -54,7 +55,12 @@ class ReplayServer:
                 self.end_headers()
                 sent = body if reply.truncate_to is None else body[: reply.truncate_to]
                 try:
-                    self.wfile.write(sent)
+                    if reply.chunk_delay:
+                        for i in range(0, len(sent), 65536):
+                            self.wfile.write(sent[i : i + 65536])
+                            self.wfile.flush()
+                            time.sleep(reply.chunk_delay)
+                    self.wfile.write(sent if not reply.chunk_delay else b"")
                     self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
                     pass

@@ -4,7 +4,8 @@
   addresses, no redirects to other hosts, timeouts, retries with backoff and size limits;
 - :mod:`.bcrp` — the BCRPData API: request URLs and the parser of its JSON answers;
 - :mod:`.services` — :func:`~.services.source_pull`, fetch → parse → one atomic write through the
-  stewardship importer (revisions kept, idempotent), and the source's health;
+  stewardship importer (revisions kept, idempotent), and the source's health; a SUNAT padrón
+  source is handed to :mod:`businesses.sunat.source` (download to a file, then reconcile);
 - :mod:`.selectors` — which sources are due, backing off or failing;
 - :mod:`.schedules` — each source's own celery-beat entry, saved and deleted with the source;
 - :mod:`.demo` — the BCRPData series mapping shipped with the product (a data migration).

@@ -1,6 +1,7 @@
 """Admin pages for data sources (with their series mappings and health) and for the revisions
 that pulls and imports kept. Registered from :mod:`businesses.admin`."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
@@ -9,7 +10,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from businesses.models import DataSource, IndicatorRevision, SourceSeries
+from businesses.models import DataSource, IndicatorRevision, SourceSeries, SunatOnboarding
 from businesses.sources.schedules import data_source_delete, data_source_save
 from businesses.sources.selectors import FAILING_AFTER, source_backoff_until
 from core.queueing import QueueUnavailableError, enqueue
@@ -19,6 +20,43 @@ class SourceSeriesInline(admin.TabularInline):
     model = SourceSeries
     extra = 1
     fields = ["code", "description", "indicator", "sector", "region", "enabled"]
+
+
+class SunatOnboardingInline(admin.StackedInline):
+    """The SUNAT source's onboarding option (one row, off by default)."""
+
+    model = SunatOnboarding
+    extra = 1
+    max_num = 1
+    can_delete = False
+    fields = ["enabled", "ubigeo_prefixes", "companies", "persons"]
+    verbose_name = verbose_name_plural = _("Onboarding from the padrón")
+
+
+class DataSourceForm(forms.ModelForm):
+    confirm_url = forms.BooleanField(
+        label=_("I confirm this URL"),
+        required=False,
+        help_text=_(
+            "SUNAT padrón: tick after checking that the URL above is where SUNAT publishes the "
+            "padrón reducido del RUC (a zip). Changing the URL asks for a new confirmation."
+        ),
+    )
+
+    class Meta:
+        model = DataSource
+        # The admin builds the form from its fieldsets (the URL field with its https scheme).
+        fields = [
+            *("name", "provider", "kind", "language", "contact", "licence"),
+            *("description", "is_demo", "enabled", "update_frequency", "period_start"),
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        # Before the model's own validation, which refuses to enable an unconfirmed SUNAT source.
+        if cleaned.get("confirm_url") and cleaned.get("url"):
+            self.instance.confirmed_url = cleaned["url"]
+        return cleaned
 
 
 @admin.register(DataSource)
@@ -38,6 +76,7 @@ class DataSourceAdmin(admin.ModelAdmin):
     ]
     list_filter = ["kind", "enabled", "last_pull_status"]
     search_fields = ["name", "provider", "url"]
+    form = DataSourceForm
     inlines = [SourceSeriesInline]
     actions = ["pull_now"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -55,6 +94,8 @@ class DataSourceAdmin(admin.ModelAdmin):
         "period_end",
         "created_at",
         "updated_at",
+        "url_confirmation",
+        "padron_runs",
     ]
     fieldsets = [
         (
@@ -104,6 +145,21 @@ class DataSourceAdmin(admin.ModelAdmin):
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or obj.kind != DataSource.Kind.SUNAT_PADRON:
+            return fieldsets
+        sunat = (
+            _("SUNAT padrón"),
+            {"fields": ["confirm_url", "url_confirmation", "padron_runs"]},
+        )
+        return [fieldsets[0], sunat, *fieldsets[1:]]
+
+    def get_inlines(self, request, obj):
+        if obj is not None and obj.kind == DataSource.Kind.SUNAT_PADRON:
+            return [SunatOnboardingInline]
+        return [SourceSeriesInline]
+
     def get_queryset(self, request):
         return (
             super()
@@ -113,7 +169,39 @@ class DataSourceAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
+        if form.cleaned_data.get("confirm_url") and obj.url:
+            obj.confirmed_url = obj.url
+            obj.url_confirmed_by, obj.url_confirmed_at = request.user, timezone.now()
         data_source_save(source=obj)
+
+    @admin.display(description=_("URL confirmation"))
+    def url_confirmation(self, obj):
+        if obj is None or not obj.confirmed_url:
+            return _("not confirmed: the source cannot be enabled")
+        if not obj.url_is_confirmed:
+            return _("the URL changed since %(url)s was confirmed: confirm it again") % {
+                "url": obj.confirmed_url
+            }
+        return _("confirmed by %(user)s on %(when)s") % {
+            "user": obj.url_confirmed_by or "—",
+            "when": formats.localize(timezone.localtime(obj.url_confirmed_at))
+            if obj.url_confirmed_at
+            else "—",
+        }
+
+    @admin.display(description=_("padrón runs"))
+    def padron_runs(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        url = reverse("admin:businesses_sunatpadronrun_changelist") + f"?source__id__exact={obj.pk}"
+        last = obj.sunat_runs.order_by("-created_at").first()
+        if last is None:
+            return format_html('<a href="{}">{}</a>', url, _("none yet"))
+        return format_html(
+            '<a href="{}">{}</a>',
+            url,
+            _("last: #%(run)d, %(state)s") % {"run": last.pk, "state": last.get_status_display()},
+        )
 
     def delete_model(self, request, obj):
         data_source_delete(source=obj)

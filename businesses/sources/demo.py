@@ -59,3 +59,25 @@ BCRP_SERIES = [
     ),
     ("PN01770AM", "PBI (índice 2007=100)", "bcrp_gdp_index", None, None),
 ]
+
+# The SUNAT padrón reducido del RUC. Public code that downloads it uses
+# http://www2.sunat.gob.pe/padron_reducido_ruc.zip; sources are fetched over https only, so the
+# source ships with the https form of that address, disabled: a steward checks that SUNAT serves
+# it there (and that the host is on the allow-list), confirms the URL and enables the source.
+SUNAT_SOURCE = {
+    "name": "SUNAT padrón reducido",
+    "provider": "Superintendencia Nacional de Aduanas y de Administración Tributaria (SUNAT)",
+    "kind": "sunat_padron",
+    "url": "https://www2.sunat.gob.pe/padron_reducido_ruc.zip",
+    "contact": "https://www.sunat.gob.pe/descargaPRR/mrc137_padron_reducido.html",
+    "licence": "Información pública de SUNAT (padrón reducido del RUC).",
+    "description": (
+        "Padrón reducido del RUC: estado del contribuyente, condición de domicilio, ubigeo y "
+        "dirección de cada contribuyente; publicado a diario como un zip de un archivo de texto "
+        "(ISO-8859-1, separado por |). Solo se actualizan los RUC que el registro conoce."
+    ),
+    "update_frequency": "daily",
+    "language": "esp",
+    "enabled": False,
+    "is_demo": True,
+}

@@ -12,17 +12,23 @@ allow-list, with the defences a server-side fetch needs (SSRF).
 - a connect/read timeout, an overall deadline and a size limit bound every answer; a body
   shorter than its Content-Length is refused as truncated.
 
-What comes back is bytes: callers parse it as JSON or as a CSV/xlsx file, never evaluate it.
+What comes back is bytes (:func:`fetch`) or a file written as the answer streams in, with its
+SHA-256 computed on the way (:func:`fetch_to_file`, for answers too large to hold in memory, with
+their own size limit and deadline): callers parse it as JSON, a CSV/xlsx or a zip, never
+evaluate it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import ipaddress
 import socket
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
@@ -51,6 +57,18 @@ class Fetched:
     status: int
     content_type: str
     body: bytes
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    """An answer written to ``path``: its size and SHA-256, computed while it streamed in."""
+
+    url: str
+    status: int
+    content_type: str
+    path: Path
+    size: int
+    sha256: str
 
 
 def allowed_hosts() -> list[str]:
@@ -149,9 +167,87 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
 
 def fetch(url: str, *, accept: str = "*/*") -> Fetched:
     """GET ``url`` under the rules above; raises :class:`SourceFetchError` with the reason."""
+    chunks: list[bytes] = []
+    url, response = _get(
+        url,
+        accept=accept,
+        limit=int(settings.MARKET_SOURCES_MAX_BYTES),
+        seconds=float(settings.MARKET_SOURCES_DEADLINE),
+        consume=chunks.append,
+        restart=chunks.clear,
+    )
+    return Fetched(
+        url=url,
+        status=response.status,
+        content_type=(response.getheader("Content-Type") or "").lower(),
+        body=b"".join(chunks),
+    )
+
+
+def fetch_to_file(
+    url: str,
+    path: Path,
+    *,
+    max_bytes: int,
+    deadline: float,
+    accept: str = "*/*",
+    progress: Callable[[int], None] | None = None,
+) -> Downloaded:
+    """GET ``url`` under the same rules as :func:`fetch`, but write the answer to ``path``
+    (created or emptied) as it arrives, never holding it in memory, and compute its SHA-256 on
+    the way. ``max_bytes`` and ``deadline`` (seconds for the whole answer) replace the settings'
+    limits for this one answer; ``progress(bytes so far)`` is told after every chunk. A refused
+    or broken answer leaves a partial file behind: the caller removes it."""
+    path = Path(path)
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "wb") as handle:
+
+        def consume(chunk: bytes) -> None:
+            nonlocal size
+            handle.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+            if progress is not None:
+                progress(size)
+
+        def restart() -> None:
+            nonlocal digest, size
+            handle.seek(0)
+            handle.truncate()
+            digest, size = hashlib.sha256(), 0
+
+        url, response = _get(
+            url,
+            accept=accept,
+            limit=int(max_bytes),
+            seconds=float(deadline),
+            consume=consume,
+            restart=restart,
+        )
+    return Downloaded(
+        url=url,
+        status=response.status,
+        content_type=(response.getheader("Content-Type") or "").lower(),
+        path=path,
+        size=size,
+        sha256=digest.hexdigest(),
+    )
+
+
+def _get(
+    url: str,
+    *,
+    accept: str,
+    limit: int,
+    seconds: float,
+    consume: Callable[[bytes], None],
+    restart: Callable[[], None],
+) -> tuple[str, http.client.HTTPResponse]:
+    """The one GET of this module: follows same-host redirects, hands each chunk of a 200 answer
+    to ``consume``; returns the final URL and the response."""
     timeout = float(settings.MARKET_SOURCES_TIMEOUT)
-    deadline = time.monotonic() + float(settings.MARKET_SOURCES_DEADLINE)
-    limit = int(settings.MARKET_SOURCES_MAX_BYTES)
+    deadline = time.monotonic() + seconds
     first_host = None
     for _hop in range(MAX_REDIRECTS + 1):
         if first_host is not None:
@@ -185,7 +281,15 @@ def fetch(url: str, *, accept: str = "*/*") -> Fetched:
                         raise SourceFetchError(_("The source redirected without a location."))
                     url = urljoin(url, location)
                     continue
-                body = _read(response, limit=limit, deadline=deadline, url=url)
+                if response.status == 200:
+                    restart()
+                    _read(
+                        response,
+                        limit=limit,
+                        deadline=deadline,
+                        seconds=seconds,
+                        consume=consume,
+                    )
             except TimeoutError:
                 raise SourceFetchError(
                     _("No answer from %(host)s within %(s)s seconds.")
@@ -207,22 +311,27 @@ def fetch(url: str, *, accept: str = "*/*") -> Fetched:
                 % {"host": host, "status": response.status, "reason": response.reason},
                 transient=response.status >= 500 or response.status == 429,
             )
-        return Fetched(
-            url=url,
-            status=response.status,
-            content_type=(response.getheader("Content-Type") or "").lower(),
-            body=body,
-        )
+        return url, response
     raise SourceFetchError(_("Too many redirects (more than %(n)d).") % {"n": MAX_REDIRECTS})
 
 
 def fetch_with_retries(url: str, *, accept: str = "*/*", sleep=time.sleep) -> Fetched:
     """:func:`fetch`, trying a transient failure again ``MARKET_SOURCES_RETRIES`` times with an
     exponential backoff (1 s, 2 s, 4 s…); refusals fail at once."""
+    return _with_retries(lambda: fetch(url, accept=accept), sleep=sleep)
+
+
+def fetch_to_file_with_retries(url: str, path: Path, *, sleep=time.sleep, **options) -> Downloaded:
+    """:func:`fetch_to_file` with the retries of :func:`fetch_with_retries` (each attempt
+    starts the file afresh)."""
+    return _with_retries(lambda: fetch_to_file(url, path, **options), sleep=sleep)
+
+
+def _with_retries(attempt_once, *, sleep):
     retries = max(0, int(settings.MARKET_SOURCES_RETRIES))
     for attempt in range(retries + 1):
         try:
-            return fetch(url, accept=accept)
+            return attempt_once()
         except SourceFetchError as error:
             if not error.transient or attempt == retries:
                 raise
@@ -230,16 +339,22 @@ def fetch_with_retries(url: str, *, accept: str = "*/*", sleep=time.sleep) -> Fe
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _read(response: http.client.HTTPResponse, *, limit: int, deadline: float, url: str) -> bytes:
+def _read(
+    response: http.client.HTTPResponse,
+    *,
+    limit: int,
+    deadline: float,
+    seconds: float,
+    consume: Callable[[bytes], None],
+) -> int:
     declared = response.getheader("Content-Length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise SourceFetchError(_too_large(limit))
-    chunks, size = [], 0
+    size = 0
     while True:
         if time.monotonic() > deadline:
             raise SourceFetchError(
-                _("The answer took longer than %(s)s seconds: abandoned.")
-                % {"s": f"{settings.MARKET_SOURCES_DEADLINE:g}"},
+                _("The answer took longer than %(s)s seconds: abandoned.") % {"s": f"{seconds:g}"},
                 transient=True,
             )
         try:
@@ -251,10 +366,10 @@ def _read(response: http.client.HTTPResponse, *, limit: int, deadline: float, ur
         size += len(chunk)
         if size > limit:
             raise SourceFetchError(_too_large(limit))
-        chunks.append(chunk)
+        consume(chunk)
     if declared and declared.isdigit() and size != int(declared):
         raise SourceFetchError(_truncated(), transient=True)
-    return b"".join(chunks)
+    return size
 
 
 def _too_large(limit: int) -> str:

@@ -34,14 +34,18 @@ DEFAULT_CRONTABS = {
     DataSource.Frequency.QUARTERLY: _MONDAYS,
 }
 
+# SUNAT publishes its padrón every day; reading 18 million lines is a night's work, before the
+# market-data pulls of the morning.
+KIND_CRONTABS = {DataSource.Kind.SUNAT_PADRON: {"minute": "30", "hour": "3", "day_of_week": "*"}}
 
-def default_crontab(frequency: str) -> CrontabSchedule:
-    """The crontab a new source's schedule starts with, for its update frequency."""
+
+def default_crontab(frequency: str, kind: str = "") -> CrontabSchedule:
+    """The crontab a new source's schedule starts with, for its kind or its update frequency."""
     crontab, _ = CrontabSchedule.objects.get_or_create(
         day_of_month="*",
         month_of_year="*",
         timezone=settings.TIME_ZONE,
-        **DEFAULT_CRONTABS.get(frequency, _MONDAYS),
+        **KIND_CRONTABS.get(kind) or DEFAULT_CRONTABS.get(frequency, _MONDAYS),
     )
     return crontab
 
@@ -60,7 +64,9 @@ def source_schedule_sync(*, source: DataSource) -> PeriodicTask | None:
             task.delete()
         return None
     if task is None:
-        task = PeriodicTask(task=TASK, crontab=default_crontab(source.update_frequency))
+        task = PeriodicTask(
+            task=TASK, crontab=default_crontab(source.update_frequency, source.kind)
+        )
     task.name = SCHEDULE_NAME.format(name=source.name)
     task.task = TASK
     task.args = json.dumps([])

@@ -59,6 +59,9 @@ class PullReport:
     data_import: DataImport | None = None
     message: str = ""
     urls: list[str] = field(default_factory=list)
+    # A source of another shape (the SUNAT padrón) words its own outcome and counts.
+    outcome: str = ""
+    extra: dict = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -75,6 +78,7 @@ class PullReport:
             "bytes": self.bytes,
             "seconds": round(self.seconds, 3),
             "data_import": self.data_import.pk if self.data_import else None,
+            **self.extra,
         }
 
     def summary(self) -> str:
@@ -83,6 +87,8 @@ class PullReport:
                 "source": self.source,
                 "reason": self.message,
             }
+        if self.outcome:
+            return f"{self.source}: {self.outcome}"
         counts = {"source": self.source, **self.counts()}
         if self.dry_run:
             text = _(
@@ -136,6 +142,12 @@ def source_pull(
     """
     started = time.perf_counter()
     report = PullReport(source=source.name, dry_run=dry_run)
+    if source.kind == DataSource.Kind.SUNAT_PADRON:
+        _pull_sunat(source=source, report=report)
+        report.seconds = time.perf_counter() - started
+        if not dry_run:
+            _record_outcome(source=source, report=report)
+        return report
     collected = None
     try:
         collected = _collect(source=source, since=since, progress=progress or (lambda d, t: None))
@@ -163,6 +175,43 @@ def source_pull(
     if not dry_run:
         _record_outcome(source=source, report=report)
     return report
+
+
+def _pull_sunat(*, source: DataSource, report: PullReport) -> None:
+    """The SUNAT padrón: downloaded and reconciled by :mod:`businesses.sunat.source`, whose run
+    (progress, counts, bad lines) is what the steward follows; the source keeps its outcome."""
+    from businesses.sunat.source import (
+        SunatSourceRefusedError,
+        run_summary,
+        sunat_source_download,
+    )
+
+    if report.dry_run:
+        report.status = DataSource.PullStatus.FAILED
+        report.message = _(
+            "The SUNAT padrón has no dry run: read a downloaded file with manage.py "
+            "import_sunat_padron instead."
+        )
+        return
+    try:
+        run = sunat_source_download(source=source)
+    except SunatSourceRefusedError as refused:
+        report.status, report.message = DataSource.PullStatus.FAILED, str(refused)
+        return
+    report.requests, report.bytes, report.urls = 1, run.bytes_downloaded, [source.url]
+    report.values_read = run.lines
+    report.extra = {
+        "run": run.pk,
+        "state": run.status,
+        "matched": run.matched,
+        "changed": run.changed,
+        "bad_lines": run.bad_lines,
+        "onboarded": run.onboarded,
+    }
+    if run.status == run.Status.FAILED:
+        report.status, report.message = DataSource.PullStatus.FAILED, run.message
+    else:
+        report.outcome = run_summary(run)
 
 
 def _collect(*, source: DataSource, since: dt.date | None, progress) -> _Collected:

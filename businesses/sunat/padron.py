@@ -19,7 +19,7 @@ import hashlib
 import re
 import zipfile
 import zlib
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,13 +129,16 @@ def _split_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
         yield tail
 
 
-def _chunks(f) -> Iterator[bytes]:
+def _chunks(f, on_chunk: Callable[[int], None] | None = None) -> Iterator[bytes]:
     while chunk := f.read(CHUNK):
+        if on_chunk is not None:
+            on_chunk(len(chunk))
         yield chunk
 
 
-def padron_lines(path: Path) -> Iterator[bytes]:
-    """The lines of ``path`` (a zip with one member, or a text file), without line ends."""
+def padron_lines(path: Path, *, on_chunk: Callable[[int], None] | None = None) -> Iterator[bytes]:
+    """The lines of ``path`` (a zip with one member, or a text file), without line ends.
+    ``on_chunk(n)`` is told the size of every chunk of text read (a progress hook: once a MB)."""
     path = Path(path)
     with open(path, "rb") as probe:
         is_zip = probe.read(4) == b"PK\x03\x04"
@@ -143,7 +146,7 @@ def padron_lines(path: Path) -> Iterator[bytes]:
         if path.suffix.lower() == ".zip":
             raise PadronFileError("not_zip")
         with open(path, "rb") as f:
-            for raw in _split_lines(_chunks(f)):
+            for raw in _split_lines(_chunks(f, on_chunk)):
                 yield raw.rstrip(b"\r")
         return
     try:
@@ -159,7 +162,7 @@ def padron_lines(path: Path) -> Iterator[bytes]:
         count = 0
         try:
             with archive.open(members[0]) as f:
-                for raw in _split_lines(_chunks(f)):
+                for raw in _split_lines(_chunks(f, on_chunk)):
                     count += 1
                     yield raw.rstrip(b"\r")
         except (zipfile.BadZipFile, zlib.error, EOFError) as broken:
@@ -237,7 +240,11 @@ def padron_rows(
 
 
 def padron_read(
-    path: Path, *, only: Container[bytes] | None = None, stats: ReadStats | None = None
+    path: Path,
+    *,
+    only: Container[bytes] | None = None,
+    stats: ReadStats | None = None,
+    on_chunk: Callable[[int], None] | None = None,
 ) -> Iterator[PadronRow | LineError]:
     """:func:`padron_rows` of :func:`padron_lines` of ``path``."""
-    return padron_rows(padron_lines(path), only=only, stats=stats)
+    return padron_rows(padron_lines(path, on_chunk=on_chunk), only=only, stats=stats)

@@ -30,6 +30,7 @@ from businesses.sunat.padron import (
 
 BATCH = 2000
 KEPT_PROBLEMS = 200
+PROGRESS_EVERY = 2.0  # seconds between two saves of a run's progress while it reads
 
 
 class PadronRefusedError(Exception):
@@ -112,17 +113,26 @@ def sunat_padron_import(
     force: bool = False,
     batch_size: int = BATCH,
     progress: Callable[[PadronReport], None] | None = None,
+    run: SunatPadronRun | None = None,
 ) -> PadronReport:
     """Read the padrón at ``path`` (zip or txt) into the registry's SUNAT statuses. A file whose
     SHA-256 an earlier run read to the end is a no-op unless ``force``. Raises
     :class:`PadronRefusedError` when the file as a whole cannot be read (what the batches before
-    it wrote stays, with the run marked failed)."""
+    it wrote stays, with the run marked failed). ``run``: a run already recorded (the SUNAT
+    source's, created when its download began) to carry on with, instead of a new one; it
+    records its progress (lines and bytes read) every few seconds while it reads."""
     path = Path(path)
     started = time.monotonic()
     sha256 = file_digest(path)
     done = SunatPadronRun.objects.filter(sha256=sha256, status=SunatPadronRun.Status.SUCCEEDED)
     if not force and done.exists():
-        return PadronReport(run=None, sha256=sha256, unchanged_file=True)
+        if run is not None:
+            run.sha256, run.status, run.finished_at = sha256, run.Status.UNCHANGED, timezone.now()
+            run.message = _("This padrón (SHA-256 %(sha)s) was already read; nothing to do.") % {
+                "sha": sha256[:12]
+            }
+            run.save(update_fields=["sha256", "status", "finished_at", "message"])
+        return PadronReport(run=run, sha256=sha256, unchanged_file=True)
     seen_on = seen_on or timezone.localdate()
     known = {
         ruc.encode(): _Known(pk, legal_name, ubigeo, region_id)
@@ -130,12 +140,18 @@ def sunat_padron_import(
             "ruc", "pk", "legal_name", "ubigeo", "region_id"
         ).iterator(chunk_size=10_000)
     }
-    run = SunatPadronRun.objects.create(
-        file_name=file_name or path.name, sha256=sha256, seen_on=seen_on
-    )
+    if run is None:
+        run = SunatPadronRun.objects.create(
+            file_name=file_name or path.name, sha256=sha256, seen_on=seen_on
+        )
+    else:
+        run.file_name, run.sha256, run.seen_on = file_name or path.name, sha256, seen_on
+        run.status, run.progress_at = run.Status.RUNNING, timezone.now()
+        run.save(update_fields=["file_name", "sha256", "seen_on", "status", "progress_at"])
     report = PadronReport(run=run, sha256=sha256)
     stats = ReadStats()
     batch: list[PadronRow] = []
+    read = {"bytes": 0, "saved": time.monotonic()}
 
     def flush() -> None:
         _apply(batch, known=known, run=run, report=report)
@@ -144,12 +160,28 @@ def sunat_padron_import(
         report.seconds = time.monotonic() - started
         run.lines, run.matched, run.changed = report.lines, report.matched, report.changed
         run.bad_lines, run.problems = report.bad_lines, report.problems
-        run.save(update_fields=["lines", "matched", "changed", "bad_lines", "problems"])
+        run.bytes_read, run.progress_at = read["bytes"], timezone.now()
+        run.save(
+            update_fields=[
+                *("lines", "matched", "changed", "bad_lines", "problems"),
+                *("bytes_read", "progress_at"),
+            ]
+        )
+        read["saved"] = time.monotonic()
         if progress:
             progress(report)
 
+    def on_chunk(size: int) -> None:
+        # Lines of RUCs the registry does not know never reach the loop below: say how far the
+        # read got every few seconds all the same.
+        read["bytes"] += size
+        if time.monotonic() - read["saved"] >= PROGRESS_EVERY:
+            run.lines, run.bytes_read, run.progress_at = stats.lines, read["bytes"], timezone.now()
+            run.save(update_fields=["lines", "bytes_read", "progress_at"])
+            read["saved"] = time.monotonic()
+
     try:
-        for item in padron_read(path, only=known, stats=stats):
+        for item in padron_read(path, only=known, stats=stats, on_chunk=on_chunk):
             if isinstance(item, LineError):
                 report.bad_lines += 1
                 if len(report.problems) < KEPT_PROBLEMS:

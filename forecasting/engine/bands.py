@@ -80,3 +80,68 @@ def coherent_forecast(
         "disagreement": disagreement,
         "models_disagree": disagreement > DISAGREEMENT_TOLERANCE,
     }
+
+
+# ---------------------------------------------------------------------------- sums of forecasts
+
+Z90 = 1.2815515655446004  # the standard normal's 90 % quantile: p90 = mean + Z90 * sigma
+
+
+def sum_band(mean: np.ndarray, p10: np.ndarray, p90: np.ndarray) -> dict[str, np.ndarray]:
+    """The expected value and an 80 % band of the *sum* of many businesses' forecasts.
+
+    ``mean``/``p10``/``p90``: businesses x months (soles; NaN where a business has no
+    forecast for the month, which then counts for nothing). Returns per month ``mean``,
+    ``p10``, ``p90`` of the sum over the businesses, and ``total_*`` the same for the sum over
+    the months too (e.g. the next six months' sales of a region).
+
+    Expected values add up; quantiles do not: the sum of the p10s is the p10 of the sum only if
+    every business has its bad months together (perfect dependence), which overstates the
+    range of a sum of many businesses. The method, an approximation said wherever the band is
+    shown:
+
+    * each business's figure is read as a split normal around its expected value: the spread
+      below is ``(mean - p10) / z``, above ``(p90 - mean) / z`` (z: the normal's 90 %
+      quantile), so a skewed band stays skewed (coherent rows have ``p10 <= mean <= p90``:
+      :func:`coherent_forecast`);
+    * one business's months move together (a good month is followed by good ones): over the
+      months, its spreads add up (perfect dependence, the cautious choice);
+    * different businesses are independent: their variances add up, and the sum's band is
+      its expected value minus / plus z times the square root of the summed variances below /
+      above, never below 0.
+
+    Independence leaves out what moves a whole market at once (a bad season, a shock to a
+    sector), so the band is narrower than the true range when that dominates; the sum of the
+    p10s and of the p90s (returned as ``comonotone_p10`` / ``comonotone_p90``, per month) is
+    the widest the band can honestly be.
+    """
+    mean = np.asarray(mean, dtype=float)
+    p10 = np.asarray(p10, dtype=float)
+    p90 = np.asarray(p90, dtype=float)
+    known = np.isfinite(mean) & np.isfinite(p10) & np.isfinite(p90)
+    m = np.where(known, mean, 0.0)
+    low = np.where(known, np.maximum(m - p10, 0.0) / Z90, 0.0)
+    high = np.where(known, np.maximum(p90 - m, 0.0) / Z90, 0.0)
+
+    def band(centre, var_low, var_high):
+        return (
+            np.maximum(centre - Z90 * np.sqrt(var_low), 0.0),
+            centre + Z90 * np.sqrt(var_high),
+        )
+
+    centre = m.sum(axis=0)
+    p10_sum, p90_sum = band(centre, (low**2).sum(axis=0), (high**2).sum(axis=0))
+    total = centre.sum()
+    # a business's months together: spreads add over the months, then variances over businesses
+    total_p10, total_p90 = band(total, (low.sum(axis=1) ** 2).sum(), (high.sum(axis=1) ** 2).sum())
+    return {
+        "mean": centre,
+        "p10": p10_sum,
+        "p90": p90_sum,
+        "total_mean": total,
+        "total_p10": float(total_p10),
+        "total_p90": float(total_p90),
+        "comonotone_p10": np.where(known, p10, 0.0).sum(axis=0),
+        "comonotone_p90": np.where(known, p90, 0.0).sum(axis=0),
+        "businesses": known.any(axis=1).sum(),
+    }

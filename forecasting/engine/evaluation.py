@@ -58,6 +58,13 @@ from forecasting.engine.growth import GrowthClassifier
 from forecasting.engine.jsontypes import to_json_types
 
 KEYS = [schema.BUSINESS_ID, "cutoff", "horizon", schema.PERIOD]
+# The held-out rows a backtest scored, kept when asked (``keep_predictions``): the forecast of
+# each (business, origin, horizon) beside the recorded sales, and each held-out growth
+# probability beside its label.
+HELDOUT_FORECAST_COLUMNS = [
+    *KEYS, "mean", "p10", "p50", "p90", "log_mean", schema.SALES, "actual",
+]  # fmt: skip
+HELDOUT_GROWTH_COLUMNS = [schema.BUSINESS_ID, "cutoff", "probability", "label"]
 
 
 class Oracle(Protocol):
@@ -149,12 +156,15 @@ def score_forecaster(
     *,
     origins: list | pd.DatetimeIndex,
     oracle: Oracle | None = None,
+    keep_predictions: bool = False,
 ) -> dict:
     """Metrics of a *fitted* forecaster at ``origins`` against the recorded months after them.
 
     For promotion decisions: pass origins at or after the model's ``training_end_`` so every
     scored month is one it never saw. Returns ``{"horizons": {"1": {...}, ...}, "segments":
-    {...}, "rows": n}`` (the shape ``evaluate`` nests under ``"forecaster"``).
+    {...}, "rows": n}`` (the shape ``evaluate`` nests under ``"forecaster"``). With
+    ``keep_predictions``, ``"predictions"`` holds the scored rows
+    (:data:`HELDOUT_FORECAST_COLUMNS`).
     """
     origins = pd.DatetimeIndex(origins)
     panel = build_panel(records)
@@ -185,6 +195,8 @@ def score_forecaster(
             "all_horizons": _forecast_block(df[mask], oracle is not None),
             "horizon_1": _forecast_block(df[mask & (df["horizon"] == 1)], oracle is not None),
         }
+    if keep_predictions:
+        out["predictions"] = df[HELDOUT_FORECAST_COLUMNS].reset_index(drop=True)
     return out
 
 
@@ -236,10 +248,12 @@ def score_classifier(
     oracle: Oracle | None = None,
     bins: int = 10,
     partial: bool = False,
+    keep_predictions: bool = False,
 ) -> dict:
     """Metrics of a *fitted* classifier at ``cutoff``: its features use records up to the
     cut-off, its labels the 12 months after (which must be in ``records``; with ``partial``, the
-    months of them that are, at least ``min_months``)."""
+    months of them that are, at least ``min_months``). With ``keep_predictions``,
+    ``"predictions"`` holds the scored rows (:data:`HELDOUT_GROWTH_COLUMNS`)."""
     cutoff = pd.Timestamp(cutoff)
     known = _until(records, cutoff)
     prob = classifier.predict_proba(known, businesses, indicators, cutoffs=[cutoff])
@@ -274,6 +288,8 @@ def score_classifier(
         out["oracle_brier"] = _clean(metrics.brier(d["label"], d["probability_oracle"]))
         out["roc_auc_same_rows"] = _clean(metrics.roc_auc(d["label"], d["probability"]))
         out["oracle_n"] = len(d)
+    if keep_predictions:
+        out["predictions"] = df[HELDOUT_GROWTH_COLUMNS].reset_index(drop=True)
     return out
 
 
@@ -292,12 +308,15 @@ def evaluate(
     label_overrides: pd.DataFrame | None = None,
     run_forecaster: bool = True,
     run_classifier: bool = True,
+    keep_predictions: bool = False,
 ) -> dict:
     """Backtest (see the module docstring for the protocol).
 
     ``forecaster`` / ``classifier`` are *unfitted* templates (their parameters are used; default
     parameters when None); they are fitted here on the truncated data. Returns
     ``{"forecaster": {"horizons": {"1": {...}, ...}, ...}, "growth": {...}, "protocol": {...}}``.
+    With ``keep_predictions``, ``result["heldout_predictions"]`` holds the scored rows as
+    DataFrames (``{"forecaster": ..., "growth": ...}``), kept out of the JSON-able metrics.
     """
     periods = pd.date_range(records[schema.PERIOD].min(), records[schema.PERIOD].max(), freq="MS")
     n_t = len(periods)
@@ -305,6 +324,9 @@ def evaluate(
         "protocol": {"months": n_t, "first": str(periods[0].date())},
         "market_data": market_data_record(indicators),
     }
+    kept: dict[str, pd.DataFrame] = {}
+    if keep_predictions:
+        result["heldout_predictions"] = kept
     if run_forecaster:
         template = forecaster if forecaster is not None else SalesForecaster()
         model = SalesForecaster(**template.get_params())
@@ -314,8 +336,16 @@ def evaluate(
         model.fit(_until(records, train_end), businesses, indicators)
         fit_seconds = time.perf_counter() - started
         scored = score_forecaster(
-            model, records, businesses, indicators, origins=origins, oracle=oracle
+            model,
+            records,
+            businesses,
+            indicators,
+            origins=origins,
+            oracle=oracle,
+            keep_predictions=keep_predictions,
         )
+        if keep_predictions:
+            kept["forecaster"] = scored.pop("predictions")
         result["forecaster"] = {
             **scored,
             "training_end": str(train_end.date()),
@@ -354,8 +384,17 @@ def evaluate(
         )
         fit_seconds = time.perf_counter() - started
         scored = score_classifier(
-            model_g, records, businesses, indicators, cutoff=cutoff, oracle=oracle, partial=partial
+            model_g,
+            records,
+            businesses,
+            indicators,
+            cutoff=cutoff,
+            oracle=oracle,
+            partial=partial,
+            keep_predictions=keep_predictions,
         )
+        if keep_predictions:
+            kept["growth"] = scored.pop("predictions")
         result["growth"] = {
             **scored,
             "measured": True,

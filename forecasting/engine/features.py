@@ -1426,3 +1426,70 @@ def feature_catalogue(columns: list[str] | pd.Index) -> dict[str, dict[str, str]
         es, en, desc = entry
         out[str(col)] = {"label_es": es, "label_en": en, "description": desc}
     return out
+
+
+# Units of the columns, for the data scientists' feature catalogue. Checked in order; the first
+# rule whose test matches the base name (horizon suffix dropped) gives the unit.
+LOG_SOLES = "log1p(soles)"
+_UNIT_EXACT: dict[str, str] = {
+    schema.SECTOR_SECTION: "code (CIIU Rev.4 section)",
+    schema.SECTOR_DIVISION: "code (CIIU Rev.4 division)",
+    schema.REGION_CODE: "code (ubigeo department)",
+    "women_led": "0/1",
+    "sells_online": "0/1",
+    "cutoff_month": "calendar month (1-12)",
+    "target_month": "calendar month (1-12)",
+    "horizon": "months",
+    "sales_mean_12_raw": LOG_SOLES,
+    "kf_level": LOG_SOLES,
+    "level_sa": LOG_SOLES,
+    "level_sa_forecast": LOG_SOLES,
+    "kf_level_sd": "log1p(soles), standard deviation",
+    "noise_sd": "log1p(soles), standard deviation",
+    "seasonal_amplitude": "ratio (1 = as its sector-region group)",
+    "seasonal_profile": "log ratio",
+    "employees_last": "people",
+    "reports_costs": "share (0-1)",
+    "satisfaction_last": "level (0 low, 1 medium, 2 high)",
+    "satisfaction_mean_12": "level (0 low, 1 medium, 2 high)",
+}
+_UNIT_RULES: tuple[tuple[str, str, str], ...] = (
+    # (how: "prefix" | "suffix" | "contains", text, unit)
+    ("prefix", "mkt_", ""),  # market columns: decided in feature_unit
+    ("contains", "_std_", "log1p(soles), standard deviation"),
+    ("contains", "trend", "log change per month"),
+    ("prefix", "months_", "months"),
+    ("prefix", "age_", "months"),
+    ("prefix", "share_zero", "share (0-1)"),
+    ("prefix", "margin_", "share of sales (1 - costs/sales)"),
+    ("prefix", "employees_", "log ratio"),
+    ("contains", "growth", "log ratio"),
+    ("contains", "_vs_", "log ratio"),
+    ("contains", "_gap_", "log ratio"),
+    ("contains", "seasonal_change", "log ratio"),
+    ("contains", "outlier_effect", "log ratio"),
+    ("prefix", "log_sales", LOG_SOLES),
+    ("suffix", "_log_sales_mean", LOG_SOLES),
+)
+
+
+def feature_unit(name: str) -> str:
+    """The unit of a feature column (``"log1p(soles)"``, ``"months"``, ``"0/1"``…); an
+    unknown column's unit is ``"see definition"``."""
+    base = name.rpartition("_h")[0] if _horizon_of(name) is not None else name
+    if base in _UNIT_EXACT:
+        return _UNIT_EXACT[base]
+    if base.startswith("mkt_"):
+        if base.endswith("_level"):
+            return "indicator's own unit (e.g. index points)"
+        if "_trend_" in base:
+            return "log change per month"
+        return "log change"
+    for how, text, unit in _UNIT_RULES:
+        if (
+            (how == "prefix" and base.startswith(text))
+            or (how == "suffix" and base.endswith(text))
+            or (how == "contains" and text in base)
+        ):
+            return unit
+    return "see definition"

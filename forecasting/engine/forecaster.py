@@ -227,9 +227,7 @@ class SalesForecaster(BaseEstimator):
         horizon views are assembled, which is where the time goes on large panels)."""
         panel = build_panel(records) if panel is None else panel
         n_t = len(panel.periods)
-        last_c = n_t - 1 - min(self.horizons)
-        first_c = max(0, last_c - self.max_cutoffs + 1)
-        cutoffs = panel.periods[first_c : last_c + 1]
+        cutoffs = panel.periods[self.training_cutoff_indices(n_t)]
         feats = build_features(
             records, businesses, indicators, cutoffs, horizons=self.horizons, panel=panel
         )
@@ -251,6 +249,13 @@ class SalesForecaster(BaseEstimator):
         out = pd.concat(frames, ignore_index=True)
         out.attrs["preprocessing"] = feats.attrs.get("preprocessing", {})
         return out
+
+    def training_cutoff_indices(self, n_months: int) -> list[int]:
+        """The panel columns of the cut-offs this forecaster trains on, in a panel of
+        ``n_months``: the latest ``max_cutoffs`` months whose nearest target is recorded."""
+        last_c = n_months - 1 - min(self.horizons)
+        first_c = max(0, last_c - self.max_cutoffs + 1)
+        return list(range(first_c, last_c + 1))
 
     def _sample(self, keep: np.ndarray, calib: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         out = np.zeros_like(keep)

@@ -215,13 +215,7 @@ class GrowthClassifier(BaseEstimator):
         ``sample_weight`` (1 for computed labels, the override's weight otherwise)."""
         panel = build_panel(records) if panel is None else panel
         n_t = len(panel.periods)
-        first_allowed = self.min_months - 1  # a past window needs min_months observed months
-        last_full = n_t - 1 - labels.WINDOW
-        partial = last_full - first_allowed + 1 < self.min_label_cutoffs
-        # a short registry: cut-offs whose future window is partly past the data label rows too
-        last_c = n_t - 1 - self.min_months if partial else last_full
-        first_c = max(first_allowed, last_c - self.max_cutoffs + 1)
-        cut_idx = list(range(first_c, last_c + 1))
+        cut_idx, partial = self.training_cutoff_indices(n_t)
         overrides = _clean_overrides(label_overrides)
         extra = []
         if overrides is not None:
@@ -267,6 +261,18 @@ class GrowthClassifier(BaseEstimator):
             "partial_windows_allowed": bool(partial),
         }
         return out
+
+    def training_cutoff_indices(self, n_months: int) -> tuple[list[int], bool]:
+        """The panel columns of the cut-offs whose computed labels this classifier trains on,
+        in a panel of ``n_months``, and whether their labels read partial future windows (a
+        short registry: see :func:`labels.growth_labels_from_matrix`)."""
+        first_allowed = self.min_months - 1  # a past window needs min_months observed months
+        last_full = n_months - 1 - labels.WINDOW
+        partial = last_full - first_allowed + 1 < self.min_label_cutoffs
+        # a short registry: cut-offs whose future window is partly past the data label rows too
+        last_c = n_months - 1 - self.min_months if partial else last_full
+        first_c = max(first_allowed, last_c - self.max_cutoffs + 1)
+        return list(range(first_c, last_c + 1)), bool(partial)
 
     # ------------------------------------------------------------------ fit
 

@@ -29,6 +29,15 @@ from forecasting.engine import schema
 # probability near 50 % a contribution of 0.05 moves it by about 1.2 percentage points
 # (dp = p (1 - p) dx): less than that is noise an advisor should not be asked to read.
 MIN_CONTRIBUTION = 0.05
+
+# Features computed from other businesses' sales (the sector, region and sector x region group
+# means of engine.features, and a business's level against them): a value of one of these, put
+# in words beside the business's own sales, can give away a small group's figures, so the
+# product shows them only where the disclosure rules publish the group's statistics.
+GROUP_FEATURE = re.compile(
+    r"^(?:(?:sector_region|sector|region)_(?:growth|log_sales_mean|seasonal)|log_sales_vs_)"
+)
+PEER_FAMILIES = frozenset({"peers_growth", "peers_level"})
 # The same floor for a random forest, whose contributions are probability changes (a feature
 # set to its training median), and for the forecaster's, which are changes of log sales (1 %).
 MIN_PROBABILITY_CHANGE = 0.0125
@@ -313,3 +322,44 @@ def grouped_reasons(
             )
         out.append(reasons)
     return out
+
+
+def aggregate_reasons(driver_lists: list[list[dict]]) -> list[dict]:
+    """The reasons of many businesses' growth probabilities taken together (a region, a
+    sector): for each family, over the ``n`` businesses whose reasons are given (each a list
+    as :func:`grouped_reasons` makes it, or an older one per feature column, grouped here by
+    :func:`family_of`), the ``mean`` contribution (log-odds; a business whose reasons leave the
+    family out counts as 0: its contribution was below the floor or outside its top reasons),
+    how many businesses it raises (``up``) and lowers (``down``).
+
+    Families ordered by mean contribution, largest first: the first ones are what drives the
+    group's growth, the last ones what holds it back. Contributions are log-odds and add up
+    (TreeSHAP), so a mean is a fair summary; a family's sentence of one business's own figures
+    (``facts``) is not carried: a group has no such single figure."""
+    n = len(driver_lists)
+    if not n:
+        return []
+    totals: dict[str, list[float]] = {}
+    for drivers in driver_lists:
+        per_family: dict[str, float] = {}
+        for d in drivers or []:
+            code = d.get("family") or family_of(str(d.get("feature", "")))
+            per_family[code] = per_family.get(code, 0.0) + float(d.get("contribution") or 0.0)
+        for code, value in per_family.items():
+            totals.setdefault(code, []).append(value)
+    out = []
+    for code, values in totals.items():
+        label_es, label_en = family_labels(code)
+        values_arr = np.asarray(values, dtype=float)
+        out.append(
+            {
+                "family": code,
+                "label_es": label_es,
+                "label_en": label_en,
+                "mean": float(values_arr.sum() / n),
+                "up": int((values_arr > 0).sum()),
+                "down": int((values_arr < 0).sum()),
+                "n": n,
+            }
+        )
+    return sorted(out, key=lambda r: (-r["mean"], r["family"]))

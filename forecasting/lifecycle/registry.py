@@ -9,6 +9,7 @@ refused with :class:`ArtifactRefusedError` and never unpickled.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import hmac
 import io
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import joblib
+import pandas as pd
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -58,6 +60,55 @@ def artifact_save(obj: Any, *, kind: str, version: int) -> tuple[str, str, str]:
     os.chmod(tmp, 0o600)
     os.replace(tmp, directory / name)
     return name, hashlib.sha256(data).hexdigest(), _hmac(data)
+
+
+HELDOUT_KEY = "heldout_predictions"
+
+
+def heldout_save(frame: pd.DataFrame, *, kind: str, version: int) -> dict:
+    """Store the rows a training run's held-out measurement scored (gzipped CSV, beside the
+    artifacts) and return the record kept in the version's ``data_summary[HELDOUT_KEY]``:
+    the file's name, SHA-256 and row count."""
+    data = gzip.compress(frame.to_csv(index=False, date_format="%Y-%m-%d").encode(), mtime=0)
+    digest = hashlib.sha256(data).hexdigest()
+    name = f"{kind}-v{version}-{digest[:12]}.heldout.csv.gz"
+    directory = store_dir()
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, directory / name)
+    return {"file": name, "sha256": digest, "rows": len(frame)}
+
+
+def heldout_load(model_version: ModelVersion) -> pd.DataFrame | None:
+    """The held-out predictions stored with ``model_version`` (None for a version trained
+    before they were kept); raises :class:`ArtifactRefusedError` when the file is missing or
+    does not match its recorded digest."""
+    record = (model_version.data_summary or {}).get(HELDOUT_KEY)
+    if not record:
+        return None
+    directory = store_dir().resolve()
+    path = (directory / str(record["file"])).resolve()
+    try:
+        if path.parent != directory:
+            raise OSError(0, "outside the store")
+        data = path.read_bytes()
+    except OSError as error:
+        raise ArtifactRefusedError(
+            _("The held-out predictions of %(v)s cannot be read: %(error)s")
+            % {"v": model_version, "error": error.strerror}
+        ) from error
+    if not hmac.compare_digest(hashlib.sha256(data).hexdigest(), str(record["sha256"])):
+        raise ArtifactRefusedError(
+            _("The held-out predictions of %(v)s do not match their recorded digest.")
+            % {"v": model_version}
+        )
+    frame = pd.read_csv(io.BytesIO(gzip.decompress(data)))
+    for column in ("cutoff", "period"):
+        if column in frame:
+            frame[column] = pd.to_datetime(frame[column])
+    return frame
 
 
 def artifact_load(model_version: ModelVersion) -> Any:

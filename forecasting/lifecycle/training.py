@@ -33,7 +33,7 @@ from forecasting.engine.forecaster import SalesForecaster
 from forecasting.engine.growth import GrowthClassifier
 from forecasting.engine.jsontypes import to_json_types
 from forecasting.history import TrainingData, training_data
-from forecasting.lifecycle.registry import artifact_save
+from forecasting.lifecycle.registry import HELDOUT_KEY, artifact_save, heldout_save
 from forecasting.lifecycle.services import model_version_promote, next_version_number
 from forecasting.models import ModelEvent, ModelKind, ModelVersion, TrainingRun
 
@@ -101,6 +101,8 @@ def primary_score(kind: str, metrics: dict) -> float | None:
 class FitOutcome:
     model: Any
     metrics: dict
+    # the rows the held-out measurement scored (engine.evaluation's keep_predictions)
+    heldout: pd.DataFrame | None = None
     search_results: dict = field(default_factory=dict)
     preprocessing: dict = field(default_factory=dict)
     features: list[dict] = field(default_factory=list)
@@ -130,6 +132,7 @@ def fit_and_measure(
             data.backtest_indicators,
             forecaster=template,
             run_classifier=False,
+            keep_predictions=True,
         )
         metrics = report["forecaster"]
     else:
@@ -142,8 +145,10 @@ def fit_and_measure(
             classifier=template,
             run_forecaster=False,
             label_overrides=overrides,
+            keep_predictions=True,
         )
         metrics = report["growth"]
+    heldout = report.get("heldout_predictions", {}).get(kind)
     # which market values the held-out months were measured with (as known then, or as stored)
     metrics = {**metrics, "market_data": data.market_data_record(report.get("market_data"))}
     progress(_("fitting on all months"), 55)
@@ -160,6 +165,7 @@ def fit_and_measure(
     return FitOutcome(
         model=model,
         metrics=metrics,
+        heldout=heldout,
         search_results=getattr(model, "cv_results_", {}),
         preprocessing=preprocessing,
         features=_features_described(list(model.feature_names_)),
@@ -230,6 +236,12 @@ def _train_kind(
         version.data_summary = {
             **(version.data_summary or {}),
             "feature_distribution": to_json_types(reference),
+        }
+    if outcome.heldout is not None:
+        # kept for the data scientists' dataset (feedback.dataset): what the measurement scored
+        version.data_summary = {
+            **(version.data_summary or {}),
+            HELDOUT_KEY: heldout_save(outcome.heldout, kind=kind, version=version.version),
         }
     version.training_seconds = round(time.perf_counter() - started, 2)
     version.artifact_path, version.artifact_sha256, version.artifact_hmac = path, sha, mac

@@ -292,7 +292,8 @@ def _panel_statistics(
     group features read (the groups are the whole panel's, whichever businesses a job
     scores): a sum of partial sums over parts of the panel.
 
-    The parts (``PREDICTION_START_PARTS``, default one per thread) are read and summarised on
+    The parts (at least ``PREDICTION_START_PARTS``, default one per thread, and none larger
+    than ``PREDICTION_START_PART_SIZE`` businesses, default 50,000) are read and summarised on
     a few threads (``PREDICTION_START_THREADS``), each with its own database connection, so
     that this serial step of a job keeps every core busy: the database packs one part's sales
     while another part's statistics are computed (NumPy releases the GIL in its sorts and
@@ -300,14 +301,14 @@ def _panel_statistics(
     thread finished first. Returns the statistics and the seconds the parts spent reading and
     summarising (summed over the threads)."""
     since = (cutoff - pd.DateOffset(months=WINDOW - 1)).date()
-    ids = list(Business.objects.order_by("pk").values_list("pk", flat=True))
     threads = max(1, int(getattr(settings, "PREDICTION_START_THREADS", 2)))
-    n_parts = max(1, int(getattr(settings, "PREDICTION_START_PARTS", threads)))
     if connection.vendor != "postgresql":
         threads = 1  # SQLite writes and reads through one file: no gain, and tests' data is
         # visible only on the test's own connection
-    size = -(-len(ids) // n_parts) if ids else 1
-    parts = [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
+    parts = _id_ranges(
+        max(1, int(getattr(settings, "PREDICTION_START_PARTS", threads))),
+        max(1, int(getattr(settings, "PREDICTION_START_PART_SIZE", START_PART_SIZE))),
+    )
 
     def part_statistics(part: tuple[int, int]) -> tuple[GroupStats, float, float]:
         try:
@@ -333,6 +334,28 @@ def _panel_statistics(
         "read": sum(read for _part, read, _spent in results),
         "features": sum(spent for _part, _read, spent in results),
     }
+
+
+START_PART_SIZE = 50_000
+
+
+def _id_ranges(n_parts: int, part_size: int) -> list[tuple[int, int]]:
+    """The businesses' ids in ranges (first, last) of equal counts: at least ``n_parts`` of
+    them, and none of more than ``part_size`` businesses — so that the memory of the start
+    step is that of one part whatever the size of the panel (a part's sales arrive as one
+    value). Only the bounds leave the database, not a million ids."""
+    count = Business.objects.count()
+    if not count:
+        return []
+    size = -(-count // max(n_parts, -(-count // part_size)))
+    table = connection.ops.quote_name(Business._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MIN(id), MAX(id) FROM (SELECT id, (ROW_NUMBER() OVER (ORDER BY id) - 1)"  # noqa: S608
+            f" / %s AS part FROM {table}) AS numbered GROUP BY part ORDER BY part",
+            [size],
+        )
+        return [(int(first), int(last)) for first, last in cursor.fetchall()]
 
 
 def _statistics_key(cutoff: pd.Timestamp, horizons: tuple[int, ...]) -> str:

@@ -179,3 +179,74 @@ def current_forecast_sums(business_ids) -> dict[int, tuple[dt.date, float]]:
         if len(values) == len(FORECAST_HORIZONS) and all(v is not None for v in values):
             out[by_advice[advice]] = (cutoffs[by_advice[advice]], float(sum(values)))
     return out
+
+
+def current_forecast_months(business_ids, *, first_period: str) -> dict[int, dict[str, list]]:
+    """Business id -> its current score's six months (``mean``, ``p10``, ``p90``: soles per
+    month) for the businesses of ``business_ids`` whose current score forecasts the six months
+    from ``first_period`` (``"yyyy-mm"``, the month after the registry's latest): the figures
+    every surface shows, read from the record the score points to (its prediction job's result
+    or its advice), never recomputed. Left out: no score, a score withheld as stale, or one from
+    another cut-off (the months would not add up with the others')."""
+    from businesses.freshness import stale_condition
+
+    scores = list(
+        LatestScore.objects.filter(business_id__in=business_ids)
+        .exclude(business_id__in=Business.objects.filter(stale_condition()).values("pk"))
+        .order_by()
+        .values_list("business_id", "job_id", "advice_id")
+    )
+    by_job: dict[int, list[int]] = {}
+    advice_ids = []
+    for business_id, job_id, advice_id in scores:
+        if job_id is not None:
+            by_job.setdefault(job_id, []).append(business_id)
+        elif advice_id is not None:
+            advice_ids.append(advice_id)
+    stats = ("mean", "p10", "p90")
+    out: dict[int, dict[str, list]] = {}
+    columns = [PredictionResult.forecast_field(s, h) for s in stats for h in range(1, 7)]
+    for job_id, ids in by_job.items():
+        results = PredictionResult.objects.filter(
+            job_id=job_id, business_id__in=ids, stale=False
+        ).values_list("business_id", "cutoff", *columns)
+        for business_id, cutoff, *values in results:
+            if forecast_period(cutoff, 1)[:7] != first_period[:7]:
+                continue
+            out[business_id] = {s: values[6 * i : 6 * i + 6] for i, s in enumerate(stats)}
+    advices = Advice.objects.filter(pk__in=advice_ids).values_list("business_id", "forecast")
+    for business_id, months in advices:
+        months = sorted(months or [], key=lambda m: m.get("horizon", 0))
+        if len(months) != 6 or str(months[0].get("period", ""))[:7] != first_period[:7]:
+            continue
+        out[business_id] = {s: [m.get(s) for m in months] for s in stats}
+    return out
+
+
+def latest_drivers(business_ids) -> list[list[dict]]:
+    """The stored reasons (``drivers``) of the growth probability of each business of
+    ``business_ids`` that has a ready advice with some: its newest advice's. Prediction jobs
+    store no reasons (TreeSHAP is computed per advice), so these come from the advice every
+    business gets from the nightly refresh and on request."""
+    rows = (
+        Advice.objects.filter(business_id__in=business_ids, status=Advice.Status.READY)
+        .exclude(drivers=[])
+        .order_by("business_id", "-created_at", "-pk")
+        .values_list("business_id", "drivers")
+    )
+    seen: dict[int, list[dict]] = {}
+    for business_id, drivers in rows.iterator(chunk_size=2000):
+        if business_id not in seen and drivers:
+            seen[business_id] = drivers
+    return list(seen.values())
+
+
+def businesses_with_drivers(business_ids) -> set[int]:
+    """The businesses of ``business_ids`` that :func:`latest_drivers` has reasons for."""
+    return set(
+        Advice.objects.filter(business_id__in=business_ids, status=Advice.Status.READY)
+        .exclude(drivers=[])
+        .order_by()
+        .values_list("business_id", flat=True)
+        .distinct()
+    )

@@ -46,6 +46,7 @@ from forecasting.engine.serving import ServingModels, ServingResult
 from forecasting.history import businesses_frame, indicators_frame, records_frame
 from forecasting.lifecycle.registry import NoProductionModelError, production_pair
 from forecasting.models import ModelVersion
+from forecasting.reasons import without_peer_figures
 
 logger = logging.getLogger(__name__)
 
@@ -289,10 +290,15 @@ def snapshot_build(*, key: tuple, forecaster: Any, classifier: Any) -> ScoringSn
         figures[col] = features[col].to_numpy(dtype=float) if col in features else np.nan
     figures = figures.reset_index()
     market, index = _market(records, businesses, indicators, cutoff)
+    # Peers are the trusted contributors only (the disclosure rules' own list): a business a
+    # partner created or fed cannot pad a peer group around the one it wants to read.
+    untrusted = set(disclosure.untrusted_businesses().values_list("pk", flat=True))
+    trusted_rows = np.flatnonzero([int(i) not in untrusted for i in ids])
+    trusted = figures.iloc[trusted_rows]
     groups = {
         level: {
-            (key if isinstance(key, tuple) else (key,)): np.asarray(rows)
-            for key, rows in figures.groupby(list(cols), observed=True).indices.items()
+            (key if isinstance(key, tuple) else (key,)): trusted_rows[np.asarray(rows)]
+            for key, rows in trusted.groupby(list(cols), observed=True).indices.items()
         }
         for level, cols in PEER_LEVELS
     }
@@ -403,9 +409,20 @@ scoring_snapshots = _SnapshotCache()
 
 
 def _distribution(values: np.ndarray, own: float | None) -> dict:
+    """The peers' quartiles and the business's percentile among them; withheld (``None``, with
+    ``withheld=True``) when fewer than :data:`MIN_PEERS` peers have the figure, so that no
+    quartile or rank can stand for one other business's figure."""
     values = values[~np.isnan(values)]
-    if not len(values):
-        return {"p25": None, "p50": None, "p75": None, "rank": None, "value": own, "n": 0}
+    if len(values) < MIN_PEERS:
+        return {
+            "p25": None,
+            "p50": None,
+            "p75": None,
+            "rank": None,
+            "value": own,
+            "n": len(values),
+            "withheld": bool(len(values)),
+        }
     p25, p50, p75 = np.percentile(values, [25, 50, 75])
     rank = None
     if own is not None:
@@ -423,16 +440,19 @@ def _distribution(values: np.ndarray, own: float | None) -> dict:
 def peer_benchmarks(snap: ScoringSnapshot, row: int) -> dict:
     """Percentiles of year-on-year growth and margin among the business's peers (itself
     included): same sector division, region and size class, widened to sector x region and
-    then to the sector when the group has fewer than :data:`MIN_PEERS` members."""
+    then to the sector when the group has fewer than :data:`MIN_PEERS` members. Peers are
+    trusted contributors only; a group still smaller than :data:`MIN_PEERS` at the sector
+    level has its figures withheld (``withheld``), never shown for a handful of businesses."""
     me = snap.figures.iloc[row]
     members = np.array([row])
     level = PEER_LEVELS[-1][0]
     for level, cols in PEER_LEVELS:
         key = tuple(me[c] for c in cols)
-        members = snap.groups[level].get(key, members)
+        members = np.union1d(snap.groups[level].get(key, members), [row])
         if len(members) >= MIN_PEERS:
             break
     peers = snap.figures.iloc[members]
+    few = len(members) < MIN_PEERS
     return {
         "group": level,
         "peers": len(members),
@@ -443,7 +463,9 @@ def peer_benchmarks(snap: ScoringSnapshot, row: int) -> dict:
             peers["yoy_growth"].to_numpy(dtype=float), _num(me["yoy_growth"])
         ),
         "margin": _distribution(peers["margin_12"].to_numpy(dtype=float), _num(me["margin_12"])),
-        "online_share": _num(peers["sells_online"].mean()),
+        "online_share": None if few else _num(peers["sells_online"].mean()),
+        "withheld": few,
+        "min_peers": MIN_PEERS,
     }
 
 
@@ -527,7 +549,9 @@ def _scored(snap: ScoringSnapshot, score: BusinessScore, row: int, *, drivers) -
         return score
     score.forecast = forecast_of(snap.served, row, score.cutoff)
     score.growth_probability = _num(snap.served.probability[row])
-    score.drivers = drivers()
+    trend = score.market_trend
+    published = trend.get("yoy_growth") is not None and not trend.get("suppressed")
+    score.drivers = drivers() if published else without_peer_figures(drivers())
     return score
 
 

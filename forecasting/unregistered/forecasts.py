@@ -49,6 +49,7 @@ from forecasting.engine.features import (
 from forecasting.engine.serving import serving_key, serving_models
 from forecasting.history import businesses_frame, indicators_frame, records_frame
 from forecasting.lifecycle.registry import production_pair
+from forecasting.reasons import without_peer_figures
 from forecasting.scoring.selectors import MODELS_DISAGREE_REASON
 from forecasting.scoring.snapshot import data_signature
 
@@ -603,7 +604,9 @@ def _results(
             "growth_probability": probability[i],
         }
         if drivers:
-            reasons_of = served.drivers[i]
+            # compared with the registry's groups, whose sizes the caller cannot see: the
+            # figures from other businesses' sales never leave (forecasting.reasons)
+            reasons_of = without_peer_figures(served.drivers[i])
             answer["drivers"] = words(reasons_of) if words is not None else reasons_of
         out.append(answer)
     return out

@@ -307,3 +307,34 @@ def test_the_serving_calibration_is_the_calibrators_own(method):
     raw = np.concatenate([rng.normal(scale=3, size=200), [-50.0, 50.0]])  # and out of range
     np.testing.assert_allclose(_calibration(calibrator)(raw), calibrator.predict(raw), atol=1e-12)
     assert getattr(_calibration(calibrator), "__self__", None) is None  # not its own predict
+
+
+def test_an_unregistered_forecast_gives_no_figure_of_the_registrys_groups(
+    trained, client_a, monkeypatch
+):
+    """Compared with the registry's sector and region groups, whose sizes the partner cannot
+    see: the drivers keep their direction but never the group figures (a partner sending known
+    sales would read a small group's average off them)."""
+    from forecasting.engine import reasons as catalogue
+
+    peer = {
+        "family": "peers_level", "feature": "log_sales_vs_sector_region", "label_es": "Pares",
+        "label_en": "Peers", "value": 0.7, "contribution": 0.5, "direction": "up",
+        "features": ["log_sales_vs_sector_region"], "facts": {"log_sales_vs_sector_region": 0.7},
+    }  # fmt: skip
+    real_predict = ServingModels.predict
+
+    def predict(self, features, *, explain=True):
+        served = real_predict(self, features, explain=explain)
+        if explain:
+            served.drivers = [[peer, *row] for row in served.drivers]
+        return served
+
+    monkeypatch.setattr(ServingModels, "predict", predict)
+    business = Business.objects.annotate(n=Count("records")).order_by("-n", "pk").first()
+    response = client_a.post(URL, _registry_body(business), format="json")
+    assert response.status_code == 200, response.json()
+    drivers = response.json()["drivers"]
+    assert drivers and drivers[0]["family"] == "peers_level" and drivers[0]["value"] is None
+    for d in drivers:
+        assert not [k for k in d.get("facts") or {} if catalogue.GROUP_FEATURE.match(k)]

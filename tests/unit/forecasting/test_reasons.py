@@ -83,3 +83,22 @@ def test_advice_stored_with_one_driver_per_column_reads_as_grouped_reasons():
     assert words[0]["contribution"] == pytest.approx(0.7)
     assert words[0]["text"] == "Personal sin cambios en los últimos dos años: 1 trabajador."
     assert "«" not in words[1]["text"] and "4.9 %" in words[1]["text"]
+
+
+def test_a_group_s_reasons_in_words_say_how_many_businesses_they_move():
+    from forecasting.reasons import group_reasons_in_words
+
+    lists = [scored()] * 6 + [[{"family": "staff", "contribution": -0.5}]] * 2
+    lists += [[{"family": "margin", "contribution": -0.3}]]  # one business: never said
+    with translation.override("en"):
+        words = group_reasons_in_words(lists, top=2, min_businesses=5)
+    up = words["up"]
+    assert [w["family"] for w in up] == ["staff", "sales_yoy"]
+    assert up[0]["label"] == "Staff"
+    assert up[0]["text"] == (
+        "It raises the growth probability of 6 of 9 businesses and lowers that of 2."
+    )
+    # the sector's market lowers six businesses'; the margin one business's: not a group's reason
+    assert [w["family"] for w in words["down"]] == ["market"]
+    with translation.override("es"):
+        assert group_reasons_in_words(lists, min_businesses=5)["up"][0]["label"] == "Personal"

@@ -9,6 +9,8 @@ from django.utils import translation
 from businesses.sources.fetching import (
     SourceFetchError,
     fetch,
+    fetch_to_file,
+    fetch_to_file_with_retries,
     fetch_with_retries,
     host_is_allowed,
 )
@@ -164,3 +166,54 @@ def test_an_enabled_source_must_use_an_allowed_host(sources_settings, db):
     source.url = ""
     with pytest.raises(ValidationError, match="needs the URL of its file"):
         source.full_clean()
+
+
+def test_fetch_to_file_streams_to_disk_with_its_digest_and_its_own_size_limit(
+    replay, sources_settings, tmp_path
+):
+    """A large answer goes to a file (digest and size computed on the way), under the limit given
+    for it alone; the settings' limit still holds for every other fetch."""
+    import hashlib
+
+    sources_settings.MARKET_SOURCES_MAX_BYTES = 1000
+    body = bytes(range(256)) * 1000  # 256 KB: four chunks
+    replay.routes["/padron.zip"] = Reply(body, content_type="application/zip")
+    seen = []
+    got = fetch_to_file(
+        replay.url("/padron.zip"),
+        tmp_path / "p.zip",
+        max_bytes=len(body),
+        deadline=5,
+        progress=seen.append,
+    )
+    assert (tmp_path / "p.zip").read_bytes() == body
+    assert (got.size, got.sha256) == (len(body), hashlib.sha256(body).hexdigest())
+    assert seen[-1] == len(body) and len(seen) >= 2 and seen == sorted(seen)
+    with pytest.raises(SourceFetchError, match="larger than the"):
+        fetch(replay.url("/padron.zip"))
+
+
+def test_fetch_to_file_refuses_past_its_limit_and_its_deadline(replay, tmp_path):
+    replay.routes["/big"] = Reply(b"x" * 200_000)
+    with pytest.raises(SourceFetchError, match="larger than the"):
+        fetch_to_file(replay.url("/big"), tmp_path / "b", max_bytes=100_000, deadline=5)
+    replay.routes["/slow"] = Reply(b"x" * 400_000, chunk_delay=0.2)  # 7 pieces, 0.2 s apart
+    with pytest.raises(SourceFetchError, match=r"took longer than 0\.5 seconds") as caught:
+        fetch_to_file(replay.url("/slow"), tmp_path / "s", max_bytes=10**6, deadline=0.5)
+    assert caught.value.transient
+
+
+def test_fetch_to_file_retries_from_the_start(replay, sources_settings, tmp_path):
+    sources_settings.MARKET_SOURCES_RETRIES = 1
+    calls = []
+
+    def flaky(path):
+        calls.append(path)
+        return Reply(b"y" * 5000) if len(calls) == 2 else Reply(b"z" * 5000, truncate_to=3000)
+
+    replay.routes["/flaky"] = flaky
+    waits = []
+    got = fetch_to_file_with_retries(
+        replay.url("/flaky"), tmp_path / "f", max_bytes=10_000, deadline=5, sleep=waits.append
+    )
+    assert (tmp_path / "f").read_bytes() == b"y" * 5000 and got.size == 5000 and waits == [1]

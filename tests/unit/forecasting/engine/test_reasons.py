@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from forecasting.engine import reasons
 from forecasting.engine.explanations import top_drivers
@@ -95,3 +96,27 @@ def test_the_production_index_is_named_in_words_not_by_its_code():
     for name in names[:3]:
         assert "sector_production_index" not in catalogue[name]["label_es"]
     assert catalogue[names[3]]["label_es"] == "Variación del indicador «other_index» en 3 meses"
+
+
+def test_many_businesses_reasons_are_averaged_per_family():
+    from forecasting.engine.reasons import aggregate_reasons
+
+    grouped = [
+        [{"family": "staff", "contribution": 0.4}, {"family": "sales_yoy", "contribution": -0.2}],
+        [{"family": "staff", "contribution": 0.2}],
+        # an older advice: one driver per column, grouped here by family
+        [
+            {"feature": "employees_growth_yoy", "contribution": 0.1},
+            {"feature": "employees_last", "contribution": -0.3},
+            {"feature": "growth_yoy", "contribution": -0.4},
+        ],
+        [],
+    ]
+    out = aggregate_reasons(grouped)
+    by = {r["family"]: r for r in out}
+    assert by["staff"]["mean"] == pytest.approx((0.4 + 0.2 - 0.2) / 4)
+    assert (by["staff"]["up"], by["staff"]["down"], by["staff"]["n"]) == (2, 1, 4)
+    assert by["sales_yoy"]["mean"] == pytest.approx(-0.6 / 4)
+    assert by["sales_yoy"]["label_en"] == "Sales against the year before"
+    assert [r["family"] for r in out] == ["staff", "sales_yoy"]  # largest mean first
+    assert aggregate_reasons([]) == []

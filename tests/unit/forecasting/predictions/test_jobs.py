@@ -396,3 +396,29 @@ def test_the_first_steps_statistics_are_partial_sums_equal_to_the_whole_panels(t
         for label, (total, count) in cells.items():
             assert summed[key][label][1] == count, (key, label)
             assert summed[key][label][0] == pytest.approx(total, rel=1e-12, abs=1e-12)
+
+
+def test_the_first_steps_parts_are_bounded_in_size_whatever_the_panel(trained, settings):
+    """The start step reads the panel in id ranges of at most ``PREDICTION_START_PART_SIZE``
+    businesses (a worker's memory must not grow with the panel), covering every business once,
+    in order; asking for more parts than the size needs gives that many."""
+    ids = list(Business.objects.order_by("pk").values_list("pk", flat=True))
+    settings.PREDICTION_START_PARTS = 1
+    for size in (7, 50, len(ids), 10 * len(ids)):
+        ranges = prediction_jobs._id_ranges(1, size)
+        assert len(ranges) == -(-len(ids) // size)
+        members = [[i for i in ids if first <= i <= last] for first, last in ranges]
+        assert all(0 < len(m) <= size for m in members), size
+        assert [i for m in members for i in m] == ids
+    assert len(prediction_jobs._id_ranges(4, len(ids))) == 4
+
+
+def test_a_chunks_ids_are_read_as_a_range_only_when_they_are_consecutive():
+    from forecasting.predictions.io import _ids_condition
+
+    assert _ids_condition("business_id", [5, 6, 7, 8]) == (
+        "business_id BETWEEN %s AND %s",
+        [5, 8],
+    )
+    for ids in ([5, 7, 8, 9], [8, 6, 7, 5], [5, 5, 7]):
+        assert _ids_condition("business_id", ids) == ("business_id = ANY(%s::bigint[])", [ids])
