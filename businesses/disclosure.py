@@ -277,18 +277,17 @@ def unsafe_difference(stats: CellStats, rule: Rules) -> np.ndarray:
     return (stats.n_free > 0) & (sensitive(stats, rule) > 0)
 
 
-def _union_sensitive(stats: CellStats, cells: list[int], m: int, rule: Rules) -> bool:
-    tops = np.concatenate([stats.x1[cells, m], stats.x2[cells, m]])
-    tops = np.sort(tops)[::-1]
-    union = CellStats(
-        n=np.array([stats.n[cells, m].sum()]),
-        n_free=np.array([stats.n_free[cells, m].sum()]),
-        total=np.array([stats.total[cells, m].sum()]),
-        own=np.array([stats.own[cells, m].sum()]),
-        x1=np.array([tops[0]]),
-        x2=np.array([tops[1] if len(tops) > 1 else 0.0]),
-    )
-    return bool(sensitive(union, rule)[0])
+def _sensitive_sums(n, n_free, total, own, x1, x2, rule: Rules) -> bool:
+    """:func:`sensitive` of one cell given as plain numbers (a union of cells: its sums and
+    its two largest contributions outside the requester's control)."""
+    if n <= 0:
+        return False
+    if n_free < rule.min_contributors:
+        return True
+    others = max(total - own, 0.0)
+    if rule.dominance_k < 1 and others > 0 and x1 + x2 > rule.dominance_k * others:
+        return True
+    return rule.p > 0 and others - x1 - x2 < rule.p * x1
 
 
 def protect_totals(
@@ -296,27 +295,35 @@ def protect_totals(
 ) -> np.ndarray:
     """Secondary suppression of additive cells: for each total (a group whose cells are
     ``partition[total]``) and month, the withheld cells together must pass the rules, else
-    the smallest published cell is withheld too, and the total when none is left."""
+    the smallest published cell is withheld too, and the total when none is left. (The
+    union's sums are kept as cells join it: one pass per total and month.)"""
     status = status.copy()
     code = _CODES[COMPLEMENT]
     for total, cells in partition.items():
         cells = np.asarray(cells)
         if not len(cells):
             continue
-        withheld_any = (status[cells] > 0) & (stats.n[cells] > 0)
-        for m in np.flatnonzero(withheld_any.any(axis=0)):
-            if status[total, m]:
-                continue
-            hidden = list(cells[withheld_any[:, m]])
-            shown = [c for c in cells if not status[c, m] and stats.n[c, m] > 0]
-            shown.sort(key=lambda c: (stats.total[c, m], c))
-            while _union_sensitive(stats, hidden, m, rule):
+        present = stats.n[cells] > 0
+        withheld_any = (status[cells] > 0) & present
+        for m in np.flatnonzero(withheld_any.any(axis=0) & (status[total] == 0)):
+            hidden = cells[withheld_any[:, m]]
+            n, n_free = float(stats.n[hidden, m].sum()), float(stats.n_free[hidden, m].sum())
+            tot, own = float(stats.total[hidden, m].sum()), float(stats.own[hidden, m].sum())
+            tops = sorted(np.concatenate([stats.x1[hidden, m], stats.x2[hidden, m]]).tolist())
+            x1, x2 = (tops[-1], tops[-2]) if len(tops) > 1 else (tops[-1], 0.0)
+            shown = cells[(status[cells, m] == 0) & present[:, m]]
+            shown = shown[np.lexsort((shown, stats.total[shown, m]))].tolist()
+            while _sensitive_sums(n, n_free, tot, own, x1, x2, rule):
                 if not shown:
                     status[total, m] = code
                     break
                 extra = shown.pop(0)
                 status[extra, m] = code
-                hidden.append(extra)
+                n += stats.n[extra, m]
+                n_free += stats.n_free[extra, m]
+                tot += stats.total[extra, m]
+                own += stats.own[extra, m]
+                x1, x2 = sorted((x1, x2, stats.x1[extra, m], stats.x2[extra, m]))[-1:-3:-1]
     return status
 
 

@@ -711,3 +711,37 @@ def market_trend_list(
         if not (period_from and row["period"] < period_from)
         and not (period_to and row["period"] > period_to)
     ]
+
+
+def production_index_yoy_at(keys: pd.DataFrame, months: list[dt.date]) -> np.ndarray:
+    """For each row of ``keys`` (``sector_division``, ``sector_section``, ``region_code``) and
+    each of ``months``: the year-on-year change of the sector production index series it reads
+    (:func:`_series_keys`, as the business page does), at the series' latest month up to that
+    month (NaN without one). Reads the registry's market indicators (public series)."""
+    out = np.full((len(keys), len(months)), np.nan)
+    if not len(keys) or not months:
+        return out
+    rows = MarketIndicator.objects.filter(
+        name=PRODUCTION_INDEX, sector__isnull=False, period__lte=max(months)
+    ).values_list("sector_id", "region_id", "period", "name", "value")
+    ind = pd.DataFrame.from_records(
+        list(rows),
+        columns=[SECTOR, REGION, schema.PERIOD, schema.INDICATOR_NAME, schema.INDICATOR_VALUE],
+    )
+    if ind.empty:
+        return out
+    ind[schema.PERIOD] = pd.to_datetime(ind[schema.PERIOD])
+    ind[schema.INDICATOR_VALUE] = pd.to_numeric(ind[schema.INDICATOR_VALUE]).astype(float)
+    table = production_index_table(ind)
+    value, change = table["value"], table["change_yoy"]
+    for j, month in enumerate(months):
+        at = pd.Timestamp(month)
+        seen = value.loc[:, value.columns <= at]
+        seen = seen[seen.notna().any(axis=1)]
+        if seen.empty:
+            continue
+        chosen = _series_keys(keys, seen.index)
+        for key in chosen.dropna().unique():
+            last = seen.loc[key].last_valid_index()
+            out[(chosen == key).to_numpy(), j] = change.at[key, last]
+    return out

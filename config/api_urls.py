@@ -19,6 +19,7 @@ from forecasting.predictions.api import (
     PredictionResultCsvView,
     PredictionResultListView,
 )
+from forecasting.statistics_api import StatisticsView
 from forecasting.unregistered.api import ForecastBatchView, ForecastView
 
 router = SimpleRouter()
@@ -41,6 +42,7 @@ urlpatterns = [
     path("forecasts/", ForecastView.as_view(), name="api-forecasts"),
     path("forecasts/batch/", ForecastBatchView.as_view(), name="api-forecasts-batch"),
     path("market-trends/", MarketTrendListView.as_view(), name="api-market-trends"),
+    path("statistics/", StatisticsView.as_view(), name="api-statistics"),
     path("prediction-jobs/", PredictionJobCreateView.as_view(), name="api-prediction-jobs"),
     path(
         "prediction-jobs/<int:pk>/",

@@ -19,11 +19,12 @@ opened from the map or the heat table, with three figures, each through the disc
 
 Disclosure. The drill-down of a withheld cell of the businesses-followed table is withheld
 as a whole, with that cell's reason. The forecast and the drivers are each judged over every
-cell of the page's table as the map's own figures are (:func:`forecasting.market_map.judged_cells`:
-threshold on contributors outside the reader's control, secondary suppression over the
-region / section / division / size-class relations); the forecast's sum also by the dominance
-rules (one business making up most of the sales), so no published sum minus others gives a
-withheld one.
+cell of the page's table by the map's one disclosure control
+(:func:`forecasting.market_map.judged_cells`: threshold on contributors outside the reader's
+control, secondary suppression over the sector / region / size-class / women-led /
+sells-online relations); the forecast's sum also by the dominance rules (one business making
+up most of the sales), so no published sum minus others gives a withheld one. A drill-down
+opens a sector x region x size class over every value of women-led and sells online.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def _forecasts() -> tuple[pd.DataFrame, dict[int, dict[str, list]]]:
 
 def _read_forecasts() -> tuple[pd.DataFrame, dict[int, dict[str, list]]]:
     first = _first_forecast_month()
-    frame = market_map._population(market_map.BUSINESSES)
+    frame = market_map._businesses()
     if first is None or frame.empty:
         return frame.iloc[0:0], {}
     months = current_forecast_months(frame["id"].tolist(), first_period=f"{first:%Y-%m}")
@@ -115,12 +116,23 @@ def _read_forecasts() -> tuple[pd.DataFrame, dict[int, dict[str, list]]]:
     return frame.reset_index(drop=True), months
 
 
+def _judged(
+    frame: pd.DataFrame, requester: disclosure.Requester, *, magnitude: bool = False
+) -> dict[Key, tuple[int, int, float]]:
+    """The cells a drill-down can open, judged over the map's whole table of groups
+    (:func:`forecasting.market_map.judged_cells`, women-led and sells-online groups included,
+    so their relations protect these cells as they protect the map's): every sector x region x
+    size class, over women-led or not and selling online or not together."""
+    cells = market_map.judged_cells(frame, requester, magnitude=magnitude)
+    return {k[:4]: v for k, v in cells.items() if k[4:] == (ALL, ALL)}
+
+
 def forecast_cells(requester: disclosure.Requester) -> dict[Key, tuple[int, int, float]]:
     """Every cell's forecast judgement: key -> (disclosure code, businesses, expected sum)."""
 
     def compute():
         frame, _months = _forecasts()
-        return {} if frame.empty else market_map.judged_cells(frame, requester, magnitude=True)
+        return {} if frame.empty else _judged(frame, requester, magnitude=True)
 
     return _cached("forecast", requester, compute)
 
@@ -129,13 +141,13 @@ def driver_cells(requester: disclosure.Requester) -> dict[Key, tuple[int, int, f
     """Every cell's drivers judgement: key -> (disclosure code, businesses with reasons, _)."""
 
     def compute():
-        frame = market_map._population(market_map.BUSINESSES)
+        frame = market_map._businesses()
         if frame.empty:
             return {}
         frame = frame[frame["id"].isin(businesses_with_drivers(frame["id"].tolist()))]
         if frame.empty:
             return {}
-        return market_map.judged_cells(frame.reset_index(drop=True), requester)
+        return _judged(frame, requester)
 
     return _cached("drivers", requester, compute)
 
@@ -181,7 +193,7 @@ def _drivers(key: Key, requester: disclosure.Requester) -> list[dict] | Withheld
     code, _n, _total = judged
     if code:
         return Withheld(disclosure.code_name(code))
-    frame = market_map._population(market_map.BUSINESSES)
+    frame = market_map._businesses()
     return latest_drivers(members(frame, key))
 
 

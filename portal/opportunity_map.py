@@ -14,10 +14,20 @@ from django.utils.translation import gettext as _
 
 from businesses import disclosure
 from businesses.models import SizeClass
-from businesses.scoping import supervised_region_codes
-from core import roles
 from forecasting import market_map
-from forecasting.market_map import ALL, BUSINESSES, MEASURES, OPPORTUNITY_SHARE
+from forecasting.market_map import (
+    ALL,
+    BUSINESSES,
+    CURRENT,
+    EXPECTED_GROWTH,
+    HISTORICAL,
+    MEASURES,
+    NO,
+    OPPORTUNITY_SHARE,
+    RATIOS,
+    YES,
+    Filters,
+)
 
 # Peru's 25 first-level regions as a tile cartogram: (column, row) of each region's tile,
 # roughly where it lies (north at the top, the coast on the left).
@@ -67,16 +77,17 @@ class Shown:
 
 
 def map_regions(user) -> list[str] | None:
-    """The region codes ``user`` sees on the map: None for every region (analysts,
-    superusers), else the regions a coordinator coordinates."""
-    if user.is_superuser or roles.has_role(user, roles.ANALYST):
-        return None
-    return supervised_region_codes(user)
+    """The region codes ``user`` sees on the map (:func:`forecasting.market_map.readable_regions`,
+    as the statistics API)."""
+    return market_map.readable_regions(user)
 
 
 def _format(measure: str, value: float) -> str:
     if measure == OPPORTUNITY_SHARE:
         return number_format(round(100 * value), 0) + " %"
+    if measure in RATIOS:  # a change: signed, one decimal
+        sign = "+" if value > 0 else ""
+        return sign + number_format(round(100 * value, 1), 1) + " %"
     return number_format(int(value), 0, force_grouping=True)
 
 
@@ -110,15 +121,14 @@ def _steps(cells: list[Shown]) -> list[float]:
     return [min(values), *cuts]
 
 
-def opportunity_map(user, *, measure: str, section: str, size: str, sort: str) -> dict:
+def opportunity_map(user, *, measure: str, filters: Filters, sort: str) -> dict:
     """Everything the page, its CSV and its map show, for ``user``."""
     table = market_map.map_table(measure, disclosure.requester_for(user))
-    if section:
-        columns = market_map.divisions_of_section(section)
-        level, total_level, total_row = market_map.DIVISION, market_map.SECTION, section
-    else:
-        columns = market_map.sections_with_businesses()
-        level, total_level, total_row = market_map.SECTION, market_map.TOTAL, ALL
+    level, columns, total_level, total_row = market_map.sector_view(filters)
+    section, size = filters.section, filters.size
+    # the forecast-based measures have the current cut-off only (said on the page)
+    month = filters.month if filters.month in table.columns else CURRENT
+    at = {"month": month, **filters.groups}
     mine = map_regions(user)
     regions = market_map.regions()
     codes = [code for code, _n in columns]
@@ -126,12 +136,15 @@ def opportunity_map(user, *, measure: str, section: str, size: str, sort: str) -
     for region in regions:
         if mine is not None and region.code not in mine:
             continue
-        total = _shown(measure, table.cell(total_level, total_row, region.code, size))
+        total = _shown(measure, table.cell(total_level, total_row, region.code, **at))
         cells = [
-            _shown(measure, table.cell(level, code, region.code, size)) for code, _n in columns
+            _shown(measure, table.cell(level, code, region.code, **at)) for code, _n in columns
         ]
         rows.append({"region": region, "total": total, "cells": cells})
-        for code, cell in [(section, total), *zip(codes, cells, strict=True)]:
+        # the drill-down opens a sector x region x size class (not women-led, sells online
+        # or a past month: it is for the current cut-off over both values of each)
+        total_code = "" if total_row == ALL else total_row
+        for code, cell in [(total_code, total), *zip(codes, cells, strict=True)]:
             if cell.value is not None:
                 cell.href = _drill_href(region.code, code, size, measure)
 
@@ -175,7 +188,17 @@ def opportunity_map(user, *, measure: str, section: str, size: str, sort: str) -
         "measure_label": MEASURES[measure],
         "measures": list(MEASURES.items()),
         "section": section,
+        "division": filters.division,
+        "total_row": total_row,
         "size": size,
+        "women": filters.women,
+        "online": filters.online,
+        "month": month,
+        "month_asked": filters.month,
+        "months": [c for c in market_map.time_columns(BUSINESSES) if c != CURRENT][::-1],
+        "historical": measure in HISTORICAL,
+        "divisions": market_map.all_divisions(),
+        "yes_no": [(YES, _("Yes")), (NO, _("No"))],
         "sort": sort or "name",
         "columns": columns,
         "rows": rows,
@@ -193,6 +216,8 @@ def opportunity_map(user, *, measure: str, section: str, size: str, sort: str) -
         "is_share": measure == OPPORTUNITY_SHARE,
         "opportunity_percent": round(100 * market_map.GROWTH_OPPORTUNITY_PROBABILITY),
         "is_count": measure == BUSINESSES,
+        "is_expected": measure == EXPECTED_GROWTH,
+        "show_n": measure in RATIOS,
     }
 
 

@@ -14,7 +14,18 @@ from django.views.decorators.http import require_GET
 from businesses.models import SizeClass
 from core import roles
 from core.spreadsheets import csv_lines, xlsx_write
-from forecasting.market_map import ALL, BUSINESSES, MEASURES, sections_with_businesses
+from forecasting.market_map import (
+    ALL,
+    BUSINESSES,
+    CURRENT,
+    MEASURES,
+    NO,
+    YES,
+    Filters,
+    all_divisions,
+    sections_with_businesses,
+    time_columns,
+)
 from portal.opportunity_drill import (
     band_method,
     disclosure_note,
@@ -30,21 +41,28 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _choices(request) -> dict:
     """The page's choices from the query string; an unknown value falls back to the default
     (a link, not a form the reader typed into)."""
-    measure = request.GET.get("measure", BUSINESSES)
-    section = request.GET.get("section", "")
-    size = request.GET.get("size", ALL) or ALL
+    get = request.GET
+    measure = get.get("measure", BUSINESSES)
     if measure not in MEASURES:
         measure = BUSINESSES
+    section = get.get("section", "")
     if section and section not in {code for code, _n in sections_with_businesses()}:
         section = ""
+    division = get.get("division", "")
+    sections_of = {code: sec for code, _n, sec in all_divisions()}
+    if division not in sections_of or (section and sections_of[division] != section):
+        division = ""
+    size = get.get("size", ALL) or ALL
     if size != ALL and size not in SizeClass.values:
         size = ALL
-    return {
-        "measure": measure,
-        "section": section,
-        "size": size,
-        "sort": request.GET.get("sort", "name")[:8],
-    }
+    women, online = (get.get(k, ALL) or ALL for k in ("women", "online"))
+    women = women if women in (YES, NO) else ALL
+    online = online if online in (YES, NO) else ALL
+    month = get.get("month", CURRENT) or CURRENT
+    if month not in time_columns(BUSINESSES):
+        month = CURRENT
+    filters = Filters(section, division, size, women, online, month)
+    return {"measure": measure, "filters": filters, "sort": get.get("sort", "name")[:8]}
 
 
 def _allowed(request) -> None:
@@ -85,10 +103,17 @@ def _table_download(request, kind: str):
     _allowed(request)
     context = opportunity_map(request.user, **_choices(request))
     header, rows = csv_rows(context)
-    what = _("%(measure)s; sector section: %(section)s; size class: %(size)s") % {
+    what = _(
+        "%(measure)s; sector section: %(section)s; division: %(division)s; size class: "
+        "%(size)s; women-led: %(women)s; sells online: %(online)s; month: %(month)s"
+    ) % {
         "measure": context["measure_label"],
         "section": context["section"] or _("all"),
+        "division": context["division"] or _("all"),
         "size": context["size"] if context["size"] != ALL else _("all"),
+        "women": dict(context["yes_no"]).get(context["women"], _("all")),
+        "online": dict(context["yes_no"]).get(context["online"], _("all")),
+        "month": context["month"] if context["month"] != CURRENT else _("current cut-off"),
     }
     rows = [*rows, [], [what], [disclosure_note(context["min_businesses"])]]
     return _download(kind, header, rows, name="mapa-oportunidades", title=_("Opportunity map"))

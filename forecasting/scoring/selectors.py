@@ -4,6 +4,8 @@ report, the API's advice, ``manage.py score``), and their aggregates."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Count, Sum
 from django.utils.translation import gettext_lazy as _
 
@@ -11,7 +13,7 @@ from businesses import disclosure
 from businesses.freshness import Freshness, business_freshness
 from businesses.models import Business
 from forecasting.advice.selectors import VERSION_RECORD
-from forecasting.models import Advice, LatestScore, PredictionResult
+from forecasting.models import FORECAST_HORIZONS, Advice, LatestScore, PredictionResult
 from forecasting.scoring.snapshot import forecast_period
 
 # Why a month carries ``models_disagree`` (forecasting.engine.bands): said wherever it goes out.
@@ -140,6 +142,43 @@ def current_growth_probabilities(business_ids) -> dict[int, float]:
         .order_by()
         .values_list("business_id", "growth_probability")
     )
+
+
+def current_forecast_sums(business_ids) -> dict[int, tuple[dt.date, float]]:
+    """Business id -> (cut-off, sum of the expected sales of the next six months) of its
+    current score, read from the record the score points to (its prediction job's result or its
+    advice: the stored forecast every surface shows, never recomputed), for the businesses of
+    ``business_ids`` that have all six expected values. Staleness is the caller's to apply."""
+    scores = list(
+        LatestScore.objects.filter(business_id__in=business_ids, cutoff__isnull=False)
+        .order_by()
+        .values_list("business_id", "cutoff", "job_id", "advice_id")
+    )
+    out: dict[int, tuple[dt.date, float]] = {}
+    by_job: dict[int, list[int]] = {}
+    by_advice: dict[int, int] = {}
+    cutoffs = {b: c for b, c, _j, _a in scores}
+    for business, _cutoff, job, advice in scores:
+        if job is not None:
+            by_job.setdefault(job, []).append(business)
+        elif advice is not None:
+            by_advice[advice] = business
+    means = [PredictionResult.forecast_field("mean", h) for h in FORECAST_HORIZONS]
+    for job, businesses in by_job.items():
+        rows = (
+            PredictionResult.objects.filter(job_id=job, business_id__in=businesses, stale=False)
+            .order_by()
+            .values_list("business_id", *means)
+        )
+        for business, *values in rows:
+            if all(v is not None and v == v for v in values):
+                out[business] = (cutoffs[business], float(sum(values)))
+    rows = Advice.objects.filter(pk__in=list(by_advice)).values_list("pk", "forecast")
+    for advice, forecast in rows:
+        values = [m.get("mean") for m in (forecast or [])]
+        if len(values) == len(FORECAST_HORIZONS) and all(v is not None for v in values):
+            out[by_advice[advice]] = (cutoffs[by_advice[advice]], float(sum(values)))
+    return out
 
 
 def current_forecast_months(business_ids, *, first_period: str) -> dict[int, dict[str, list]]:

@@ -200,3 +200,22 @@ def test_no_additive_relation_of_the_forecast_sums_has_a_single_withheld_member(
         present = [cells[k] for k in relation if k in cells]
         withheld = [code for code, n, _t in present if code and n]
         assert len(withheld) != 1, relation
+
+
+def test_the_map_links_carry_the_sector_and_size_the_drill_down_takes(client, analyst):
+    for _ in range(6):
+        _business(region_id="15", sector_id="47", size_class="micro")
+    client.force_login(analyst)
+    query = {"measure": "businesses", "section": "G", "size": "micro", "women": "no"}
+    page = client.get("/opportunities/", query).content.decode()
+    # the region's total in a section view is the section's; its columns are divisions
+    assert 'href="/opportunities/region/15/?measure=businesses&amp;sector=G&amp;size=micro"' in page
+    assert (
+        'href="/opportunities/region/15/?measure=businesses&amp;sector=47&amp;size=micro"' in page
+    )
+    # a division view (no section chosen): its total is the division's section
+    page = client.get("/opportunities/", {"division": "47"}).content.decode()
+    assert 'href="/opportunities/region/15/?measure=businesses&amp;sector=G"' in page
+    r = client.get("/opportunities/region/15/", {"sector": "47", "size": "micro"})
+    assert r.status_code == 200 and r.context["key"] == ("division", "47", "15", "micro")
+    assert r.context["forecast"]["n"] == 6
