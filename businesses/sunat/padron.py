@@ -254,9 +254,7 @@ def padron_rows(
     of other RUCs are not parsed, only checked cheaply for their shape (a RUC and enough
     separators), so a broken line is reported wherever it is."""
     stats = stats if stats is not None else ReadStats()
-    number = 0
-    for raw in lines:
-        number += 1
+    for number, raw in enumerate(lines, start=1):
         stats.lines = number
         item = _line(raw, number, stats, only)
         if item is not None:
@@ -293,7 +291,7 @@ def _block_rows(
         ):
             hits = wanted.intersection(heads)
             if hits:
-                at = dict(zip(heads, range(n)))
+                at = dict(zip(heads, range(n), strict=True))
                 if len(at) == n:
                     found = sorted(at[h] for h in hits)
                 else:  # a RUC twice in the block: every line of it

@@ -306,6 +306,8 @@ def _write(created, updated, untouched, revisions, fills, *, seen_on, run) -> No
     """One batch's writes, inside the caller's transaction. On PostgreSQL: COPY for the new
     rows, one ``UPDATE … FROM unnest(…)`` per table for the changed ones (Django's bulk_update
     writes a CASE per field whose cost grows with the square of the batch); elsewhere the ORM."""
+    if untouched:
+        SunatStatus.objects.filter(pk__in=untouched).update(seen_on=seen_on, run=run)
     if connection.vendor != "postgresql":
         SunatStatus.objects.bulk_create(created)
         if updated:
@@ -313,8 +315,6 @@ def _write(created, updated, untouched, revisions, fills, *, seen_on, run) -> No
                 [SunatStatus(**{f: getattr(u, f) for f in _Status.__slots__}) for u in updated],
                 _STATUS_FIELDS,
             )
-        if untouched:
-            SunatStatus.objects.filter(pk__in=untouched).update(seen_on=seen_on, run=run)
         SunatRevision.objects.bulk_create(revisions)
         for pk, ubigeo in fills:
             Business.objects.filter(pk=pk, ubigeo="").update(ubigeo=ubigeo)
@@ -324,16 +324,10 @@ def _write(created, updated, untouched, revisions, fills, *, seen_on, run) -> No
         _copy(cursor, SunatRevision, _REVISION_FIELDS, revisions)
         if updated:
             _update_from_arrays(cursor, SunatStatus, "business", _STATUS_FIELDS, updated)
-        if untouched:
-            table = SunatStatus._meta.db_table
-            cursor.execute(
-                f"UPDATE {table} SET seen_on = %s, run_id = %s WHERE business_id = ANY(%s)",
-                [seen_on, run.pk, untouched],
-            )
         if fills:
             table = Business._meta.db_table
             cursor.execute(
-                f"UPDATE {table} AS b SET ubigeo = v.ubigeo "
+                f"UPDATE {table} AS b SET ubigeo = v.ubigeo "  # noqa: S608 - model's names
                 "FROM unnest(%s::bigint[], %s::text[]) AS v(pk, ubigeo) "
                 "WHERE b.id = v.pk AND b.ubigeo = ''",
                 [[pk for pk, _u in fills], [u for _pk, u in fills]],
@@ -362,7 +356,7 @@ def _update_from_arrays(cursor, model, key: str, names: list[str], objects: list
     unnest = ", ".join(f"%s::{t}[]" for t in types)
     sets = ", ".join(f"{c} = v.{c}" for c in cols[1:])
     cursor.execute(
-        f"UPDATE {model._meta.db_table} AS t SET {sets} "
+        f"UPDATE {model._meta.db_table} AS t SET {sets} "  # noqa: S608 - model's names
         f"FROM unnest({unnest}) AS v({', '.join(cols)}) "
         f"WHERE t.{cols[0]} = v.{cols[0]}",
         arrays,
