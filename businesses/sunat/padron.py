@@ -16,7 +16,9 @@ the whole file (not a zip, a truncated zip, a second member, a read that breaks 
 from __future__ import annotations
 
 import hashlib
+import queue
 import re
+import threading
 import zipfile
 import zlib
 from collections.abc import Container, Iterable, Iterator
@@ -125,6 +127,40 @@ def _chunks(f) -> Iterator[bytes]:
         yield chunk
 
 
+def _read_ahead(chunks: Iterator[bytes], depth: int = 4) -> Iterator[bytes]:
+    """``chunks`` read by a thread of their own, at most ``depth`` ahead: inflating and the CRC
+    release the GIL, so on two cores the zip is decompressed while the blocks are checked. An
+    error in the thread is raised here, where the chunk it broke would have been."""
+    ahead: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def work() -> None:
+        try:
+            for chunk in chunks:
+                ahead.put(chunk)
+                if stop.is_set():
+                    return
+            ahead.put(end)
+        except BaseException as error:  # handed to the reader, raised there
+            ahead.put(error)
+
+    thread = threading.Thread(target=work, name="padron-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while (item := ahead.get()) is not end:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # let it finish its last put
+            try:
+                ahead.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
+
+
 def _blocks(chunks: Iterable[bytes]) -> Iterator[bytes]:
     """Whole lines, many at a time: each block ends where a line does (its last ``\n`` cut)."""
     tail = b""
@@ -165,7 +201,7 @@ def padron_blocks(path: Path) -> Iterator[bytes]:
         count = 0
         try:
             with archive.open(members[0]) as f:
-                for block in _blocks(_chunks(f)):
+                for block in _blocks(_read_ahead(_chunks(f))):
                     yield block
                     count += block.count(b"\n") + 1
         except (zipfile.BadZipFile, zlib.error, EOFError) as broken:
