@@ -114,6 +114,8 @@ def test_the_business_page_and_the_api_say_why(client, current, advisor):
     html = client.get(reverse("businesses:detail", kwargs={"pk": current.pk})).content.decode()
     assert "SUNAT deregistered it on 14/03/2025 or earlier" in html
     assert "data-forecast-withheld" in html
+    assert "Forecast withheld: SUNAT has deregistered the business" in html
+    assert "Growth probability withheld: SUNAT has deregistered the business." in html
     assert 'data-programme="' not in html  # no programme for a deregistered business
     api = APIClient()
     api.force_authenticate(advisor)
