@@ -12,9 +12,15 @@ trading: its forecast and growth probability are *withheld* (stored as unknown),
 (the business page, the caseload, the API, ``manage.py score``), with the reason (:attr:`reason`).
 Its peers, its market and the recommendation to bring its records up to date stay.
 
+A business SUNAT's padrón says is deregistered (status BAJA DE OFICIO, BAJA PROV. POR OFICIO,
+BAJA DEFINITIVA…: :meth:`SunatStatus.is_deregistered`) is withheld too, whatever its records,
+with its own reason (:data:`SUNAT_REASON`: "SUNAT deregistered it on …"); it comes first when
+both apply.
+
 Everything that decides staleness calls :func:`stale_flags` (vectorised, for scoring chunks and
 the snapshot) or :func:`freshness` (one business); the caseload's filter is
-:func:`stale_condition`, the same rule as a query.
+:func:`stale_condition`, the same rule as a query. Their ``sunat`` / ``deregistered`` arguments
+come from :func:`sunat_statuses` / :func:`deregistered_flags` (one query for many businesses).
 """
 
 from __future__ import annotations
@@ -26,12 +32,14 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db.models import Exists, Max, OuterRef, Q
-from django.utils.translation import ngettext
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 
-from businesses.models import Business, MonthlyRecord
+from businesses.models import Business, MonthlyRecord, SunatStatus, sunat_of
 
 DEFAULT_STALE_AFTER_MONTHS = 6
 STALE_REASON = "no_recent_data"  # the reason's code in the API and in score files
+SUNAT_REASON = "sunat_deregistered"  # SUNAT's padrón says the business is deregistered (BAJA…)
 
 
 def stale_after_months() -> int:
@@ -55,11 +63,52 @@ def months_silent(last_periods, reference) -> np.ndarray:
     return (ref.year * 12 + ref.month) - _month_index(last_periods)
 
 
-def stale_flags(last_periods, reference) -> np.ndarray:
+def stale_flags(last_periods, reference, deregistered=None) -> np.ndarray:
     """Which businesses are stale (see the module): vectorised over ``last_periods`` (dates,
-    NaT/None where a business has no record). The one rule; everything else calls it."""
+    NaT/None where a business has no record) and ``deregistered`` (booleans, SUNAT says BAJA:
+    :func:`deregistered_flags`). The one rule; everything else calls it."""
     silent = months_silent(last_periods, reference)
-    return np.nan_to_num(silent, nan=-1.0) >= stale_after_months()
+    flags = np.nan_to_num(silent, nan=-1.0) >= stale_after_months()
+    if deregistered is not None:
+        flags |= np.asarray(deregistered, dtype=bool)
+    return flags
+
+
+def sunat_statuses(business_ids) -> dict[int, SunatStatus]:
+    """The SUNAT statuses of ``business_ids`` (one query; a business never read is absent)."""
+    ids = [int(b) for b in business_ids]
+    return SunatStatus.objects.in_bulk(ids) if ids else {}
+
+
+def deregistered_flags(business_ids) -> np.ndarray:
+    """For each of ``business_ids``: does SUNAT say it is deregistered? (one query)"""
+    ids = [int(b) for b in business_ids]
+    if not ids:
+        return np.zeros(0, dtype=bool)
+    out = set(
+        SunatStatus.objects.filter(SunatStatus.deregistered_q(""), business_id__in=ids)
+        .values_list("business_id", flat=True)
+        .iterator(chunk_size=10_000)
+    )
+    return np.fromiter((b in out for b in ids), dtype=bool, count=len(ids))
+
+
+def stored_reason_code(stale: bool, months: int | None) -> str:
+    """The reason code of a stored stale flag and months of silence (score files): silence
+    when it was long enough, else SUNAT's deregistration."""
+    if not stale:
+        return ""
+    silent = months is not None and months >= stale_after_months()
+    return STALE_REASON if silent else SUNAT_REASON
+
+
+def sunat_reason(status: str, since: dt.date) -> str:
+    """The SUNAT reason in words, in the active language: "SUNAT deregistered it on 14/03/2025
+    or earlier (BAJA DE OFICIO)…"."""
+    return gettext(
+        "SUNAT deregistered it on %(day)s or earlier (%(status)s, padrón reducido del RUC). Its "
+        "forecast and growth probability are withheld: check whether it still trades."
+    ) % {"day": date_format(since, "SHORT_DATE_FORMAT"), "status": status}
 
 
 def stale_reason(last_period, months: int) -> str:
@@ -84,29 +133,55 @@ class Freshness:
     reference: dt.date | None
     months_silent: int | None
     stale: bool
+    # SUNAT's status when it says the business is deregistered (BAJA…), and since when
+    sunat_status: str = ""
+    sunat_since: dt.date | None = None
+
+    @property
+    def deregistered(self) -> bool:
+        return bool(self.sunat_status)
 
     @property
     def reason(self) -> str:
         """Why the forecast is withheld (empty when the business is not stale)."""
         if not self.stale:
             return ""
+        if self.deregistered:
+            return sunat_reason(self.sunat_status, self.sunat_since)
         return stale_reason(self.last_period, self.months_silent)
 
     @property
     def reason_code(self) -> str:
-        return STALE_REASON if self.stale else ""
+        if not self.stale:
+            return ""
+        return SUNAT_REASON if self.deregistered else STALE_REASON
 
 
-def freshness(last_period: dt.date | None, reference: dt.date | None) -> Freshness:
-    """One business's :class:`Freshness` from its last record's month and the reference."""
+def freshness(
+    last_period: dt.date | None, reference: dt.date | None, sunat: SunatStatus | None = None
+) -> Freshness:
+    """One business's :class:`Freshness` from its last record's month, the reference and what
+    SUNAT's padrón says of it (its :class:`SunatStatus`, None if never read)."""
     silent = months_silent([last_period], reference)[0]
+    deregistered = sunat is not None and sunat.deregistered
     return Freshness(
         has_records=last_period is not None,
         last_period=last_period,
         reference=reference,
         months_silent=None if np.isnan(silent) else int(silent),
-        stale=bool(stale_flags([last_period], reference)[0]),
+        stale=bool(stale_flags([last_period], reference, [deregistered])[0]),
+        sunat_status=sunat.status if deregistered else "",
+        sunat_since=sunat.status_since if deregistered else None,
     )
+
+
+def business_sunat(business: Business | int) -> SunatStatus | None:
+    """The business's SUNAT status: the one loaded with it (``select_related("sunat")``), else
+    one query; None if the padrón was never read for it."""
+    if isinstance(business, Business) and Business.sunat.is_cached(business):
+        return sunat_of(business)
+    business_id = business if isinstance(business, int) else business.pk
+    return SunatStatus.objects.filter(business_id=business_id).first()
 
 
 def registry_latest_month() -> dt.date | None:
@@ -120,7 +195,7 @@ def business_freshness(business: Business | int, *, reference: dt.date | None = 
     last = MonthlyRecord.objects.filter(business_id=business_id).aggregate(m=Max("period"))["m"]
     if reference is None:
         reference = registry_latest_month()
-    return freshness(last, reference)
+    return freshness(last, reference, business_sunat(business))
 
 
 def month_before(reference: dt.date, months: int) -> dt.date:
@@ -136,10 +211,13 @@ def stale_since(reference: dt.date) -> dt.date:
 
 def stale_condition(reference: dt.date | None = None) -> Q:
     """The stale businesses as a condition on :class:`Business` (the caseload's filter and
-    alert): it has records, none of them after :func:`stale_since` (index lookups)."""
+    alert): it has records, none of them after :func:`stale_since` (index lookups); or SUNAT
+    says it is deregistered."""
     if reference is None:
         reference = registry_latest_month()
+    deregistered = SunatStatus.deregistered_q()
     if reference is None:
-        return Q(pk__in=[])
+        return deregistered
     records = MonthlyRecord.objects.filter(business=OuterRef("pk"))
-    return Exists(records) & ~Exists(records.filter(period__gt=stale_since(reference)))
+    silent = Q(Exists(records)) & ~Q(Exists(records.filter(period__gt=stale_since(reference))))
+    return silent | deregistered

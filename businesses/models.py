@@ -175,11 +175,18 @@ class SupportProgramme(TimestampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def offered_to(self, sunat: "SunatStatus | None") -> bool:
+        """Whether the programme may be offered to a business SUNAT's padrón says this of: not
+        to one it has deregistered (BAJA…: its situation is to be checked first). The advice,
+        the business page, the owner's PDF and the API all ask this."""
+        return not (sunat and sunat.deregistered)
+
     def is_eligible(self, business: "Business") -> bool:
         """Whether ``business`` meets the eligibility rules (active; sector, size, region).
         Reads sectors and regions through ``prefetch_related`` when the caller prefetched
-        them. A business of unknown size is not excluded by a size rule: the advisor checks."""
-        if not self.active:
+        them. A business of unknown size is not excluded by a size rule: the advisor checks.
+        A business SUNAT has deregistered is eligible for none (:meth:`offered_to`)."""
+        if not self.active or not self.offered_to(sunat_of(business)):
             return False
         sectors = {s.pk for s in self.sectors.all()}
         if sectors and not (business.sector_id in sectors or business.sector.section_id in sectors):
@@ -1044,6 +1051,39 @@ class SunatStatus(models.Model):
 
     ACTIVE = "ACTIVO"
     LOCATED = "HABIDO"
+    DEREGISTERED = "BAJA"  # the prefix of every deregistration: BAJA DE OFICIO, BAJA DEFINITIVA…
+    NOT_LOCATED = ("NO HABIDO", "NO HALLADO")
+
+    @classmethod
+    def is_deregistered(cls, status: str) -> bool:
+        """Whether SUNAT's ``status`` is a deregistration (BAJA DE OFICIO, BAJA PROV. POR
+        OFICIO, BAJA DEFINITIVA, …): the one test, :meth:`deregistered_q` its query form."""
+        return (status or "").upper().startswith(cls.DEREGISTERED)
+
+    @classmethod
+    def deregistered_q(cls, prefix: str = "sunat__") -> models.Q:
+        return models.Q(**{f"{prefix}status__startswith": cls.DEREGISTERED})
+
+    @classmethod
+    def not_located_q(cls, prefix: str = "sunat__") -> models.Q:
+        return models.Q(**{f"{prefix}condition__in": cls.NOT_LOCATED})
+
+    @classmethod
+    def flagged_q(cls, prefix: str = "sunat__") -> models.Q:
+        """:attr:`is_flagged` as a query (businesses never read from the padrón excluded)."""
+        return models.Q(**{f"{prefix}status__isnull": False}) & (
+            ~models.Q(**{f"{prefix}status": cls.ACTIVE})
+            | ~models.Q(**{f"{prefix}condition": cls.LOCATED})
+        )
+
+    @property
+    def deregistered(self) -> bool:
+        return self.is_deregistered(self.status)
+
+    @property
+    def not_located(self) -> bool:
+        """NO HABIDO or NO HALLADO: SUNAT could not find the business at its fiscal address."""
+        return self.condition in self.NOT_LOCATED
 
     @property
     def is_flagged(self) -> bool:
@@ -1062,13 +1102,27 @@ class SunatStatus(models.Model):
         ("SUNAT: BAJA DE OFICIO since 03/2025"); empty when SUNAT says ACTIVO and HABIDO."""
         if not self.is_flagged:
             return ""
-        said = [
-            v for v, ok in ((self.status, self.ACTIVE), (self.condition, self.LOCATED)) if v != ok
-        ]
-        return _("SUNAT: %(status)s since %(month)s") % {
-            "status": ", ".join(said),
-            "month": date_format(self.flag_since, "m/Y"),
-        }
+        return sunat_flag_text(self.status, self.condition, self.flag_since)
+
+
+def sunat_flag_text(status: str, condition: str, since: dt.date) -> str:
+    """ "SUNAT: BAJA DE OFICIO since 03/2025" (Spanish: "desde 03/2025"): the badge, the API and
+    the advice's reasons all say it with this (what is not ACTIVO / HABIDO, and since when)."""
+    said = [
+        v for v, ok in ((status, SunatStatus.ACTIVE), (condition, SunatStatus.LOCATED)) if v != ok
+    ]
+    return _("SUNAT: %(status)s since %(month)s") % {
+        "status": ", ".join(said),
+        "month": date_format(since, "m/Y"),
+    }
+
+
+def sunat_of(business: "Business") -> "SunatStatus | None":
+    """The business's SUNAT status (the one loaded with it, else a query), None if never read."""
+    try:
+        return business.sunat
+    except SunatStatus.DoesNotExist:
+        return None
 
 
 class SunatRevision(models.Model):

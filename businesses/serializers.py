@@ -12,7 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from businesses.freshness import business_freshness, freshness, registry_latest_month
+from businesses.freshness import (
+    business_freshness,
+    business_sunat,
+    freshness,
+    registry_latest_month,
+)
 from businesses.imports.values import CellValueError, DayOrMonth, parse_day_or_month
 from businesses.models import (
     Business,
@@ -158,8 +163,12 @@ class FreshnessSerializer(serializers.Serializer):
     """How current a business's data is (``businesses.freshness``): a stale business's
     forecast and growth probability are withheld, and ``reason`` says why."""
 
-    stale = serializers.BooleanField(help_text=_("No recent data: forecast withheld."))
-    reason_code = serializers.CharField(allow_blank=True, help_text=_("no_recent_data or empty."))
+    stale = serializers.BooleanField(
+        help_text=_("No recent data, or deregistered by SUNAT: forecast withheld.")
+    )
+    reason_code = serializers.CharField(
+        allow_blank=True, help_text=_("no_recent_data, sunat_deregistered or empty.")
+    )
     reason = serializers.CharField(allow_blank=True, help_text=_("In the request's language."))
     last_period = serializers.DateField(allow_null=True, help_text=_("Its last month of data."))
     months_silent = serializers.IntegerField(
@@ -215,7 +224,9 @@ class BusinessOutputSerializer(serializers.ModelSerializer):
     @extend_schema_field(FreshnessSerializer)
     def get_data_freshness(self, business) -> dict:
         if hasattr(business, "registry_latest"):  # annotated by businesses.selectors
-            fresh = freshness(business.last_period, business.registry_latest)
+            fresh = freshness(
+                business.last_period, business.registry_latest, business_sunat(business)
+            )
         else:
             fresh = business_freshness(business, reference=registry_latest_month())
         return FreshnessSerializer(fresh).data

@@ -610,10 +610,13 @@ class PredictionResult(models.Model):
     def freshness(self):
         """How current the business's data was at this result's cut-off
         (:class:`businesses.freshness.Freshness`)."""
-        from businesses.freshness import freshness, month_before
+        from businesses.freshness import business_sunat, freshness, month_before
 
         last = month_before(self.cutoff, self.months_silent)
-        return freshness(last, self.cutoff)
+        # withheld for SUNAT's reason rather than silence: what SUNAT says of it (a query)
+        return freshness(
+            last, self.cutoff, business_sunat(self.business_id) if self.stale else None
+        )
 
     def forecast(self) -> list[dict]:
         """The six months as ``[{"horizon", "period", "mean", "p10", "p50", "p90",

@@ -30,7 +30,13 @@ from forecasting.models import Advice
 from forecasting.scoring.selectors import sector_forecast_changes
 from forecasting.unserved import advice_fail_if_unserved
 from portal.advice_presenter import business_advice_context
-from portal.caseload import SORTS, caseload_alerts, caseload_list, caseload_rows
+from portal.caseload import (
+    SORTS,
+    caseload_alerts,
+    caseload_list,
+    caseload_rows,
+    sunat_filter_counts,
+)
 from portal.forms import (
     CaseloadFilterForm,
     ReassignForm,
@@ -56,6 +62,7 @@ def caseload(request):
         regions=regions_in_scope(user),
         sectors=sectors_in_scope(user),
         advisors=advisors,
+        sunat_counts=sunat_filter_counts(user=user),
     )
     query = form.caseload_query()
     # Page over ids (the sort touches one column), then load the page's rows with their figures.

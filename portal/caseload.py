@@ -19,8 +19,15 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from businesses.freshness import registry_latest_month, stale_condition, stale_flags
-from businesses.models import Business, MonthlyRecord
+from businesses.freshness import (
+    STALE_REASON,
+    SUNAT_REASON,
+    business_sunat,
+    registry_latest_month,
+    stale_condition,
+    stale_flags,
+)
+from businesses.models import Business, MonthlyRecord, SunatStatus
 from businesses.scoping import visible_businesses
 from businesses.search import businesses_matching
 from feedback.models import Visit
@@ -46,7 +53,13 @@ SORTS = {
     "change": (_("Forecast change"), "latest_score__forecast_change"),
     "last_advice": (_("Last advice"), "last_advice_at"),
 }
-ALERTS = ("stale", "falling", "growth", "no_advice", "no_visit")
+# SUNAT's padrón (businesses.sunat): the caseload's ``sunat`` filter, each with its count.
+SUNAT_FILTERS = {
+    "not_active": _("Not ACTIVO"),
+    "not_located": _("NO HABIDO / NO HALLADO"),
+    "any": _("Any SUNAT alert"),
+}
+ALERTS = ("stale", "sunat", "falling", "growth", "no_advice", "no_visit")
 ALERT_EXAMPLES = 3  # businesses named in each alert; the link lists them all
 
 
@@ -60,6 +73,7 @@ class CaseloadQuery:
     size_class: str = ""
     growth_band: str = ""
     advisor: int | None = None
+    sunat: str = ""
     alert: str = ""
     sort: str = "name"
 
@@ -77,11 +91,30 @@ def _recent_visit(days: int):
     return Visit.objects.filter(business=OuterRef("pk"), date__gte=since)
 
 
+def sunat_conditions() -> dict:
+    """Each SUNAT filter as a condition on businesses (:data:`SUNAT_FILTERS`); the tests of
+    status and condition are :class:`SunatStatus`'s."""
+    return {
+        "not_active": Q(sunat__status__isnull=False) & ~Q(sunat__status=SunatStatus.ACTIVE),
+        "not_located": SunatStatus.not_located_q(),
+        "any": SunatStatus.flagged_q(),
+    }
+
+
+def sunat_filter_counts(*, user) -> dict[str, int]:
+    """How many of the user's businesses each SUNAT filter keeps (one query)."""
+    return visible_businesses(user).aggregate(
+        **{code: Count("pk", filter=condition) for code, condition in sunat_conditions().items()}
+    )
+
+
 def alert_conditions() -> dict:
     """Each alert as a condition on businesses (also the caseload's ``alert`` filter)."""
     return {
         # no recent data (businesses.freshness): its forecast is withheld; ask for its records
         "stale": stale_condition(),
+        # SUNAT says it is not ACTIVO or not HABIDO (businesses.sunat)
+        "sunat": SunatStatus.flagged_q(),
         # A short or intermittent series' forecast swings without meaning a fall.
         "falling": Q(
             latest_score__forecast_change__lt=-FALLING_FORECAST_DROP,
@@ -139,6 +172,8 @@ def caseload_list(*, user, query: CaseloadQuery) -> QuerySet[Business]:
         qs = qs.filter(_growth_band(query.growth_band))
     if query.advisor:
         qs = qs.filter(advisor_id=query.advisor)
+    if query.sunat in SUNAT_FILTERS:
+        qs = qs.filter(sunat_conditions()[query.sunat])
     if query.alert in ALERTS:
         qs = qs.filter(alert_conditions()[query.alert])
     qs = businesses_matching(qs, query.search)
@@ -176,9 +211,12 @@ def caseload_rows(ids: list[int]) -> list[Business]:
     by_id = {b.pk: b for b in rows}
     ordered = [by_id[pk] for pk in ids if pk in by_id]
     if ordered:
-        stale = stale_flags([b.last_period for b in ordered], registry_latest_month())
-        for b, flag in zip(ordered, stale, strict=True):
+        sunat = [business_sunat(b) for b in ordered]  # loaded with the rows: no query
+        deregistered = [s is not None and s.deregistered for s in sunat]
+        stale = stale_flags([b.last_period for b in ordered], registry_latest_month(), deregistered)
+        for b, flag, baja in zip(ordered, stale, deregistered, strict=True):
             b.stale = bool(flag)
+            b.stale_reason_code = (SUNAT_REASON if baja else STALE_REASON) if flag else ""
     return ordered
 
 

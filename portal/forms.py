@@ -17,7 +17,7 @@ from businesses import scoping
 from businesses.models import Region, Sector, SizeClass
 from core import roles
 from core.counters import counter_hit
-from portal.caseload import ALERTS, GROWTH_BANDS, SORTS, CaseloadQuery
+from portal.caseload import ALERTS, GROWTH_BANDS, SORTS, SUNAT_FILTERS, CaseloadQuery
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ ALERT_LABELS = {
     "no_advice": _("No recent advice"),
     "no_visit": _("No recent visit"),
     "stale": _("No recent data"),
+    "sunat": _("SUNAT alert"),
 }
 
 
@@ -63,6 +64,9 @@ class CaseloadFilterForm(forms.Form):
         choices=[("", _("All")), *list(GROWTH_BANDS.items())],
     )
     advisor = forms.TypedChoiceField(label=_("Advisor"), required=False, coerce=int)
+    sunat = forms.ChoiceField(
+        label=_("SUNAT"), required=False, choices=[("", _("All")), *SUNAT_FILTERS.items()]
+    )
     alert = forms.ChoiceField(
         label=_("Alert"),
         required=False,
@@ -78,8 +82,21 @@ class CaseloadFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, data, *, regions: QuerySet, sectors: QuerySet, advisors: list | None = None):
+    def __init__(
+        self,
+        data,
+        *,
+        regions: QuerySet,
+        sectors: QuerySet,
+        advisors: list | None = None,
+        sunat_counts: dict[str, int] | None = None,
+    ):
         super().__init__(data)
+        if sunat_counts is not None:  # "Not ACTIVO (12)"
+            self.fields["sunat"].choices = [("", _("All"))] + [
+                (code, f"{label} ({sunat_counts.get(code, 0)})")
+                for code, label in SUNAT_FILTERS.items()
+            ]
         self.fields["sector"].choices = [("", _("All"))] + [
             (code, f"{code} {name}") for code, name in sectors.values_list("code", "name")
         ]
@@ -104,6 +121,7 @@ class CaseloadFilterForm(forms.Form):
             size_class=data.get("size_class") or "",
             growth_band=data.get("growth") or "",
             advisor=data.get("advisor") or None,
+            sunat=data.get("sunat") or "",
             alert=data.get("alert") or "",
             sort=data.get("sort") or "name",
         )

@@ -97,3 +97,22 @@ def write_padron(
         with open(path, "wb") as f:
             write(f)
     return path
+
+
+def pooled_lines(
+    n: int, *, seed: int = 0, rucs: Iterable[str] = (), pool: int = 20_000, only_known: bool = False
+) -> Iterator[str]:
+    """Like :func:`random_lines` but fast enough for 18 million lines (the bench): the part of
+    each line after the RUC is drawn from ``pool`` random ones made once, so names, statuses,
+    stray pipes and addresses are as varied as a sample of that size. ``only_known``: just the
+    lines of ``rucs`` (the same ones, without making the rest)."""
+    tails = [line.split("|", 1)[1] for line in random_lines(pool, seed=seed)]
+    picks = random.Random(seed + 1).choices(range(pool), k=min(n, 1 << 16))
+    known = list(rucs)
+    step = max(1, n // len(known)) if known else 0
+    for i in range(0, n, step or 1) if only_known else range(n):
+        k = i // step if step and i % step == 0 else -1
+        if only_known and not 0 <= k < len(known):
+            continue
+        ruc = known[k] if 0 <= k < len(known) else f"{'20' if i % 3 else '10'}{i:09d}"
+        yield f"{ruc}|{tails[picks[i % len(picks)]]}"

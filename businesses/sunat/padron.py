@@ -16,11 +16,14 @@ the whole file (not a zip, a truncated zip, a second member, a read that breaks 
 from __future__ import annotations
 
 import hashlib
+import queue
 import re
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 FIELDS = (
@@ -119,26 +122,73 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _split_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    tail = b""
-    for chunk in chunks:
-        lines = (tail + chunk).split(b"\n")
-        tail = lines.pop()
-        yield from lines
-    if tail:
-        yield tail
-
-
-def _chunks(f, on_chunk: Callable[[int], None] | None = None) -> Iterator[bytes]:
+def _chunks(f) -> Iterator[bytes]:
     while chunk := f.read(CHUNK):
+        yield chunk
+
+
+def _counted(chunks: Iterable[bytes], on_chunk: Callable[[int], None] | None) -> Iterator[bytes]:
+    """``chunks`` as they are, ``on_chunk(n)`` told each one's size (a progress hook, called in
+    the reading thread: never in the read-ahead thread, so it may use the database)."""
+    for chunk in chunks:
         if on_chunk is not None:
             on_chunk(len(chunk))
         yield chunk
 
 
-def padron_lines(path: Path, *, on_chunk: Callable[[int], None] | None = None) -> Iterator[bytes]:
-    """The lines of ``path`` (a zip with one member, or a text file), without line ends.
-    ``on_chunk(n)`` is told the size of every chunk of text read (a progress hook: once a MB)."""
+def _read_ahead(chunks: Iterator[bytes], depth: int = 4) -> Iterator[bytes]:
+    """``chunks`` read by a thread of their own, at most ``depth`` ahead: inflating and the CRC
+    release the GIL, so on two cores the zip is decompressed while the blocks are checked. An
+    error in the thread is raised here, where the chunk it broke would have been."""
+    ahead: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def work() -> None:
+        try:
+            for chunk in chunks:
+                ahead.put(chunk)
+                if stop.is_set():
+                    return
+            ahead.put(end)
+        except BaseException as error:  # handed to the reader, raised there
+            ahead.put(error)
+
+    thread = threading.Thread(target=work, name="padron-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while (item := ahead.get()) is not end:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # let it finish its last put
+            try:
+                ahead.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
+
+
+def _blocks(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Whole lines, many at a time: each block ends where a line does (its last ``\n`` cut)."""
+    tail = b""
+    for chunk in chunks:
+        data = tail + chunk if tail else chunk
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            tail = data
+            continue
+        yield data[:cut]
+        tail = data[cut + 1 :]
+    if tail:
+        yield tail
+
+
+def padron_blocks(path: Path, *, on_chunk: Callable[[int], None] | None = None) -> Iterator[bytes]:
+    """The text of ``path`` (a zip with one member, or a text file) in blocks of whole lines
+    (``block.split(b"\n")`` gives them, ``\r`` still on), in bounded memory. ``on_chunk(n)`` is
+    told the size of every chunk of text read (a progress hook: once a MB)."""
     path = Path(path)
     with open(path, "rb") as probe:
         is_zip = probe.read(4) == b"PK\x03\x04"
@@ -146,8 +196,7 @@ def padron_lines(path: Path, *, on_chunk: Callable[[int], None] | None = None) -
         if path.suffix.lower() == ".zip":
             raise PadronFileError("not_zip")
         with open(path, "rb") as f:
-            for raw in _split_lines(_chunks(f, on_chunk)):
-                yield raw.rstrip(b"\r")
+            yield from _blocks(_counted(_chunks(f), on_chunk))
         return
     try:
         archive = zipfile.ZipFile(path)
@@ -162,11 +211,19 @@ def padron_lines(path: Path, *, on_chunk: Callable[[int], None] | None = None) -
         count = 0
         try:
             with archive.open(members[0]) as f:
-                for raw in _split_lines(_chunks(f, on_chunk)):
-                    count += 1
-                    yield raw.rstrip(b"\r")
+                for block in _blocks(_counted(_read_ahead(_chunks(f)), on_chunk)):
+                    yield block
+                    count += block.count(b"\n") + 1
         except (zipfile.BadZipFile, zlib.error, EOFError) as broken:
             raise PadronFileError("broken_zip", line=count + 1, detail=str(broken)) from None
+
+
+def padron_lines(path: Path, *, on_chunk: Callable[[int], None] | None = None) -> Iterator[bytes]:
+    """The lines of ``path`` (a zip with one member, or a text file), without line ends
+    (``on_chunk``: as :func:`padron_blocks`)."""
+    for block in padron_blocks(path, on_chunk=on_chunk):
+        for raw in block.split(b"\n"):
+            yield raw.rstrip(b"\r")
 
 
 def _decode(raw: bytes, stats: ReadStats) -> str:
@@ -212,6 +269,31 @@ def parse_line(raw: bytes, number: int, stats: ReadStats) -> PadronRow | LineErr
     return PadronRow(number, *parts)
 
 
+def _skipped(raw: bytes, only: Container[bytes]) -> bool:
+    """Whether a line is of a RUC not wanted and has the padrón's shape (an 11-digit RUC, its
+    separator, enough separators for the fields): such a line is not parsed."""
+    return (
+        raw[:11] not in only
+        and raw.count(b"|") >= N_FIELDS - 1
+        and raw[11:12] == b"|"
+        and raw[:11].isdigit()
+    )
+
+
+def _line(
+    raw: bytes, number: int, stats: ReadStats, only: Container[bytes] | None
+) -> PadronRow | LineError | None:
+    """One line's row or error, or None for a blank line, the header or a line skipped."""
+    if not raw.strip():
+        return None
+    if number == 1 and raw.lstrip(b"\xef\xbb\xbf").startswith(HEADER_START):
+        stats.header = True
+        return None
+    if only is not None and _skipped(raw, only):
+        return None
+    return parse_line(raw, number, stats)
+
+
 def padron_rows(
     lines: Iterable[bytes], *, only: Container[bytes] | None = None, stats: ReadStats | None = None
 ) -> Iterator[PadronRow | LineError]:
@@ -219,24 +301,59 @@ def padron_rows(
     of other RUCs are not parsed, only checked cheaply for their shape (a RUC and enough
     separators), so a broken line is reported wherever it is."""
     stats = stats if stats is not None else ReadStats()
-    number = 0
-    for raw in lines:
-        number += 1
+    for number, raw in enumerate(lines, start=1):
         stats.lines = number
-        if not raw.strip():
-            continue
-        if number == 1 and raw.lstrip(b"\xef\xbb\xbf").startswith(HEADER_START):
-            stats.header = True
-            continue
+        item = _line(raw, number, stats, only)
+        if item is not None:
+            yield item
+
+
+_HEAD = itemgetter(slice(0, 12))  # the RUC and its separator
+_NOT_PIPE_OR_NL = bytes(b for b in range(256) if b not in b"|\n")
+_ENOUGH_PIPES = b"\n" + b"|" * (N_FIELDS - 1)
+
+
+def _block_rows(
+    blocks: Iterable[bytes], only: Container[bytes], stats: ReadStats
+) -> Iterator[PadronRow | LineError]:
+    """:func:`padron_rows` with ``only``, the same rows and errors, block by block: where every
+    line of a block has the shape :func:`_skipped` asks for (checked with a few whole-block
+    operations), only the lines of wanted RUCs (a set intersection) are looked at; a block with
+    a blank, short or otherwise odd line, and the first (the header), go line by line."""
+    wanted = {bytes(ruc) + b"|" for ruc in only}
+    number = 0
+    for block in blocks:
+        lines = block.split(b"\n")
+        n = len(lines)
+        heads = list(map(_HEAD, lines))
+        joined = b"".join(heads)
+        digits = joined.translate(None, b"|")
         if (
-            only is not None
-            and raw[:11] not in only
-            and raw.count(b"|") >= N_FIELDS - 1
-            and raw[11:12] == b"|"
-            and raw[:11].isdigit()
+            number
+            and len(joined) == 12 * n
+            and joined[11::12] == b"|" * n
+            and len(digits) == 11 * n
+            and digits.isdigit()
+            and (b"\n" + block.translate(None, _NOT_PIPE_OR_NL)).count(_ENOUGH_PIPES) == n
         ):
-            continue
-        yield parse_line(raw, number, stats)
+            hits = wanted.intersection(heads)
+            if hits:
+                at = dict(zip(heads, range(n), strict=True))
+                if len(at) == n:
+                    found = sorted(at[h] for h in hits)
+                else:  # a RUC twice in the block: every line of it
+                    found = [i for i, h in enumerate(heads) if h in hits]
+                for i in found:
+                    stats.lines = number + i + 1
+                    yield parse_line(lines[i].rstrip(b"\r"), number + i + 1, stats)
+        else:
+            for i, raw in enumerate(lines):
+                stats.lines = number + i + 1
+                item = _line(raw.rstrip(b"\r"), number + i + 1, stats, only)
+                if item is not None:
+                    yield item
+        number += n
+        stats.lines = number
 
 
 def padron_read(
@@ -246,5 +363,10 @@ def padron_read(
     stats: ReadStats | None = None,
     on_chunk: Callable[[int], None] | None = None,
 ) -> Iterator[PadronRow | LineError]:
-    """:func:`padron_rows` of :func:`padron_lines` of ``path``."""
+    """:func:`padron_rows` of :func:`padron_lines` of ``path``; with ``only`` (an iterable set of
+    RUCs as bytes), the same read block by block (:func:`_block_rows`), several times faster.
+    ``on_chunk``: as :func:`padron_blocks`."""
+    stats = stats if stats is not None else ReadStats()
+    if only is not None and hasattr(only, "__iter__"):
+        return _block_rows(padron_blocks(path, on_chunk=on_chunk), only, stats)
     return padron_rows(padron_lines(path, on_chunk=on_chunk), only=only, stats=stats)

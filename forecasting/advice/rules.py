@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from businesses.models import sunat_flag_text
 from core.templatetags.asesor_format import month, percent, soles
 from forecasting.engine import schema
 from forecasting.scoring.snapshot import BusinessScore
@@ -40,6 +41,7 @@ PROGRAMME_FOR = {
     "low_satisfaction": "cite-asistencia",
     "slower_than_sector": "cde-articulacion",
     "go_online": "tu-empresa",
+    "sunat_not_located": "tu-empresa",  # PRODUCE's formalisation programme
 }
 
 
@@ -234,6 +236,24 @@ def rule_stale_data(score: BusinessScore) -> Draft | None:
     )
 
 
+def rule_sunat(score: BusinessScore) -> Draft | None:
+    """What SUNAT's padrón reducido says of the business (``score.sunat``): deregistered (BAJA
+    DE OFICIO, BAJA PROV. POR OFICIO, BAJA DEFINITIVA…) — check its situation before anything
+    else, no programme (:meth:`SupportProgramme.offered_to`); not located at its fiscal address
+    (NO HABIDO, NO HALLADO) — formalise it: PRODUCE's Tu Empresa. The one home of both."""
+    sunat = score.sunat
+    if sunat is None:
+        return None
+    if sunat.deregistered:
+        code = "sunat_deregistered"
+    elif sunat.not_located:
+        code = "sunat_not_located"
+    else:
+        return None
+    since = sunat.flag_since.isoformat()  # as the badge says it
+    return Draft(code, HIGH, {"status": sunat.status, "condition": sunat.condition, "since": since})
+
+
 RULES: list[Callable[[BusinessScore], Draft | None]] = [
     rule_falling_forecast,
     rule_growth_opportunity,
@@ -243,6 +263,7 @@ RULES: list[Callable[[BusinessScore], Draft | None]] = [
     rule_seasonal_peak,
     rule_go_online,
     rule_short_history,
+    rule_sunat,
 ]
 
 
@@ -250,7 +271,9 @@ def eligible_programmes(drafts: list[Draft], business) -> dict:
     """``{programme code: SupportProgramme}`` for the drafts' programmes that are active and
     whose eligibility (sector, size class, region: ``SupportProgramme.is_eligible``)
     ``business`` meets; a recommendation whose programme does not fit is kept, without the
-    link. Three queries whatever the number of drafts."""
+    link; so is every programme for a business SUNAT has deregistered
+    (:meth:`SupportProgramme.offered_to`). Three queries whatever the number of drafts (the
+    business loaded with its sector and SUNAT status)."""
     from businesses.models import SupportProgramme
 
     codes = {d.programme_code for d in drafts if d.programme_code}
@@ -290,10 +313,15 @@ def _reconciled(drafts: list[Draft]) -> list[Draft]:
 
 def recommendations_for(score: BusinessScore) -> list[Draft]:
     """Every rule that fires, contradictory signals reconciled into one recommendation
-    (:data:`RECONCILED`), most urgent first (rule order breaks ties). A stale business gets one:
-    bring its records up to date (its other figures are too old to act on)."""
+    (:data:`RECONCILED`), most urgent first (rule order breaks ties). A business SUNAT has
+    deregistered gets one: check its situation (:func:`rule_sunat`). A stale business gets
+    one: bring its records up to date (its other figures are too old to act on) — and SUNAT's,
+    if SUNAT cannot find it."""
+    sunat = rule_sunat(score)
+    if sunat is not None and sunat.code == "sunat_deregistered":
+        return [sunat]
     if score.stale:
-        return [rule_stale_data(score)]
+        return [rule_stale_data(score), *([sunat] if sunat else [])]
     drafts = [draft for rule in RULES if (draft := rule(score)) is not None]
     return sorted(_reconciled(drafts), key=lambda d: d.priority)
 
@@ -315,6 +343,8 @@ RECOMMENDATION_TITLES = {
     "short_history": gettext_lazy("Ask for more months of records"),
     "new_business": gettext_lazy("A young business: record every month"),
     "stale_data": gettext_lazy("Bring its records up to date"),
+    "sunat_deregistered": gettext_lazy("Verify the business's situation"),
+    "sunat_not_located": gettext_lazy("Formalise its fiscal address"),
 }
 
 
@@ -436,4 +466,16 @@ def recommendation_text(code: str, p: dict) -> tuple[str, str]:
             "record its missing months.",
             months,
         ) % {"since": since, "months": months}
+    if code in ("sunat_deregistered", "sunat_not_located"):
+        said = sunat_flag_text(p["status"], p["condition"], dt.date.fromisoformat(p["since"]))
+        if code == "sunat_deregistered":
+            return recommendation_title(code), said + ". " + _(
+                "SUNAT has deregistered it: its forecast is withheld and no financing programme "
+                "applies. Visit or call the business to learn whether it still trades; if it "
+                "does, help it reactivate its RUC with SUNAT before anything else."
+            )
+        return recommendation_title(code), said + ". " + _(
+            "SUNAT cannot find the business at its fiscal address. Help it update its address "
+            "with SUNAT and formalise: PRODUCE's Tu Empresa programme advises on it for free."
+        )
     return recommendation_title(code), ""

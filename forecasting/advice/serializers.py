@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from businesses.freshness import business_freshness
+from businesses.models import sunat_of
 from businesses.serializers import FreshnessSerializer
 from core.api_query import QuerySerializer
 from forecasting.advice.rules import recommendation_text
@@ -57,6 +58,8 @@ class RecommendationSerializer(serializers.Serializer):
             except (KeyError, TypeError, ValueError):  # older params: the stored text stands
                 title, rationale = ("", "")
         programme = rec.programme
+        if programme is not None and not programme.offered_to(sunat_of(rec.advice.business)):
+            programme = None  # SUNAT deregistered the business since (SupportProgramme.offered_to)
         return {
             "code": rec.code,
             "priority": rec.priority,

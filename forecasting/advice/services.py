@@ -122,7 +122,7 @@ def _store(advice: Advice, score: BusinessScore) -> None:
 def advice_compute(advice_id: int) -> Advice:
     """Score the advice's business, apply the rules and store the result; ``ready`` advice is
     left as it is. Failures are recorded on the advice (``failed`` with the reason)."""
-    advice = Advice.objects.select_related("business").get(pk=advice_id)
+    advice = Advice.objects.select_related("business", "business__sunat").get(pk=advice_id)
     if advice.status == Advice.Status.READY:
         return advice
     try:
@@ -208,7 +208,7 @@ def advice_batch_refresh(*, business_ids: list[int] | None = None) -> dict[str, 
     )
     for start in range(0, len(todo), ADVICE_BATCH_SIZE):
         part = todo[start : start + ADVICE_BATCH_SIZE]
-        businesses = Business.objects.select_related("sector").in_bulk(
+        businesses = Business.objects.select_related("sector", "sunat").in_bulk(
             [s.business_id for s in part]
         )
         computed_at = timezone.now()

@@ -46,7 +46,7 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from businesses.freshness import months_silent, stale_flags
+from businesses.freshness import deregistered_flags, months_silent, stale_flags
 from businesses.models import Business, MonthlyRecord
 from forecasting.engine import schema
 from forecasting.engine.features import (
@@ -429,7 +429,7 @@ def _score(job: PredictionJob, ids: list[int], seconds: dict[str, float]) -> dic
     # A business silent for too long is not forecast as if it were trading: its figures are
     # withheld (NaN, stored as null) and the row says why (businesses.freshness).
     last = records.groupby(schema.BUSINESS_ID)[schema.PERIOD].max().reindex(business_ids)
-    stale = stale_flags(last.to_numpy(), cutoff)
+    stale = stale_flags(last.to_numpy(), cutoff, deregistered_flags(business_ids))
     withheld = np.where(stale, np.nan, 1.0)
     return {
         "business_ids": business_ids,

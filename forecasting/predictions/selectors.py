@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from businesses.freshness import STALE_REASON
+from businesses.freshness import stored_reason_code
 from businesses.scoping import visible_businesses
 from core.roles import sees_every_business
 from core.spreadsheets import csv_lines
@@ -62,24 +62,30 @@ def _rounded(value: float | None, digits: int):
 
 def prediction_result_csv(results: QuerySet[PredictionResult]) -> Iterator[str]:
     """The results as CSV lines, one per business and forecast month: ``ruc, period (yyyy-mm),
-    horizon, mean, p10, p50, p90 (soles), growth_probability, stale (1: no recent data, the
-    figures left empty: withheld), models_disagree (1: the month's two models disagreed badly,
-    the figures were brought together), note`` (the reason code: ``no_recent_data``,
-    ``models_disagree``); formula-safe, streamed."""
+    horizon, mean, p10, p50, p90 (soles), growth_probability, stale (1: no recent data or
+    deregistered by SUNAT, the figures left empty: withheld), models_disagree (1: the month's
+    two models disagreed badly, the figures were brought together), note`` (the reason code:
+    ``no_recent_data``, ``sunat_deregistered``, ``models_disagree``); formula-safe, streamed."""
     fields = [f"{stat}_h{h}" for h in FORECAST_HORIZONS for stat in ("mean", "p10", "p50", "p90")]
     disagree = [PredictionResult.disagree_field(h) for h in FORECAST_HORIZONS]
     rows = results.values_list(
-        "business__ruc", "cutoff", "growth_probability", "stale", *disagree, *fields
+        "business__ruc",
+        "cutoff",
+        "growth_probability",
+        "stale",
+        "months_silent",
+        *disagree,
+        *fields,
     )
     n = len(disagree)
 
     def lines():
-        for ruc, cutoff, probability, stale, *rest in rows.iterator(chunk_size=2000):
+        for ruc, cutoff, probability, stale, silent, *rest in rows.iterator(chunk_size=2000):
             flags, values = rest[:n], rest[n:]
             p = _rounded(probability, 4)
             for j, h in enumerate(FORECAST_HORIZONS):
                 mean, p10, p50, p90 = values[4 * j : 4 * j + 4]
-                note = STALE_REASON if stale else (MODELS_DISAGREE if flags[j] else "")
+                note = stored_reason_code(stale, silent) or (MODELS_DISAGREE if flags[j] else "")
                 yield [
                     ruc,
                     _month(cutoff, h),

@@ -33,13 +33,13 @@ from django.conf import settings
 from django.db import connection
 
 from businesses import disclosure
-from businesses.freshness import Freshness, freshness
+from businesses.freshness import Freshness, freshness, sunat_statuses
 from businesses.market import (
     MIN_MONTHS_FOR_GROWTH,
     panel_trends,
     production_index_latest,
 )
-from businesses.models import Business, DataImport, MarketIndicator, MonthlyRecord
+from businesses.models import Business, DataImport, MarketIndicator, MonthlyRecord, SunatStatus
 from forecasting.engine import schema
 from forecasting.engine.features import build_features, build_panel
 from forecasting.engine.serving import ServingModels, ServingResult
@@ -81,6 +81,8 @@ class BusinessScore:
     # How current its data is (businesses.freshness): a stale business's forecast, growth
     # probability and drivers are withheld, and the advice says why.
     freshness: Freshness | None = None
+    # What SUNAT's padrón last said of it (None if never read): the advice rules read it.
+    sunat: SunatStatus | None = None
 
     @property
     def stale(self) -> bool:
@@ -528,10 +530,11 @@ def score_business(business_id: int) -> BusinessScore:
         forecaster_version=f_version,
         growth_version=g_version,
         cutoff=snap.cutoff.date() if snap.cutoff is not None else None,
+        sunat=sunat_statuses([business_id]).get(int(business_id)),
     )
     if row is None:
         score.has_records = False
-        score.freshness = freshness(None, score.cutoff)
+        score.freshness = freshness(None, score.cutoff, score.sunat)
         return score
     row_features = {c: values[row : row + 1] for c, values in snap.feature_arrays.items()}
     return _scored(snap, score, row, drivers=lambda: snap.server.explain(row_features)[0])
@@ -541,7 +544,7 @@ def _scored(snap: ScoringSnapshot, score: BusinessScore, row: int, *, drivers) -
     """``score`` filled from the snapshot's ``row``; ``drivers()`` gives the row's drivers
     (called only when the forecast is not withheld)."""
     last = snap.figures["last_period"].iat[row]
-    score.freshness = freshness(None if pd.isna(last) else last.date(), score.cutoff)
+    score.freshness = freshness(None if pd.isna(last) else last.date(), score.cutoff, score.sunat)
     score.benchmarks = peer_benchmarks(snap, row)
     score.market_trend = market_trend(snap, row)
     score.profile = _profile(snap, row)
@@ -574,16 +577,18 @@ def scores_all(business_ids: list[int] | None = None) -> list[BusinessScore]:
         subset = {c: values[take] for c, values in snap.feature_arrays.items()}
         explained = dict(zip(scored_rows, snap.server.explain(subset), strict=True))
     out = []
+    sunat = sunat_statuses(business_ids)
     for business_id, row in zip(business_ids, rows, strict=True):
         score = BusinessScore(
             business_id=int(business_id),
             forecaster_version=f_version,
             growth_version=g_version,
             cutoff=cutoff,
+            sunat=sunat.get(int(business_id)),
         )
         if row is None:
             score.has_records = False
-            score.freshness = freshness(None, cutoff)
+            score.freshness = freshness(None, cutoff, score.sunat)
         else:
             _scored(snap, score, row, drivers=lambda row=row: explained[row])
         out.append(score)

@@ -4,7 +4,8 @@ Runs a prediction job with the production models, which makes its results the bu
 current scores (what the caseload, the business page, the owner report and the API show), and
 writes them as CSV (``ruc, period, horizon, mean, p10, p50, p90, growth_probability, stale,
 models_disagree, note``; period = the forecast month, yyyy-mm; soles; the figures of a business
-with no recent data are left empty, with ``stale`` 1 and ``note`` ``no_recent_data``).
+with no recent data are left empty, with ``stale`` 1 and ``note`` ``no_recent_data``; of one
+SUNAT has deregistered likewise, ``note`` ``sunat_deregistered``).
 By default the job runs on the Celery workers (any number of them take its chunks) and this
 command follows its progress; ``--workers N`` runs it here instead, on N local processes
 (1: this process), for a machine without a worker.
@@ -119,8 +120,8 @@ class Command(BaseCommand):
             f"computed at {computed.isoformat() if computed else '-'} by forecaster "
             f"v{job.forecaster_version.version} and growth v{job.growth_version.version}; "
             "they are now the businesses' current scores. "
-            f"{job.results.filter(stale=True).count()} with no recent data (figures withheld, "
-            "stale=1, note no_recent_data)."
+            f"{job.results.filter(stale=True).count()} with no recent data or deregistered by "
+            "SUNAT (figures withheld, stale=1, note no_recent_data or sunat_deregistered)."
         )
 
     def _follow(self, job: PredictionJob, timeout: float) -> PredictionJob:

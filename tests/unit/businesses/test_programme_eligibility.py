@@ -53,7 +53,7 @@ def test_advice_links_only_programmes_the_business_is_eligible_for(django_assert
     lima_only.regions.set(["15"])
     arequipa = BusinessFactory(region_id="04", ubigeo="040101")
     drafts = [Draft("go_online", 3), Draft("slower_than_sector", 2), Draft("seasonal_peak", 2)]
-    arequipa = type(arequipa).objects.select_related("sector").get(pk=arequipa.pk)
+    arequipa = type(arequipa).objects.select_related("sector", "sunat").get(pk=arequipa.pk)
     with django_assert_num_queries(3):
         linked = eligible_programmes(drafts, arequipa)
     assert set(linked) == {"cde-articulacion"}

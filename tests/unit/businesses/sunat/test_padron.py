@@ -125,3 +125,34 @@ def test_a_zip_name_that_is_not_a_zip_is_refused(tmp_path):
     path.write_bytes(b"RUC|NOMBRE\r\n")
     with pytest.raises(PadronFileError, match="not_zip"):
         list(padron_lines(path))
+
+
+@pytest.mark.parametrize("chunk", [64, 1000, 1 << 20])
+def test_the_block_read_gives_what_the_line_read_gives(tmp_path, monkeypatch, chunk):
+    """padron_read with a set of RUCs reads block by block (whole-block checks, then only the
+    wanted lines): the same rows, errors, line numbers and counts as the line-by-line read,
+    wherever blocks begin and end, with blank, short, stray-pipe and repeated lines."""
+    from businesses.sunat import padron as reader
+    from tests.sunat_padron import pooled_lines
+
+    wanted = [f"2090000{n:04d}" for n in range(40)]
+    lines = list(pooled_lines(3000, seed=4, rucs=wanted))
+    lines[7] = "20100000001|LINEA ROTA|ACTIVO"  # short
+    lines[500] = ""  # blank
+    lines[901] = "2010000000X|NOMBRE|ACTIVO|HABIDO|150101|-|-|-|-|-|-|-|-|-|-|"  # bad RUC
+    lines[1201] = lines[75]  # a wanted RUC twice
+    lines[2000] = "   "
+    lines[2500] = padron_line(wanted[3], name="OTRO | NOMBRE", status="BAJA DE OFICIO")
+    path = write_padron(tmp_path / "p.zip", lines)
+    monkeypatch.setattr(reader, "CHUNK", chunk)
+    only = {r.encode() for r in wanted}
+    by_block, by_line = ReadStats(), ReadStats()
+    blocks = read(path, only=only, stats=by_block)
+    one_by_one = list(reader.padron_rows(reader.padron_lines(path), only=only, stats=by_line))
+    assert blocks == one_by_one
+    assert (by_block.lines, by_block.header) == (by_line.lines, by_line.header) == (3001, True)
+    assert [(e.line, e.code) for e in blocks if isinstance(e, LineError)] == [
+        (9, "fields"),
+        (903, "ruc"),
+    ]
+    assert sum(isinstance(r, PadronRow) for r in blocks) == 42

@@ -422,3 +422,30 @@ def test_a_chunks_ids_are_read_as_a_range_only_when_they_are_consecutive():
     )
     for ids in ([5, 7, 8, 9], [8, 6, 7, 5], [5, 5, 7]):
         assert _ids_condition("business_id", ids) == ("business_id = ANY(%s::bigint[])", [ids])
+
+
+def test_a_business_sunat_deregistered_is_withheld_by_jobs_files_and_advice(trained, run):
+    """Issue 21: the stale-data rule reads SUNAT's padrón — a deregistered business's figures
+    are withheld by the job (note sunat_deregistered in score files) and by the advice."""
+    from forecasting.advice.rules import recommendations_for
+    from forecasting.predictions.selectors import prediction_result_csv
+    from forecasting.scoring.snapshot import score_business
+    from tests.unit.businesses.sunat.test_sunat_use import said
+
+    current = [b for b in _all_ids() if not score_business(b).stale][:2]
+    baja = Business.objects.get(pk=current[0])
+    said(baja, "BAJA DE OFICIO")
+    job = run(prediction_job_create(business_ids=current, chunk_size=10))
+    results = {r.business_id: r for r in PredictionResult.objects.filter(job=job)}
+    assert results[baja.pk].stale and results[baja.pk].growth_probability is None
+    assert results[baja.pk].mean_h1 is None
+    assert results[baja.pk].freshness().reason_code == "sunat_deregistered"
+    assert not results[current[1]].stale and results[current[1]].growth_probability is not None
+    import csv
+
+    text = "".join(prediction_result_csv(PredictionResult.objects.filter(job=job)))
+    notes = {row[0]: row[-1] for row in list(csv.reader(text.splitlines()))[1:] if row[2] == "1"}
+    assert notes[baja.ruc] == "sunat_deregistered"
+    score = score_business(baja.pk)
+    assert score.stale and score.growth_probability is None and not score.forecast
+    assert [d.code for d in recommendations_for(score)] == ["sunat_deregistered"]
