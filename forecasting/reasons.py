@@ -315,7 +315,7 @@ def _market(f: dict) -> str | None:
         indicator = catalogue.market_indicator(column)
         if change is None or indicator is None:
             continue
-        es, en = catalogue.INDICATOR_WORDS.get(indicator, (indicator, indicator))
+        es, en = catalogue.indicator_words(indicator)
         name = capfirst(en if _english() else es)
         words = {"indicator": name, "change": percent(abs(change))}
         if abs(change) < STEADY:

@@ -160,7 +160,22 @@ FAMILIES: dict[str, Family] = {
 # Known market indicators, in words (others are named by their own name).
 INDICATOR_WORDS = {
     schema.PRODUCTION_INDEX: ("índice de producción de su sector", "its sector's production index"),
+    "national_activity_index": (
+        "índice de actividad económica nacional",
+        "national activity index",
+    ),
+    "regional_activity_index": ("índice de actividad de su región", "its region's activity index"),
 }
+
+
+def indicator_words(indicator: str) -> tuple[str, str]:
+    """An indicator's name in Spanish and English: the catalogue's, else its series name made
+    readable (a steward's series code, underscores as spaces) — never a bare column code."""
+    if indicator in INDICATOR_WORDS:
+        return INDICATOR_WORDS[indicator]
+    readable = indicator.replace("_", " ").strip()
+    return readable, readable
+
 
 _EXACT = {
     "employees_last": "staff", "employees_growth": "staff", "employees_growth_yoy": "staff",

@@ -102,3 +102,23 @@ def test_a_group_s_reasons_in_words_say_how_many_businesses_they_move():
     assert [w["family"] for w in words["down"]] == ["market"]
     with translation.override("es"):
         assert group_reasons_in_words(lists, min_businesses=5)["up"][0]["label"] == "Personal"
+
+
+@pytest.mark.parametrize(
+    ("series", "spanish", "english"),
+    [
+        ("national_activity_index", "Índice de actividad económica nacional",
+         "National activity index"),
+        ("regional_activity_index", "Índice de actividad de su región",
+         "Its region's activity index"),
+        ("exportaciones_no_tradicionales", "Exportaciones no tradicionales",
+         "Exportaciones no tradicionales"),
+    ],
+)  # fmt: skip
+def test_a_market_reason_names_its_indicator_in_words_never_its_code(series, spanish, english):
+    column = f"mkt_{series}_chg_12"
+    reasons = grouped_reasons([[0.3]], [column], lambda _r, c: math.log(1.015))[0]
+    with translation.override("es"):
+        assert reasons_in_words(reasons)[0]["text"].startswith(f"{spanish}: 1.5 % sobre")
+    with translation.override("en"):
+        assert reasons_in_words(reasons)[0]["text"].startswith(f"{english}: 1.5 % above")
