@@ -65,9 +65,7 @@ def cases() -> dict[str, dict[str, np.ndarray]]:
             records, static, None, [cutoff], horizons=HORIZONS, panel=panel, group_stats=stats
         )
         out[f"frame_{name}"] = {c: part[c].to_numpy() for c in part.columns if c != "cutoff"}
-    return {
-        case: {c: _plain(c, v) for c, v in columns.items()} for case, columns in out.items()
-    }
+    return {case: {c: _plain(c, v) for c, v in columns.items()} for case, columns in out.items()}
 
 
 def _plain(column: str, values) -> np.ndarray:
