@@ -114,13 +114,23 @@ def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(uniques)[order], rank[codes]
 
 
-def build_panel(records: pd.DataFrame, *, periods: pd.DatetimeIndex | None = None) -> Panel:
-    """Pivot long ``records`` into dense (business x month) matrices, once.
+def _floats(values) -> np.ndarray:
+    """A column (pandas, with its own missing values, or a NumPy array) as floats, NaN missing."""
+    if hasattr(values, "to_numpy"):
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    return np.asarray(values, dtype=float)
+
+
+def build_panel(
+    records: pd.DataFrame | dict[str, np.ndarray], *, periods: pd.DatetimeIndex | None = None
+) -> Panel:
+    """Pivot long ``records`` (a frame, or ``{column: array}``) into dense (business x month)
+    matrices, once.
 
     ``periods`` fixes the month axis (default: first to last recorded month). Records outside
     it are dropped. Duplicated (business, month) rows keep the last one.
     """
-    months = _month_number(records[schema.PERIOD].to_numpy())
+    months = _month_number(np.asarray(records[schema.PERIOD]))
     if periods is None:
         if len(months) == 0:
             raise ValueError("no records")
@@ -130,14 +140,14 @@ def build_panel(records: pd.DataFrame, *, periods: pd.DatetimeIndex | None = Non
     periods = pd.DatetimeIndex(periods)
     col = months - _month_number(periods[:1])[0]
     keep = (col >= 0) & (col < len(periods))
-    ids, row = _sorted_codes(records[schema.BUSINESS_ID].to_numpy()[keep])
+    ids, row = _sorted_codes(np.asarray(records[schema.BUSINESS_ID])[keep])
     col = col[keep]
     shape = (len(ids), len(periods))
 
     def dense(name: str) -> np.ndarray:
         out = np.full(shape, np.nan)
-        if name in records.columns:
-            out[row, col] = records[name].to_numpy(dtype=float, na_value=np.nan)[keep]
+        if name in records:
+            out[row, col] = _floats(records[name])[keep]
         return out
 
     sales = dense(schema.SALES)
@@ -1115,6 +1125,14 @@ def base_feature_names(*, horizons: tuple[int, ...] = ()) -> list[str]:
             f"seasonal_profile_h{h}", f"level_sa_forecast_h{h}",
         ]  # fmt: skip
     return names + list(CATEGORICAL_COLUMNS)
+
+
+def horizon_feature_bases() -> frozenset[str]:
+    """The features built once per horizon (``{name}_h{h}`` columns, :func:`horizon_view`
+    drops the suffix): what a model trained on one horizon's view reads as ``name``."""
+    return frozenset(
+        n.rpartition("_h")[0] for n in base_feature_names(horizons=(1,)) if _horizon_of(n) == 1
+    )
 
 
 def category_levels(features: pd.DataFrame) -> dict[str, list]:

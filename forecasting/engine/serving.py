@@ -35,7 +35,7 @@ from scipy.special import expit
 from sklearn.calibration import _SigmoidCalibration  # what CalibratedClassifierCV fits
 from sklearn.isotonic import IsotonicRegression
 
-from forecasting.engine.features import CATEGORICAL_COLUMNS, KEY_COLUMNS
+from forecasting.engine.features import CATEGORICAL_COLUMNS, KEY_COLUMNS, horizon_feature_bases
 from forecasting.engine.forecaster import mean_scale
 from forecasting.engine.jsontypes import to_json_types
 from forecasting.engine.reasons import grouped_reasons
@@ -215,12 +215,13 @@ class ServingModels:
         models alone: built once, when the models are loaded (a web or Celery worker builds it
         at start, see ``forecasting.warm``), so no request waits for it.
 
-        Each matrix column is an input ``spec``: ``("num", names)`` the first of ``names`` the
-        frame has (NaN when none), ``("cat", "f" | "g", name)`` a categorical column coded by
-        the forecaster's or the growth classifier's levels, ``("const", h)`` the horizon of
+        Each matrix column is an input ``spec``: ``("num", name)`` the frame's column ``name``
+        (NaN when the frame lacks it), ``("cat", "f" | "g", name)`` a categorical column coded
+        by the forecaster's or the growth classifier's levels, ``("const", h)`` the horizon of
         the pooled strategy's ``horizon`` input. A forecaster input ``x`` at horizon ``h``
-        reads the frame's ``x_h{h}`` where there is one (horizon-specific features), else
-        ``x``."""
+        reads the frame's ``x_h{h}`` when ``x`` is one of the horizon-specific features
+        (:func:`features.horizon_feature_bases`), else ``x``; the models' common inputs share
+        one column."""
         f = self.forecaster
         specs: list[tuple] = []
         index: dict[tuple, int] = {}
@@ -231,10 +232,12 @@ class ServingModels:
                 specs.append(spec)
             return index[spec]
 
+        by_horizon = horizon_feature_bases()
+
         def source(name: str, model: str, h: int | None) -> int:
             if name in CATEGORICAL_COLUMNS:
                 return column(("cat", model, name))
-            return column(("num", (f"{name}_h{h}", name) if h is not None else (name,)))
+            return column(("num", f"{name}_h{h}" if h is not None and name in by_horizon else name))
 
         parts, outputs = [], {}
         for h in self.horizons:
@@ -274,10 +277,9 @@ class ServingModels:
         numeric, names, categorical, constant = [], [], [], []
         for j, spec in enumerate(self.layout["specs"]):
             if spec[0] == "num":
-                name = next((n for n in spec[1] if n in present), None)
-                if name is not None:
+                if spec[1] in present:
                     numeric.append(j)
-                    names.append(name)
+                    names.append(spec[1])
             elif spec[0] == "cat":
                 if spec[2] in present:
                     categorical.append((j, spec[2], self._codes[spec[1]].get(spec[2], {})))
