@@ -122,8 +122,11 @@ browser-deps:
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-# wrk, the HTTP load generator of bench/api.py (Debian's package).
+# What only the benchmarks need: wrk, the HTTP load generator of bench/api.py (Debian's package),
+# and the bare Flask app bench/api.py measures the API against (requirements-bench.txt, pinned;
+# never in the product's requirements).
 bench-deps:
+	@$(PY) -c 'import flask' 2>/dev/null || $(PY) -m pip install --quiet -r requirements-bench.txt
 	@command -v wrk >/dev/null && exit 0; \
 	echo "Installing Debian's wrk for the benchmarks"; \
 	sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \

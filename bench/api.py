@@ -1,20 +1,25 @@
-"""Prediction API benchmark: this project's forecast endpoint for businesses not in the registry
-against the seed's way of serving (bench/flask_seed.py: a bare Flask app that unpickles the same
-forecaster with joblib
-and predicts per request from JSON feature rows).
+"""Prediction API benchmark, like for like: the product's forecast endpoints for businesses not in
+the registry against a bare Flask app doing the same work (``bench/flask_api.py``: the same
+JSON body parsed with orjson, the same engine function — the product's input parsing and
+``forecasts_compute`` with the same production models and registry market — and the same JSON
+answer). What separates the two is what the product adds around that work: Django's request
+handling and middleware (sessions, two-factor, metrics, locale), DRF, API-key authentication,
+throttling and rate counters, scoping.
 
 It builds a throwaway SQLite registry with demo data (``seed_demo``), trains small models
 (``train --promote``; the growth search limited to XGBoost), issues a partner API key, and
-serves both apps the same way — gunicorn, 2 sync workers, OMP_NUM_THREADS=1 — on loopback.
-wrk (one thread, 8 connections: 8 concurrent clients) loads them: one business per request (the
-project gets the business's sales history and attributes and builds its features; Flask gets the
-feature row already built), then batches of 100. The project also computes the growth
-probability and its drivers; Flask only the forecast. Phases alternate between the two servers
-over ``BENCH_ROUNDS`` rounds so that other load on the machine hits both alike.
+serves both apps the same way — gunicorn, 2 sync workers, OMP_NUM_THREADS=1, each process warmed
+at start (``forecasting.warm``) — on loopback. wrk (one thread, 8 connections: 8 concurrent
+clients; ``make bench-deps``) loads them in alternating phases over ``BENCH_ROUNDS`` rounds (so
+that other load on the shared machine hits both alike): one business per request, then batches
+of 100, each business's sales history and attributes in, forecast, growth probability and its
+drivers out.
 
-Prints one JSON line: ``{"single": {"project_rps", "flask_rps", "ratio", "project_p50_ms",
-"project_p99_ms", ...}, "batch100": {"project_rows_per_s", "flask_rows_per_s", "ratio", ...}}``.
-Run from the repository root: ``.venv/bin/python bench/api.py``.
+Prints one JSON line: ``{"single": {"product_rps", "product_p50_ms", "product_p99_ms",
+"flask_rps", "ratio", ...}, "batch100": {"product_rows_per_s", "product_p99_ms",
+"flask_rows_per_s", "ratio", ...}, "load_average_1m", ...}`` (rates over every round, the worst
+round's percentiles; ``load_average_1m`` before and after, as the machine is shared). Run from the
+repository root: ``.venv/bin/python bench/api.py``.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,27 +51,20 @@ MODEL_PARAMETERS = {
 PREPARE = r"""
 import json, sys
 import numpy as np, pandas as pd
-from forecasting.engine.features import build_features
-from forecasting.lifecycle.registry import production_model, store_dir
-from forecasting.history import businesses_frame, indicators_frame, records_frame
+from forecasting.history import businesses_frame, records_frame
 from businesses.partners import partner_api_key_issue, partner_create
 
 out = sys.argv[1] if len(sys.argv) > 1 else None
 partner = partner_create(name="Banco de pruebas", contact_email="bench@example.pe")
 _, key = partner_api_key_issue(partner=partner, name="bench")
-version, forecaster = production_model("forecaster")
-records, businesses, indicators = records_frame(), businesses_frame(), indicators_frame()
+records, businesses = records_frame(), businesses_frame()
 cutoff = records["period"].max()
-horizons = tuple(forecaster.horizons)
-features = build_features(records, businesses, indicators, [cutoff], horizons=horizons)
 current = set(records.loc[records["period"] == cutoff, "business_id"])
 rng = np.random.default_rng(5)
 ids = rng.choice(sorted(current), size=min(SAMPLE, len(current)), replace=False)
 static = businesses.set_index("business_id")
 levels = {0.0: "low", 1.0: "medium", 2.0: "high"}
-project, flask = [], []
-columns = [str(c) for c in features.columns]
-rows = features.set_index("business_id", drop=False)
+bodies = []
 for b in ids:
     part = records[records["business_id"] == b].tail(36)
     history = []
@@ -79,23 +78,13 @@ for b in ids:
             month["customer_satisfaction"] = levels[r.satisfaction]
         history.append(month)
     s = static.loc[b]
-    project.append({
+    bodies.append({
         "reference": str(b), "sector": s["sector_division"], "region": s["region_code"],
         "founded": None if pd.isna(s["founded"]) else f"{s['founded']:%Y-%m}",
         "women_led": bool(s["women_led"]), "sells_online": bool(s["sells_online"]),
         "history": history,
     })
-    row = rows.loc[b]
-    flask.append([
-        (None if (isinstance(v, float) and v != v) else
-         (f"{v:%Y-%m-%d}" if isinstance(v, pd.Timestamp) else
-          (v.item() if hasattr(v, "item") else v)))
-        for v in (row[c] for c in columns)
-    ])
-json.dump({
-    "key": key, "project": project, "flask": flask, "columns": columns,
-    "model": str(store_dir() / version.artifact_path),
-}, open(out, "w"))
+json.dump({"key": key, "bodies": bodies}, open(out, "w"))
 """.replace("SAMPLE", str(SAMPLE))
 
 
@@ -175,7 +164,22 @@ def load(spec: dict, tmp: Path) -> dict:
 # --------------------------------------------------------------------------- the benchmark
 
 
+def _post(port: int, path: str, body: str, headers: dict) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        data=body.encode(),
+        headers={"Content-Type": "application/json", **headers},
+    )
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        return json.loads(answer.read())
+
+
+def _answer(spec: dict) -> dict:
+    return _post(spec["port"], spec["path"], spec["bodies"][0], spec["headers"])
+
+
 def main() -> None:
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp_name:
         tmp = Path(tmp_name)
         env = {
@@ -202,70 +206,57 @@ def main() -> None:
         prepared = tmp / "prepared.json"
         _manage(env, "shell", "-c", PREPARE.replace("sys.argv[1]", repr(str(prepared))))
         data = json.loads(prepared.read_text())
-        columns_file = tmp / "columns.json"
-        columns_file.write_text(json.dumps(data["columns"]))
 
-        project_port, flask_port = _free_port(), _free_port()
+        ports = {"product": _free_port(), "flask": _free_port()}
         gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(WORKERS)]
-        servers = [
-            subprocess.Popen(
-                [*gunicorn, "--bind", f"127.0.0.1:{project_port}", "config.wsgi:application"],
+        apps = {
+            "product": ("config.wsgi:application", ROOT),
+            "flask": ("flask_api:app", ROOT / "bench"),
+        }
+        servers = {
+            name: subprocess.Popen(
+                [*gunicorn, "--bind", f"127.0.0.1:{ports[name]}", target],
                 env=env,
-                cwd=ROOT,
+                cwd=cwd,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
-            ),
-            subprocess.Popen(
-                [*gunicorn, "--bind", f"127.0.0.1:{flask_port}", "flask_seed:app"],
-                env={**env, "SEED_MODEL": data["model"], "SEED_COLUMNS": str(columns_file)},
-                cwd=ROOT / "bench",
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            ),
-        ]
+            )
+            for name, (target, cwd) in apps.items()
+        }
         try:
-            _wait_port(project_port, servers[0])
-            _wait_port(flask_port, servers[1])
+            for name, proc in servers.items():
+                _wait_port(ports[name], proc)
             key_header = {"Authorization": f"Api-Key {data['key']}"}
-            project, flask = data["project"], data["flask"]
-            batches = [project[i : i + 100] for i in range(0, len(project) - 99, 100)]
-            flask_batches = [flask[i : i + 100] for i in range(0, len(flask) - 99, 100)]
-            phases = {
-                ("single", "project"): {
-                    "port": project_port,
-                    "path": "/api/v1/forecasts/",
-                    "headers": key_header,
-                    "bodies": [json.dumps(b) for b in project],
-                    "rows": 1,
-                },
-                ("single", "flask"): {
-                    "port": flask_port,
-                    "path": "/predict",
-                    "headers": {},
-                    "bodies": [json.dumps([r]) for r in flask],
-                    "rows": 1,
-                },
-                ("batch100", "project"): {
-                    "port": project_port,
-                    "path": "/api/v1/forecasts/batch/",
-                    "headers": key_header,
-                    "bodies": [json.dumps({"businesses": b}) for b in batches],
-                    "rows": 100,
-                },
-                ("batch100", "flask"): {
-                    "port": flask_port,
-                    "path": "/predict",
-                    "headers": {},
-                    "bodies": [json.dumps(b) for b in flask_batches],
-                    "rows": 100,
-                },
+            bodies = data["bodies"]
+            batches = [bodies[i : i + 100] for i in range(0, len(bodies) - 99, 100)]
+            single = [json.dumps(b) for b in bodies]
+            batch = [json.dumps({"businesses": b}) for b in batches]
+            paths = {
+                ("single", "product"): "/api/v1/forecasts/",
+                ("batch100", "product"): "/api/v1/forecasts/batch/",
+                ("single", "flask"): "/forecasts",
+                ("batch100", "flask"): "/forecasts",
             }
-            # warm both workers of each server before measuring: models, and the project's
-            # market reference of each month the sample's histories end in (the first request
-            # of a month reads the registry: seconds, once per worker)
-            for (_, server), spec in phases.items():
-                seconds = 10 if server == "project" else 3
-                warm = load({**spec, "clients": WORKERS * 2, "seconds": seconds}, tmp)
+            phases = {
+                (kind, server): {
+                    "port": ports[server],
+                    "path": path,
+                    "headers": key_header if server == "product" else {},
+                    "bodies": single if kind == "single" else batch,
+                    "rows": 1 if kind == "single" else 100,
+                }
+                for (kind, server), path in paths.items()
+            }
+            # the same work: both answer the same body with the same JSON
+            same = {
+                kind: len({json.dumps(_answer(phases[(kind, server)]), sort_keys=True)
+                           for server in ("product", "flask")}) == 1
+                for kind in ("single", "batch100")
+            }  # fmt: skip
+            # a short warm-up of each phase (every worker's first requests: code paths, the
+            # market of each month the sample's histories end in)
+            for spec in phases.values():
+                warm = load({**spec, "clients": WORKERS * 2, "seconds": 2}, tmp)
                 if warm["errors"] or not warm["requests"]:
                     raise RuntimeError(f"warm-up failed on {spec['path']}: {warm}")
             totals: dict = {k: {"requests": 0, "errors": 0, "seconds": 0.0, "p50": [], "p99": []}
@@ -280,9 +271,9 @@ def main() -> None:
                     t["p50"].append(result["p50_ms"])
                     t["p99"].append(result["p99_ms"])
         finally:
-            for proc in servers:
+            for proc in servers.values():
                 proc.terminate()
-            for proc in servers:
+            for proc in servers.values():
                 try:
                     proc.wait(timeout=20)
                 except subprocess.TimeoutExpired:
@@ -295,14 +286,15 @@ def main() -> None:
             server: totals[(kind, server)]["requests"]
             * phases[(kind, server)]["rows"]
             / totals[(kind, server)]["seconds"]
-            for server in ("project", "flask")
+            for server in ("product", "flask")
         }
         out: dict = {f"{server}_{unit}": round(r, 1) for server, r in rate.items()}
-        out["ratio"] = round(rate["project"] / rate["flask"], 2)
-        for server in ("project", "flask"):
+        out["ratio"] = round(rate["product"] / rate["flask"], 3)
+        for server in ("product", "flask"):
             for q in ("p50", "p99"):
                 out[f"{server}_{q}_ms"] = max(totals[(kind, server)][q])
-        out["errors"] = sum(totals[(kind, server)]["errors"] for server in ("project", "flask"))
+        out["errors"] = sum(totals[(kind, server)]["errors"] for server in ("product", "flask"))
+        out["same_answers"] = same[kind]
         return out
 
     print(
@@ -310,6 +302,8 @@ def main() -> None:
             {
                 "single": summary("single", "rps"),
                 "batch100": summary("batch100", "rows_per_s"),
+                "load_average_1m": round(os.getloadavg()[0], 2),
+                "load_average_1m_before": round(load_before, 2),
                 "clients": CLIENTS,
                 "workers": WORKERS,
                 "seconds_per_phase": SECONDS,
@@ -317,7 +311,6 @@ def main() -> None:
                 "businesses": BUSINESSES,
                 "months": MONTHS,
                 "setup_seconds": round(setup_seconds, 1),
-                "load_average_1m": round(os.getloadavg()[0], 2),
             }
         )
     )

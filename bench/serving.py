@@ -1,7 +1,8 @@
 """In-process serving benchmark: the engine's one inference path at the three sizes it serves.
 
-Per call, from raw monthly histories (48 months): the panel (``build_panel``), the features
-(``feature_columns``, the API's builder), then ``ServingModels.predict``: 6 horizons with
+Per call, from raw monthly histories (48 months) as the API's input parsing hands them over
+(``{column: array}``): the panel (``build_panel``), the features (``feature_columns``, the
+API's builder), then ``ServingModels.predict``: 6 horizons with
 p10/p50/p90/mean, the growth probability and, where the product asks for them, the drivers
 (TreeSHAP). Sizes: one business with drivers (the advice, the API), 100 with drivers (an API
 batch; also without them, ``?drivers=false``) and a chunk of 12,500 without (a prediction job,
@@ -71,10 +72,15 @@ def _models() -> tuple[SalesForecaster, GrowthClassifier]:
     return models
 
 
+def _months(values) -> np.ndarray:
+    return np.asarray(values, dtype="datetime64[ns]").astype("datetime64[M]")
+
+
 def _serve(server: ServingModels, records, businesses, cutoff, stats, *, drivers: bool):
-    """One call as the API makes it: raw histories in, every figure out."""
-    first = pd.Timestamp(records[schema.PERIOD].min())
-    panel = build_panel(records, periods=pd.date_range(first, cutoff, freq="MS"))
+    """One call as the API makes it (``forecasting.unregistered.forecasts``): raw histories in
+    as columns (``{column: array}``, what its input parsing gives), every figure out."""
+    months = np.arange(_months(records[schema.PERIOD]).min(), _months([cutoff])[0] + 1)
+    panel = build_panel(records, periods=months.astype("datetime64[ns]"))
     features = feature_columns(
         panel, businesses, cutoff, horizons=tuple(server.horizons), group_stats=stats
     )
@@ -97,10 +103,12 @@ def main() -> None:
         groups = []  # prebuilt inputs: the request's parsing is not the engine's work
         for _ in range(min(calls, 20)):
             chosen = np.sort(rng.choice(ids, size=size, replace=False))
+            part = records[records[schema.BUSINESS_ID].isin(chosen)]
+            static = businesses[businesses[schema.BUSINESS_ID].isin(chosen)]
             groups.append(
                 (
-                    records[records[schema.BUSINESS_ID].isin(chosen)].reset_index(drop=True),
-                    businesses[businesses[schema.BUSINESS_ID].isin(chosen)].reset_index(drop=True),
+                    {c: part[c].to_numpy() for c in schema.RECORD_COLUMNS if c in part},
+                    {c: static[c].to_numpy() for c in schema.BUSINESS_COLUMNS if c in static},
                 )
             )
         _serve(server, *groups[0], cutoff, stats, drivers=drivers)  # warm-up

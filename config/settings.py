@@ -332,6 +332,9 @@ MODEL_REFRESH_SECONDS = env.float("ASESOR_MODEL_REFRESH_SECONDS", default=5)
 # Each worker process loads the production models and builds its scoring snapshot when it
 # starts (forecasting.tasks.scoring_warm_at_start), so the first advice does not wait for it.
 SCORING_WARM_AT_START = env.bool("ASESOR_SCORING_WARM", default=True)
+# Each web and worker process loads the production models and builds their serving form (the
+# fused booster) when it starts (forecasting.warm), so the first API call does not wait ~1 s.
+SERVING_WARM_AT_START = env.bool("ASESOR_SERVING_WARM", default=True)
 
 # --- Market data sources (businesses.sources) ----------------------------------------------
 # Pulls go only to these hosts (exact names, or ".example.org" for a domain and its subdomains);

@@ -6,6 +6,12 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
 
+# The production models and their serving form (the fused booster, about a second) before this
+# process accepts its first connection, so no request waits for them (forecasting.warm).
+from forecasting.warm import web_warm  # noqa: E402
+
+web_warm()
+
 # Everything loaded so far (Django, the apps, pandas, scikit-learn, XGBoost) lives as long as the
 # process: move it out of the cyclic collector's generations, so that the collections a request's
 # allocations trigger (a batch forecast parses and builds tens of thousands of objects) do not

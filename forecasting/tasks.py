@@ -10,19 +10,35 @@ logger = logging.getLogger(__name__)
 
 @worker_process_init.connect
 def scoring_warm_at_start(**_kwargs) -> None:
-    """Load the production models and build the scoring snapshot as soon as a worker process
-    starts (in a thread, so the process is ready for other tasks meanwhile): the first advice
-    then takes milliseconds instead of the snapshot's build time (seconds at 100k businesses).
-    ``ASESOR_SCORING_WARM=0`` leaves it to the first advice."""
-    if getattr(settings, "SCORING_WARM_AT_START", True):
-        threading.Thread(target=_scoring_warm, name="scoring-warm", daemon=True).start()
+    """Load the production models, build their serving form (the fused booster,
+    ``forecasting.warm``) and the scoring snapshot as soon as a worker process starts (in a
+    thread, so the process is ready for other tasks meanwhile): the first advice or prediction
+    job then takes milliseconds instead of the snapshot's build time (seconds at 100k
+    businesses). ``ASESOR_SERVING_WARM=0`` / ``ASESOR_SCORING_WARM=0`` leave them to the first
+    task."""
+    serving = getattr(settings, "SERVING_WARM_AT_START", True)
+    scoring = getattr(settings, "SCORING_WARM_AT_START", True)
+    if serving or scoring:
+        threading.Thread(
+            target=_scoring_warm, args=(serving, scoring), name="scoring-warm", daemon=True
+        ).start()
 
 
-def _scoring_warm() -> None:
+def _scoring_warm(serving: bool = True, scoring: bool = True) -> None:
     from django.db import connection
 
     from forecasting.scoring.snapshot import scoring_warm
+    from forecasting.warm import serving_warm
 
+    try:
+        if serving and not serving_warm():
+            return  # no production model: nothing to warm
+    except Exception:  # the first task loads the models instead, and reports any error
+        logger.exception("warming the serving models failed")
+    finally:
+        connection.close()
+    if not scoring:
+        return
     try:
         snap = scoring_warm()
         if snap is not None:

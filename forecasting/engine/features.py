@@ -29,6 +29,7 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -88,9 +89,14 @@ class Panel:
         """``log1p(sales)`` with NaN for unknown months (computed on demand)."""
         return np.log1p(self.sales)
 
+    @cached_property
+    def first_month(self) -> int:
+        """Month number (``_month_number``) of the first column."""
+        return int(_month_number(self.periods[:1])[0])
+
     def period_index(self, cutoffs: list | pd.DatetimeIndex) -> np.ndarray:
         """Column index of each cut-off month (may fall outside ``0..T-1``)."""
-        return _month_number(pd.DatetimeIndex(cutoffs)) - _month_number(self.periods[:1])[0]
+        return _month_number(cutoffs) - self.first_month
 
 
 def _month_number(values: pd.DatetimeIndex | pd.Series | np.ndarray) -> np.ndarray:
@@ -108,13 +114,23 @@ def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(uniques)[order], rank[codes]
 
 
-def build_panel(records: pd.DataFrame, *, periods: pd.DatetimeIndex | None = None) -> Panel:
-    """Pivot long ``records`` into dense (business x month) matrices, once.
+def _floats(values) -> np.ndarray:
+    """A column (pandas, with its own missing values, or a NumPy array) as floats, NaN missing."""
+    if hasattr(values, "to_numpy"):
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    return np.asarray(values, dtype=float)
+
+
+def build_panel(
+    records: pd.DataFrame | dict[str, np.ndarray], *, periods: pd.DatetimeIndex | None = None
+) -> Panel:
+    """Pivot long ``records`` (a frame, or ``{column: array}``) into dense (business x month)
+    matrices, once.
 
     ``periods`` fixes the month axis (default: first to last recorded month). Records outside
     it are dropped. Duplicated (business, month) rows keep the last one.
     """
-    months = _month_number(records[schema.PERIOD].to_numpy())
+    months = _month_number(np.asarray(records[schema.PERIOD]))
     if periods is None:
         if len(months) == 0:
             raise ValueError("no records")
@@ -124,14 +140,14 @@ def build_panel(records: pd.DataFrame, *, periods: pd.DatetimeIndex | None = Non
     periods = pd.DatetimeIndex(periods)
     col = months - _month_number(periods[:1])[0]
     keep = (col >= 0) & (col < len(periods))
-    ids, row = _sorted_codes(records[schema.BUSINESS_ID].to_numpy()[keep])
+    ids, row = _sorted_codes(np.asarray(records[schema.BUSINESS_ID])[keep])
     col = col[keep]
     shape = (len(ids), len(periods))
 
     def dense(name: str) -> np.ndarray:
         out = np.full(shape, np.nan)
-        if name in records.columns:
-            out[row, col] = records[name].to_numpy(dtype=float, na_value=np.nan)[keep]
+        if name in records:
+            out[row, col] = _floats(records[name])[keep]
         return out
 
     sales = dense(schema.SALES)
@@ -165,23 +181,28 @@ def _window(matrix: np.ndarray, c: int, width: int) -> np.ndarray:
     return out
 
 
+# The kernels below run a few dozen times per cut-off on matrices of one row (a served business)
+# to millions of cells (a scoring chunk): array methods rather than NumPy's module functions,
+# whose dispatch costs more than the arithmetic on one row, and no warnings to silence.
+
+
 def _count(x: np.ndarray) -> np.ndarray:
-    return np.sum(~np.isnan(x), axis=1)
+    return (x == x).sum(axis=1)  # NaN is the one value unequal to itself
 
 
 def _nanmean(x: np.ndarray) -> np.ndarray:
-    n = _count(x)
-    s = np.nansum(x, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n > 0, s / np.maximum(n, 1), np.nan)
+    ok = x == x
+    n = ok.sum(axis=1)
+    s = np.where(ok, x, 0.0).sum(axis=1)
+    return np.where(n > 0, s / np.maximum(n, 1), np.nan)
 
 
 def _nanstd(x: np.ndarray) -> np.ndarray:
-    n = _count(x)
-    mean = _nanmean(x)
-    dev = np.where(np.isnan(x), 0.0, x - mean[:, None])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n > 1, np.sqrt(np.sum(dev**2, axis=1) / np.maximum(n - 1, 1)), np.nan)
+    ok = x == x
+    n = ok.sum(axis=1)
+    mean = np.where(n > 0, np.where(ok, x, 0.0).sum(axis=1) / np.maximum(n, 1), np.nan)
+    dev = np.where(ok, x - mean[:, None], 0.0)
+    return np.where(n > 1, np.sqrt((dev**2).sum(axis=1) / np.maximum(n - 1, 1)), np.nan)
 
 
 def _last_valid(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -211,8 +232,8 @@ def row_quantiles(x: np.ndarray, qs: tuple[float, ...]) -> list[np.ndarray]:
 
 def _slope(y: np.ndarray) -> np.ndarray:
     """Least-squares slope per row over the observed points (NaN with fewer than 3)."""
-    x = np.broadcast_to(np.arange(y.shape[1], dtype=float), y.shape)
-    m = ~np.isnan(y)
+    x = np.arange(y.shape[1], dtype=float)
+    m = y == y
     n = m.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         xm = np.where(m, x, 0).sum(axis=1) / np.maximum(n, 1)
@@ -227,22 +248,28 @@ def _local_level(y: np.ndarray, noise_var: np.ndarray, level_var: float) -> tupl
     """Kalman filter of a local-level model run along each row (NaN months skipped).
 
     Returns the filtered level at the last column and its variance (NaN when a row has no
-    observation). Vectorised over rows; the loop is over the window's months only.
+    observation). Vectorised over rows; the loop is over the window's months only, a dozen
+    in-place operations each (which rows start or update at each month is known in advance).
     """
     n, t = y.shape
+    seen = y == y
+    first = np.where(seen.any(axis=1), seen.argmax(axis=1), t)
+    months = np.arange(t)
+    starts = np.ascontiguousarray((months[None, :] == first[:, None]).T)
+    updates = np.ascontiguousarray((seen & (months[None, :] > first[:, None])).T)
+    observed = np.ascontiguousarray(y.T)
+    starting = starts.any(axis=1).tolist()
     level = np.full(n, np.nan)
     var = np.full(n, np.nan)
     for j in range(t):
-        obs = y[:, j]
-        seen = ~np.isnan(obs)
-        new = seen & np.isnan(level)
-        level[new] = obs[new]
-        var[new] = noise_var[new]
-        upd = seen & ~new
-        var = var + level_var
-        gain = var[upd] / (var[upd] + noise_var[upd])
-        level[upd] = level[upd] + gain * (obs[upd] - level[upd])
-        var[upd] = (1.0 - gain) * var[upd]
+        obs = observed[j]
+        if starting[j]:
+            np.copyto(level, obs, where=starts[j])
+            np.copyto(var, noise_var, where=starts[j])
+        var += level_var
+        gain = var / (var + noise_var)
+        np.copyto(level, level + gain * (obs - level), where=updates[j])
+        np.copyto(var, (1.0 - gain) * var, where=updates[j])
     return level, var
 
 
@@ -281,14 +308,21 @@ class GroupStats:
 
     def __init__(self, table: dict[tuple[str, str], dict[str, list[float]]] | None = None):
         self.table: dict[tuple[str, str], dict[str, list[float]]] = table or {}
-        self._totals: dict[tuple[str, str], tuple[float, int]] = {}  # national sums, cached
+        # read-only views, built on first use and dropped by add and merge: each group's labels
+        # (over every statistic) and each statistic's sums, counts and means by label position
+        self._index: dict[str, dict[str, int]] = {}
+        self._dense: dict[tuple[str, str], tuple] = {}
+
+    def _changed(self) -> None:
+        self._index.clear()
+        self._dense.clear()
 
     def add(self, stat: str, group: str, labels: np.ndarray, codes: np.ndarray, values) -> None:
         """Add the ``values`` of rows with group ``codes`` (indices into ``labels``)."""
         ok = (codes >= 0) & ~np.isnan(values)
         sums = np.bincount(codes[ok], weights=values[ok], minlength=len(labels))
         counts = np.bincount(codes[ok], minlength=len(labels))
-        self._totals.clear()
+        self._changed()
         part = self.table.setdefault((stat, group), {})
         for i in np.flatnonzero(counts):
             cell = part.setdefault(str(labels[i]), [0.0, 0])
@@ -297,7 +331,7 @@ class GroupStats:
 
     def merge(self, other: GroupStats) -> GroupStats:
         """Add another part's sums and counts into this one; returns self."""
-        self._totals.clear()
+        self._changed()
         for key, part in other.table.items():
             mine = self.table.setdefault(key, {})
             for label, (total, count) in part.items():
@@ -306,33 +340,62 @@ class GroupStats:
                 cell[1] += count
         return self
 
-    def group_mean(
-        self, stat: str, group: str, labels: np.ndarray, codes: np.ndarray, prior=None
-    ) -> np.ndarray:
-        """What :func:`_group_mean` returns for rows with these ``codes``, from these totals."""
+    def positions(self, group: str, labels: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """Each row's cell in this group's tables (:meth:`mean_at`): its label's position, ``L``
+        for a label the statistics never saw, ``L + 1`` for a row without a group (code -1),
+        ``L`` being the number of labels of the group. Computed once per request and group,
+        then read by every statistic of the group."""
+        index = self._index.get(group)
+        if index is None:
+            index = {}
+            for (_, g), part in self.table.items():
+                if g == group:
+                    for label in part:
+                        index.setdefault(label, len(index))
+            self._index[group] = index
+        unseen = len(index)
+        cells = np.array([index.get(str(label), unseen) for label in labels] + [unseen + 1])
+        return cells[np.where(codes >= 0, codes, len(labels))]
+
+    def mean_at(self, stat: str, group: str, cells: np.ndarray, prior=None) -> np.ndarray:
+        """The group mean of ``stat`` for rows in these ``cells`` (:meth:`positions`): the
+        group's sum and count shrunk towards the national mean (or towards each row's
+        ``prior``, e.g. a coarser group's mean); the national mean (or the prior) for a row
+        without a group. What :func:`_group_mean` gives when these totals are the rows'."""
+        dense = self._dense.get((stat, group))
+        if dense is None:
+            dense = self._dense[(stat, group)] = self._densify(stat, group)
+        sums, counts, means, overall = dense
+        if overall is None:
+            return np.full(len(cells), np.nan) if prior is None else prior
+        if prior is None:
+            return means[cells]
+        prior = np.where(np.isnan(prior), overall, prior)
+        out = (sums[cells] + GROUP_SHRINK * prior) / (counts[cells] + GROUP_SHRINK)
+        return np.where(cells == len(sums) - 1, prior, out)
+
+    def _densify(self, stat: str, group: str) -> tuple:
+        """``stat`` by ``group`` as arrays over the group's label positions plus the two extra
+        cells of :meth:`positions` (no sums there), the means without a prior, and the
+        national mean (None: no value at all)."""
         part = self.table.get((stat, group))
         if part is None:
             raise KeyError(f"group statistics lack {stat!r} by {group!r}")
-        n = len(codes)
-        # summed once per statistic: serving a few businesses makes ~60 calls on thousands of
-        # groups, and these sums were most of its time
-        totals = self._totals.get((stat, group))
-        if totals is None:
-            totals = (sum(c[0] for c in part.values()), sum(c[1] for c in part.values()))
-            self._totals[(stat, group)] = totals
-        total, count = totals
+        self.positions(group, np.array([], dtype=str), np.array([], dtype=np.int64))
+        index = self._index[group]
+        sums = np.zeros(len(index) + 2)
+        counts = np.zeros(len(index) + 2)
+        for label, (total, count) in part.items():
+            sums[index[label]] = total
+            counts[index[label]] = float(count)
+        total = sum(c[0] for c in part.values())
+        count = sum(c[1] for c in part.values())
         if count == 0:
-            return np.full(n, np.nan) if prior is None else prior
+            return sums, counts, None, None
         overall = total / count
-        sums = np.array([part.get(str(label), (0.0, 0))[0] for label in labels] + [0.0])
-        counts = np.array([float(part.get(str(label), (0.0, 0))[1]) for label in labels] + [0.0])
-        idx = np.where(codes >= 0, codes, len(labels))  # the extra cell: no group
-        if prior is None:
-            means = (sums + GROUP_SHRINK * overall) / (counts + GROUP_SHRINK)
-            return np.where(codes >= 0, means[idx], overall)
-        prior = np.where(np.isnan(prior), overall, prior)
-        out = (sums[idx] + GROUP_SHRINK * prior) / (counts[idx] + GROUP_SHRINK)
-        return np.where(codes >= 0, out, prior)
+        means = (sums + GROUP_SHRINK * overall) / (counts + GROUP_SHRINK)
+        means[-1] = overall
+        return sums, counts, means, overall
 
     def to_json(self) -> dict:
         return {f"{stat}|{group}": part for (stat, group), part in self.table.items()}
@@ -358,44 +421,104 @@ class _GroupMeans:
         collect: GroupStats | None = None,
     ) -> None:
         self.codes, self.labels, self.stats, self.collect = codes, labels, stats, collect
+        self._cells: dict[tuple[str, int], np.ndarray] = {}  # (group, rows) -> cells in stats
 
     def __call__(self, stat: str, group: str, values: np.ndarray, prior=None) -> np.ndarray:
-        code, n_groups = self.codes[group]
-        if len(values) != len(code):  # the seasonal profile stacks two years of rows
-            code = np.tile(code, len(values) // len(code))
+        if self.stats is not None and self.collect is None:
+            cells = self._cells.get((group, len(values)))
+            if cells is None:
+                cells = self._cells[(group, len(values))] = self.stats.positions(
+                    group, self.labels[group], self._code(group, len(values))
+                )
+            return self.stats.mean_at(stat, group, cells, prior=prior)
+        code = self._code(group, len(values))
         if self.collect is not None:
             self.collect.add(stat, group, self.labels[group], code, values)
         if self.stats is not None:
-            return self.stats.group_mean(stat, group, self.labels[group], code, prior=prior)
-        return _group_mean(code, values, n_groups, prior=prior)
+            return self.stats.mean_at(
+                stat, group, self.stats.positions(group, self.labels[group], code), prior=prior
+            )
+        return _group_mean(code, values, self.codes[group][1], prior=prior)
+
+    def _code(self, group: str, rows: int) -> np.ndarray:
+        code = self.codes[group][0]
+        if rows != len(code):  # the seasonal profile stacks two years of rows
+            code = np.tile(code, rows // len(code))
+        return code
 
 
 # --------------------------------------------------------------------------- static attributes
 
-
-def _business_frame(panel: Panel, businesses: pd.DataFrame | None) -> pd.DataFrame:
-    """The static attributes of the panel's businesses, one row each in the panel's order."""
-    frame = pd.DataFrame({schema.BUSINESS_ID: panel.business_ids})
-    if businesses is not None and len(businesses):
-        keep = [c for c in schema.BUSINESS_COLUMNS if c in businesses.columns]
-        ids = businesses[schema.BUSINESS_ID].to_numpy()
-        if len(ids) == len(panel.business_ids) and np.array_equal(ids, panel.business_ids):
-            # already one row per business in panel order (a served request, a scoring
-            # chunk): the merge below would cost more than the rest of a small request
-            frame = businesses[keep].reset_index(drop=True)
-            frame[schema.BUSINESS_ID] = panel.business_ids
-        else:
-            attrs = businesses[keep].drop_duplicates(schema.BUSINESS_ID, keep="last")
-            frame = frame.merge(attrs, on=schema.BUSINESS_ID, how="left")
-    for col in schema.BUSINESS_COLUMNS[1:]:
-        if col not in frame.columns:
-            frame[col] = pd.NaT if col == schema.FOUNDED else np.nan
-    return frame
+Static = dict[str, np.ndarray]  # schema.BUSINESS_COLUMNS -> one value per panel business
 
 
-def _codes_and_labels(values: pd.Series) -> tuple[np.ndarray, int, np.ndarray]:
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return codes.astype(np.int64), max(len(uniques), 1), np.asarray(uniques).astype(str)
+def _missing(value) -> bool:
+    """None, NaN, NaT or pandas' NA (what ``pd.isna`` says of one value)."""
+    return value is None or value is pd.NA or bool(value != value)
+
+
+def _business_columns(panel: Panel, businesses: pd.DataFrame | dict | None) -> Static:
+    """The static attributes of the panel's businesses as arrays in the panel's order (the last
+    row of a business given twice; missing values for a business without a row): the sector,
+    section and region as given (object arrays, None or NaN when missing), the founding month as
+    a month number (float, NaN when unknown), the yes/no attributes as floats (NaN: unknown).
+
+    Plain NumPy whatever the number of businesses (one served business, a scoring chunk, the
+    panel a model is trained on): aligning a frame of one business through pandas cost more than
+    that business's features."""
+    n = len(panel.business_ids)
+    out: Static = {schema.BUSINESS_ID: panel.business_ids}
+    given = businesses is not None and len(businesses[schema.BUSINESS_ID]) > 0
+    take = None
+    if given:
+        ids = np.asarray(businesses[schema.BUSINESS_ID])
+        if not (len(ids) == n and np.array_equal(ids, panel.business_ids)):
+            # the row of each panel business: the last of its rows (a stable sort keeps the
+            # rows of one id in order; the last of a run is the one before the next id)
+            order = np.argsort(ids, kind="stable")
+            sorted_ids = ids[order]
+            pos = np.searchsorted(sorted_ids, panel.business_ids, side="right") - 1
+            found = pos >= 0
+            found[found] = sorted_ids[pos[found]] == panel.business_ids[found]
+            take = np.where(found, order[np.maximum(pos, 0)], -1)
+
+    def column(name: str, missing) -> np.ndarray:
+        if not given or name not in businesses:
+            return np.full(n, missing, dtype=object)
+        values = businesses[name]
+        values = values.to_numpy() if hasattr(values, "to_numpy") else np.asarray(values)
+        if take is None:
+            return values
+        out = np.full(n, missing, dtype=object if values.dtype.kind in "OUSb" else values.dtype)
+        hit = take >= 0
+        out[hit] = values[take[hit]]
+        return out
+
+    for col in (schema.SECTOR_SECTION, schema.SECTOR_DIVISION, schema.REGION_CODE):
+        out[col] = column(col, np.nan).astype(object)
+    founded = column(schema.FOUNDED, None)
+    if founded.dtype.kind != "M":  # dates as objects (None, NaT, Timestamps, text)
+        founded = np.array(
+            [None if _missing(v) else v for v in founded.tolist()], dtype="datetime64[ns]"
+        )
+    months = _month_number(founded).astype(float)
+    out[schema.FOUNDED] = np.where(np.isnat(founded), np.nan, months)
+    for col in (schema.WOMEN_LED, schema.SELLS_ONLINE):
+        values = column(col, np.nan)
+        out[col] = np.array([np.nan if _missing(v) else float(v) for v in values.tolist()])
+    return out
+
+
+def _codes_and_labels(values: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
+    """Each value's code (its group, in order of first appearance; -1 when missing), the
+    number of groups (at least 1) and each group's label as text."""
+    index: dict = {}
+    codes = np.fromiter(
+        (-1 if _missing(v) else index.setdefault(v, len(index)) for v in values.tolist()),
+        dtype=np.int64,
+        count=len(values),
+    )
+    return codes, max(len(index), 1), np.array([str(v) for v in index], dtype=str)
 
 
 # --------------------------------------------------------------------------- market indicators
@@ -471,7 +594,7 @@ def _vintage_arrays(
 
 
 def _indicator_blocks(
-    indicators: pd.DataFrame | None, panel: Panel, static: pd.DataFrame
+    indicators: pd.DataFrame | None, panel: Panel, static: Static
 ) -> dict[str, MarketSeries]:
     """For each indicator name, the best-matching series of every business.
 
@@ -500,40 +623,27 @@ def _indicator_blocks(
     sec = ind[schema.SECTOR_DIVISION].astype(object).where(ind[schema.SECTOR_DIVISION].notna(), "*")
     reg = ind[schema.REGION_CODE].astype(object).where(ind[schema.REGION_CODE].notna(), "*")
     ind["_key"] = sec.astype(str) + "|" + reg.astype(str)
-    b_sec = (
-        static[schema.SECTOR_DIVISION]
-        .astype(object)
-        .where(static[schema.SECTOR_DIVISION].notna(), "?")
-        .astype(str)
+    b_sec, b_reg, b_section = (
+        [("?" if _missing(v) else str(v)) for v in static[col].tolist()]
+        for col in (schema.SECTOR_DIVISION, schema.REGION_CODE, schema.SECTOR_SECTION)
     )
-    b_reg = (
-        static[schema.REGION_CODE]
-        .astype(object)
-        .where(static[schema.REGION_CODE].notna(), "?")
-        .astype(str)
-    )
-    if schema.SECTOR_SECTION in static:
-        section = static[schema.SECTOR_SECTION]
-        b_section = section.astype(object).where(section.notna(), "?").astype(str)
-    else:
-        b_section = pd.Series("?", index=b_sec.index)
     candidates = [
-        b_sec + "|" + b_reg,
-        b_sec + "|*",
-        b_section + "|" + b_reg,
-        b_section + "|*",
-        "*|" + b_reg,
-        pd.Series("*|*", index=b_sec.index),
+        [f"{s}|{r}" for s, r in zip(b_sec, b_reg, strict=True)],
+        [f"{s}|*" for s in b_sec],
+        [f"{s}|{r}" for s, r in zip(b_section, b_reg, strict=True)],
+        [f"{s}|*" for s in b_section],
+        [f"*|{r}" for r in b_reg],
+        ["*|*"] * len(b_sec),
     ]
     blocks = {}
     for name, sub in ind.groupby(schema.INDICATOR_NAME, sort=True):
         keys, key_row = np.unique(sub["_key"].to_numpy(), return_inverse=True)
-        lookup = pd.Series(np.arange(len(keys)), index=keys)
-        chosen = np.full(len(static), -1)
+        lookup = {str(k): i for i, k in enumerate(keys.tolist())}
+        chosen = np.full(len(b_sec), -1)
         for cand in candidates:
-            hit = cand.map(lookup).to_numpy(dtype=float, na_value=np.nan)
-            fill = (chosen < 0) & ~np.isnan(hit)
-            chosen[fill] = hit[fill].astype(int)
+            hit = np.array([lookup.get(k, -1) for k in cand], dtype=np.int64)
+            fill = (chosen < 0) & (hit >= 0)
+            chosen[fill] = hit[fill]
         shape = {"chosen": chosen, "n_series": len(keys), "n_months": len(panel.periods)}
         col = sub["_col"].to_numpy()
         value = sub[schema.INDICATOR_VALUE].to_numpy(float)
@@ -573,16 +683,14 @@ def market_data_record(indicators: pd.DataFrame | None) -> dict:
 # --------------------------------------------------------------------------- the builder
 
 
-def _group_codes(static: pd.DataFrame) -> tuple[dict, dict]:
+def _group_codes(static: Static) -> tuple[dict, dict]:
     """Each business's code in each group, and each group's labels (codes index them)."""
+    sector, region = static[schema.SECTOR_DIVISION], static[schema.REGION_CODE]
+    both = np.array([f"{s}|{r}" for s, r in zip(sector.tolist(), region.tolist(), strict=True)])
     coded = {
-        "sector": _codes_and_labels(static[schema.SECTOR_DIVISION]),
-        "region": _codes_and_labels(static[schema.REGION_CODE]),
-        "sector_region": _codes_and_labels(
-            static[schema.SECTOR_DIVISION].astype(str)
-            + "|"
-            + static[schema.REGION_CODE].astype(str)
-        ),
+        "sector": _codes_and_labels(sector),
+        "region": _codes_and_labels(region),
+        "sector_region": _codes_and_labels(both),
     }
     codes = {name: (code, n) for name, (code, n, _) in coded.items()}
     return codes, {name: labels for name, (_, _, labels) in coded.items()}
@@ -670,30 +778,24 @@ class _Prepared:
     attributes in panel order, indicator blocks and group codes."""
 
     panel: Panel
-    static: pd.DataFrame
+    static: Static
     blocks: dict[str, MarketSeries]
     groups: _GroupMeans
-    founded: np.ndarray
 
     @classmethod
     def of(cls, records, businesses, indicators, panel, group_stats) -> _Prepared:
         if panel is None:
             panel = build_panel(records)
-        static = _business_frame(panel, businesses)
-        founded = _month_number(static[schema.FOUNDED].to_numpy()).astype(float)
-        founded[static[schema.FOUNDED].isna().to_numpy()] = np.nan
+        static = _business_columns(panel, businesses)
         return cls(
             panel=panel,
             static=static,
             blocks=_indicator_blocks(indicators, panel, static),
             groups=_GroupMeans(*_group_codes(static), stats=group_stats),
-            founded=founded,
         )
 
     def at(self, c: int, horizons: tuple[int, ...]) -> tuple[dict[str, np.ndarray], int]:
-        return _features_at(
-            self.panel, self.static, self.groups, self.blocks, self.founded, c, horizons
-        )
+        return _features_at(self.panel, self.static, self.groups, self.blocks, c, horizons)
 
 
 def group_statistics(
@@ -715,8 +817,7 @@ def group_statistics(
     c = int(panel.period_index([cutoff])[0])
     if c < 0 or c >= len(panel.periods):
         return stats
-    static = _business_frame(panel, businesses)
-    groups = _GroupMeans(*_group_codes(static), collect=stats)
+    groups = _GroupMeans(*_group_codes(_business_columns(panel, businesses)), collect=stats)
     log = _capped_log(panel, c)[1]
     for stat, group, values in _group_inputs(log, horizons):
         groups.collect.add(stat, group, groups.labels[group], _tiled(groups, group, values), values)
@@ -784,10 +885,9 @@ def _group_inputs(log: np.ndarray, horizons: tuple[int, ...]) -> list[tuple[str,
 
 def _features_at(
     panel: Panel,
-    static: pd.DataFrame,
+    static: Static,
     groups: _GroupMeans,
     blocks: dict[str, MarketSeries],
-    founded: np.ndarray,
     c: int,
     horizons: tuple[int, ...],
 ) -> tuple[dict[str, np.ndarray], int]:
@@ -856,10 +956,10 @@ def _features_at(
     f["employees_growth_yoy"] = _nanmean(emp_w[:, -12:]) - _nanmean(emp_w[:, :12])
     f["employees_trend_12"] = _slope(emp_w[:, -12:])
 
-    cutoff_month = _month_number(panel.periods[:1])[0] + c
-    f["age_months"] = cutoff_month - founded
-    f["women_led"] = static[schema.WOMEN_LED].to_numpy(dtype=float, na_value=np.nan)
-    f["sells_online"] = static[schema.SELLS_ONLINE].to_numpy(dtype=float, na_value=np.nan)
+    cutoff_month = panel.first_month + c
+    f["age_months"] = cutoff_month - static[schema.FOUNDED]
+    f["women_led"] = static[schema.WOMEN_LED]
+    f["sells_online"] = static[schema.SELLS_ONLINE]
     f["cutoff_month"] = np.full(len(log), cutoff_month % 12 + 1, dtype=float)
 
     # Seasonal adjustment: a sector-region seasonal profile (shrunk to the sector's) estimated
@@ -960,7 +1060,7 @@ def _features_at(
             f[f"{name}_seasonal_change_h{h}"] = groups(f"own_seasonal_change_h{h}", name, own)
 
     for col in CATEGORICAL_COLUMNS:
-        f[col] = static[col].to_numpy(dtype=object)
+        f[col] = static[col]
     return f, capped
 
 
@@ -1025,6 +1125,14 @@ def base_feature_names(*, horizons: tuple[int, ...] = ()) -> list[str]:
             f"seasonal_profile_h{h}", f"level_sa_forecast_h{h}",
         ]  # fmt: skip
     return names + list(CATEGORICAL_COLUMNS)
+
+
+def horizon_feature_bases() -> frozenset[str]:
+    """The features built once per horizon (``{name}_h{h}`` columns, :func:`horizon_view`
+    drops the suffix): what a model trained on one horizon's view reads as ``name``."""
+    return frozenset(
+        n.rpartition("_h")[0] for n in base_feature_names(horizons=(1,)) if _horizon_of(n) == 1
+    )
 
 
 def category_levels(features: pd.DataFrame) -> dict[str, list]:

@@ -35,7 +35,7 @@ from scipy.special import expit
 from sklearn.calibration import _SigmoidCalibration  # what CalibratedClassifierCV fits
 from sklearn.isotonic import IsotonicRegression
 
-from forecasting.engine.features import CATEGORICAL_COLUMNS, KEY_COLUMNS
+from forecasting.engine.features import CATEGORICAL_COLUMNS, KEY_COLUMNS, horizon_feature_bases
 from forecasting.engine.forecaster import mean_scale
 from forecasting.engine.jsontypes import to_json_types
 from forecasting.engine.reasons import grouped_reasons
@@ -199,41 +199,50 @@ class ServingModels:
             "f": _level_codes(forecaster.categories_),
             "g": _level_codes(getattr(classifier, "categories_", {})),
         }
+        self._lock = threading.Lock()
         calibrator = getattr(classifier, "calibrator_", None)
         self._calibrations = [
             _calibration(c.calibrators[0])
             for c in getattr(calibrator, "calibrated_classifiers_", [])
         ]
-        self._layouts: dict[tuple, dict] = {}
-        self._lock = threading.Lock()
+        self._sources: dict[tuple, dict] = {}  # frame columns -> where each input comes from
+        self.layout = self._layout()
 
     # ------------------------------------------------------------------ layout
 
-    def _layout(self, columns: tuple[str, ...]) -> dict:
-        """Where each model's inputs sit in the one float matrix of a frame with these
-        columns, and the fused booster reading it (built once per column set: the frames of
-        one deployment always have the same columns).
+    def _layout(self) -> dict:
+        """The one float32 matrix every model reads and the fused booster reading it, from the
+        models alone: built once, when the models are loaded (a web or Celery worker builds it
+        at start, see ``forecasting.warm``), so no request waits for it.
 
-        The matrix: the data columns (categorical ones coded by the forecaster's levels), a
-        column of NaN for inputs the frame lacks, the categorical columns again coded by the
-        growth classifier's levels, and one constant column per horizon (the pooled
-        strategy's ``horizon`` input)."""
-        layout = self._layouts.get(columns)
-        if layout is not None:
-            return layout
-        data = [c for c in columns if c not in KEY_COLUMNS]
-        where = {c: i for i, c in enumerate(data)}
-        missing = len(data)
-        categorical = [j for j, c in enumerate(data) if c in CATEGORICAL_COLUMNS]
-        growth_codes = {j: missing + 1 + i for i, j in enumerate(categorical)}
-        constant = {h: missing + 1 + len(categorical) + i for i, h in enumerate(self.horizons)}
+        Each matrix column is an input ``spec``: ``("num", name)`` the frame's column ``name``
+        (NaN when the frame lacks it), ``("cat", "f" | "g", name)`` a categorical column coded
+        by the forecaster's or the growth classifier's levels, ``("const", h)`` the horizon of
+        the pooled strategy's ``horizon`` input. A forecaster input ``x`` at horizon ``h``
+        reads the frame's ``x_h{h}`` when ``x`` is one of the horizon-specific features
+        (:func:`features.horizon_feature_bases`), else ``x``; the models' common inputs share
+        one column."""
         f = self.forecaster
+        specs: list[tuple] = []
+        index: dict[tuple, int] = {}
+
+        def column(spec: tuple) -> int:
+            if spec not in index:
+                index[spec] = len(specs)
+                specs.append(spec)
+            return index[spec]
+
+        by_horizon = horizon_feature_bases()
+
+        def source(name: str, model: str, h: int | None) -> int:
+            if name in CATEGORICAL_COLUMNS:
+                return column(("cat", model, name))
+            return column(("num", f"{name}_h{h}" if h is not None and name in by_horizon else name))
+
         parts, outputs = [], {}
         for h in self.horizons:
             idx = [
-                constant[h]
-                if name == "horizon"
-                else where.get(f"{name}_h{h}", where.get(name, missing))
+                column(("const", h)) if name == "horizon" else source(name, "f", h)
                 for name in f.feature_names_
             ]
             key = h if f.strategy == "direct" else 0
@@ -242,43 +251,63 @@ class ServingModels:
             if self._means.get(key) is not None:
                 outputs[("mean", h)] = len(parts)
                 parts.append((self._means[key], idx))
-        growth_idx = [
-            growth_codes.get(j, j)
-            for j in (where.get(n, missing) for n in self.classifier.feature_names_)
-        ]
+        growth = [source(name, "g", None) for name in self.classifier.feature_names_]
         if self._growth_booster is not None:
             outputs[("growth", 0)] = len(parts)
-            parts.append((self._growth_booster, growth_idx))
-        width = missing + 1 + len(categorical) + len(self.horizons)
-        booster, links = fused_booster(parts, width)
-        layout = {
-            "data": data,
-            "width": width,
-            "growth_codes": growth_codes,
-            "constant": constant,
-            "growth": np.asarray(growth_idx),
+            parts.append((self._growth_booster, growth))
+        booster, links = fused_booster(parts, len(specs))
+        return {
+            "specs": specs,
+            "width": len(specs),
+            "growth": np.asarray(growth),
             "booster": booster,
             "links": links,
             "outputs": outputs,
         }
-        with self._lock:
-            self._layouts[columns] = layout
-        return layout
 
-    def _matrix(self, features: Features, layout: dict) -> np.ndarray:
-        """The features as the layout's one float32 matrix (what XGBoost reads)."""
-        out = np.full((_rows(features), layout["width"]), np.nan, dtype=np.float32)
-        growth_codes = layout["growth_codes"] if self._growth_booster is not None else {}
-        for j, col in enumerate(layout["data"]):
-            if col in CATEGORICAL_COLUMNS:
-                out[:, j] = _category_codes(features[col], self._codes["f"].get(col, {}))
-                if j in growth_codes:
-                    out[:, growth_codes[j]] = _category_codes(
-                        features[col], self._codes["g"].get(col, {})
-                    )
+    def _where(self, features: Features) -> dict:
+        """Where each matrix column comes from in frames with these columns (cached: the
+        frames of one deployment have the same columns): the numeric columns' positions and
+        source names, the categorical ones' positions, names and codes, the constants."""
+        columns = tuple(features)
+        where = self._sources.get(columns)
+        if where is not None:
+            return where
+        present = set(columns)
+        numeric, names, categorical, constant = [], [], [], []
+        for j, spec in enumerate(self.layout["specs"]):
+            if spec[0] == "num":
+                if spec[1] in present:
+                    numeric.append(j)
+                    names.append(spec[1])
+            elif spec[0] == "cat":
+                if spec[2] in present:
+                    categorical.append((j, spec[2], self._codes[spec[1]].get(spec[2], {})))
             else:
-                out[:, j] = np.asarray(features[col], dtype=float)
-        for h, j in layout["constant"].items():
+                constant.append((j, spec[1]))
+        where = {
+            "numeric": np.asarray(numeric, dtype=int),
+            "names": names,
+            "categorical": categorical,
+            "constant": constant,
+        }
+        with self._lock:
+            self._sources[columns] = where
+        return where
+
+    def _matrix(self, features: Features) -> np.ndarray:
+        """The features as the layout's one float32 matrix (what XGBoost reads)."""
+        where = self._where(features)
+        rows = _rows(features)
+        out = np.full((rows, self.layout["width"]), np.nan, dtype=np.float32)
+        if where["names"]:
+            values = np.empty((len(where["names"]), rows), dtype=np.float32)
+            for i, name in enumerate(where["names"]):
+                values[i] = np.asarray(features[name], dtype=float)
+            out[:, where["numeric"]] = values.T
+        for j, name, mapping in where["categorical"]:
+            out[:, j] = _category_codes(features[name], mapping)
+        for j, h in where["constant"]:
             out[:, j] = h
         return out
 
@@ -307,9 +336,9 @@ class ServingModels:
         request) for every row of ``features`` (from :func:`build_features` or
         :func:`feature_columns` with the forecaster's horizons): one matrix, one booster
         call, whatever the number of rows."""
-        layout = self._layout(tuple(features))
+        layout = self.layout
         f = self.forecaster
-        x = self._matrix(features, layout)
+        x = self._matrix(features)
         outputs = self._outputs(x, layout)
         where = layout["outputs"]
         flags = f.history_flags(features)
@@ -345,8 +374,7 @@ class ServingModels:
         probability were predicted with everyone's)."""
         if self._growth_booster is None:
             return self._other_growth(features, top=top, explain=True)[1]
-        layout = self._layout(tuple(features))
-        return self._drivers(features, self._matrix(features, layout), layout, top=top)
+        return self._drivers(features, self._matrix(features), self.layout, top=top)
 
     def _drivers(self, features: Features, x: np.ndarray, layout: dict, *, top: int):
         """TreeSHAP contributions of the growth model (log-odds), grouped into reasons."""

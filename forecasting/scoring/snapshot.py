@@ -24,7 +24,9 @@ import datetime as dt
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -42,7 +44,7 @@ from businesses.market import (
 from businesses.models import Business, DataImport, MarketIndicator, MonthlyRecord, SunatStatus
 from forecasting.engine import schema
 from forecasting.engine.features import build_features, build_panel
-from forecasting.engine.serving import ServingModels, ServingResult
+from forecasting.engine.serving import ServingModels, ServingResult, serving_key, serving_models
 from forecasting.history import businesses_frame, indicators_frame, records_frame
 from forecasting.lifecycle.registry import NoProductionModelError, production_pair
 from forecasting.models import ModelVersion
@@ -259,7 +261,13 @@ def forecast_of(served: ServingResult, row: int, cutoff: dt.date) -> list[dict]:
     ]
 
 
-def snapshot_build(*, key: tuple, forecaster: Any, classifier: Any) -> ScoringSnapshot:
+def snapshot_build(
+    *,
+    key: tuple,
+    forecaster: Any,
+    classifier: Any,
+    serving: Callable[[], ServingModels] | None = None,
+) -> ScoringSnapshot:
     """Read the whole panel, build the feature frame at its last month and score every
     business through the serving path in one vectorised call, with the figures, peer groups,
     market trends and indicator changes the advice reads."""
@@ -306,7 +314,8 @@ def snapshot_build(*, key: tuple, forecaster: Any, classifier: Any) -> ScoringSn
     }
     # Everyone's forecast and growth probability in one call: a row lookup per advice
     # afterwards (and the totals a sector or region page needs are sums of these means).
-    server = ServingModels(forecaster, classifier)
+    # the process's serving form of these models (its fused booster built once, at start)
+    server = serving() if serving is not None else ServingModels(forecaster, classifier)
     return ScoringSnapshot(
         key=key,
         horizons=horizons,
@@ -373,7 +382,12 @@ class _SnapshotCache:
         with self._lock:
             snap = self._snapshot
             if snap is None or snap.key != key:
-                snap = snapshot_build(key=key, forecaster=forecaster, classifier=classifier)
+                snap = snapshot_build(
+                    key=key,
+                    forecaster=forecaster,
+                    classifier=classifier,
+                    serving=partial(_served, f_version, forecaster, g_version, classifier),
+                )
                 logger.info("scoring snapshot built in %.2f s", snap.build_seconds)
                 self._snapshot = snap
         return snap
@@ -389,7 +403,12 @@ class _SnapshotCache:
             snap = self._snapshot
             if snap is None or snap.key != key:
                 with self._lock:
-                    built = snapshot_build(key=key, forecaster=forecaster, classifier=classifier)
+                    built = snapshot_build(
+                        key=key,
+                        forecaster=forecaster,
+                        classifier=classifier,
+                        serving=partial(_served, f_version, forecaster, g_version, classifier),
+                    )
                     logger.info("scoring snapshot rebuilt in %.2f s", built.build_seconds)
                     self._snapshot = built
             self._signature = signature
@@ -593,6 +612,12 @@ def scores_all(business_ids: list[int] | None = None) -> list[BusinessScore]:
             _scored(snap, score, row, drivers=lambda row=row: explained[row])
         out.append(score)
     return out
+
+
+def _served(f_version, forecaster, g_version, classifier) -> ServingModels:
+    return serving_models(
+        key=serving_key(f_version, g_version), forecaster=forecaster, classifier=classifier
+    )
 
 
 def scoring_warm() -> ScoringSnapshot | None:

@@ -69,11 +69,13 @@ _OPTIONAL_NUMBERS = ("costs", "employees")
 
 @dataclass
 class ForecastInput:
-    """The validated businesses of one request, as the engine's frames (ids 0..n-1)."""
+    """The validated businesses of one request as the engine's columns (``{column: array}``,
+    the frames' columns without the frames: a request's few rows cost more to put in a
+    DataFrame and read back than to featurise; ids 0..n-1)."""
 
     references: list[str | None]
-    records: pd.DataFrame
-    businesses: pd.DataFrame
+    records: dict[str, np.ndarray]
+    businesses: dict[str, np.ndarray]
     cutoffs: np.ndarray  # month number (year * 12 + month - 1) of each business's last month
 
 
@@ -326,31 +328,42 @@ def forecast_input_parse(items: Any, *, path_prefix: list | None = None) -> Fore
         raise ValidationError(problems.detail)
     ids = columns["business"]
     months = columns["month"]
-    records = pd.DataFrame(
-        {
-            schema.BUSINESS_ID: ids,
-            schema.PERIOD: _timestamps(months),
-            schema.SALES: columns["sales"],
-            schema.COSTS: columns["costs"],
-            schema.EMPLOYEES: columns["employees"],
-            schema.SATISFACTION: columns["satisfaction"],
-        }
-    )
+    records = {
+        schema.BUSINESS_ID: np.asarray(ids, dtype="int64"),
+        schema.PERIOD: _datetimes(months),
+        schema.SALES: np.asarray(columns["sales"], dtype=float),
+        schema.COSTS: np.asarray(columns["costs"], dtype=float),
+        schema.EMPLOYEES: np.asarray(columns["employees"], dtype=float),
+        schema.SATISFACTION: np.asarray(columns["satisfaction"], dtype=float),
+    }
     founded = np.array([a["founded"] if a["founded"] is not None else -1 for a in attributes])
-    businesses = pd.DataFrame(
-        {
-            schema.BUSINESS_ID: np.arange(len(attributes), dtype="int64"),
-            schema.SECTOR_SECTION: [a["section"] for a in attributes],
-            schema.SECTOR_DIVISION: [a["sector"] for a in attributes],
-            schema.REGION_CODE: [a["region"] for a in attributes],
-            schema.FOUNDED: _timestamps(founded, missing=founded < 0),
-            schema.WOMEN_LED: [a["women_led"] for a in attributes],
-            schema.SELLS_ONLINE: [a["sells_online"] for a in attributes],
-        }
-    )
+
+    def objects(name: str) -> np.ndarray:
+        out = np.empty(len(attributes), dtype=object)
+        out[:] = [a[name] for a in attributes]
+        return out
+
+    businesses = {
+        schema.BUSINESS_ID: np.arange(len(attributes), dtype="int64"),
+        schema.SECTOR_SECTION: objects("section"),
+        schema.SECTOR_DIVISION: objects("sector"),
+        schema.REGION_CODE: objects("region"),
+        schema.FOUNDED: np.where(founded < 0, np.datetime64("NaT", "ns"), _datetimes(founded)),
+        schema.WOMEN_LED: objects("women_led"),
+        schema.SELLS_ONLINE: objects("sells_online"),
+    }
     starts = np.concatenate([[0], np.cumsum([len(h) for h in histories])[:-1]])
     cutoffs = np.maximum.reduceat(months, starts)
     return ForecastInput([a["reference"] for a in attributes], records, businesses, cutoffs)
+
+
+def _datetimes(months: np.ndarray) -> np.ndarray:
+    """Month numbers as the first instant of each month (``datetime64[ns]``)."""
+    return (
+        (np.asarray(months, dtype="int64") - (1970 * 12))
+        .astype("datetime64[M]")
+        .astype("datetime64[ns]")
+    )
 
 
 def _timestamps(months: np.ndarray, missing: np.ndarray | None = None) -> pd.DatetimeIndex:
@@ -535,7 +548,7 @@ def forecasts_compute(
     )
     horizons = tuple(forecaster.horizons)
     results: list[dict | None] = [None] * len(data.references)
-    ids = data.records[schema.BUSINESS_ID].to_numpy()
+    ids = data.records[schema.BUSINESS_ID]
     for month in np.unique(data.cutoffs):
         members = np.flatnonzero(data.cutoffs == month)
         ref, stats = market_references.get(int(month), horizons)
@@ -543,13 +556,13 @@ def forecasts_compute(
         if len(members) == len(data.references):
             records, businesses = data.records, data.businesses
         else:
-            records = data.records[np.isin(ids, members)]
-            businesses = data.businesses.iloc[members]
+            keep = np.isin(ids, members)
+            records = {name: values[keep] for name, values in data.records.items()}
+            businesses = {name: values[members] for name, values in data.businesses.items()}
         # at least PANEL_MONTHS months, and the whole history (months observed, its age)
-        first = min(
-            _timestamps(np.array([month - PANEL_MONTHS + 1]))[0], records[schema.PERIOD].min()
-        )
-        panel = build_panel(records, periods=pd.date_range(first, cutoff, freq="MS"))
+        recorded = records[schema.PERIOD].astype("datetime64[M]").astype("int64") + 1970 * 12
+        first = min(int(month) - PANEL_MONTHS + 1, int(recorded.min()))
+        panel = build_panel(records, periods=_datetimes(np.arange(first, int(month) + 1)))
         # every business has a month <= its cut-off, so the columns hold them all, in the
         # order of ``businesses`` (ids ascending, as the panel's rows)
         features = feature_columns(panel, businesses, cutoff, horizons=horizons, group_stats=stats)

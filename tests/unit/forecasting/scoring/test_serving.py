@@ -95,7 +95,7 @@ def test_a_due_check_answers_with_the_snapshot_in_hand_and_rebuilds_behind(setti
     release = threading.Event()
     builds = []
 
-    def build(*, key, forecaster, classifier):
+    def build(*, key, forecaster, classifier, **_serving):
         builds.append(key)
         if len(builds) > 1:  # the background rebuild: slow, the callers must not wait for it
             building.set()
@@ -139,7 +139,7 @@ def test_without_a_refresh_interval_every_call_checks_on_the_callers_thread(sett
     signature = {"value": ("a",)}
     monkeypatch.setattr(scoring, "data_signature", lambda: signature["value"])
     monkeypatch.setattr(
-        scoring, "snapshot_build", lambda *, key, forecaster, classifier: _fake_snapshot(key)
+        scoring, "snapshot_build", lambda *, key, forecaster, classifier, **_: _fake_snapshot(key)
     )
     cache = scoring._SnapshotCache()
     models = {
