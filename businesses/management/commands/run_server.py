@@ -23,8 +23,13 @@ class Command(RunserverCommand):
     def execute(self, *args, **options):
         # the reloader's INFO lines ("Watching for file changes with StatReloader")
         logging.getLogger("django.utils.autoreload").setLevel(logging.WARNING)
-        install_server_console()
         return super().execute(*args, **options)
+
+    def get_handler(self, *args, **options):
+        handler = super().get_handler(*args, **options)
+        # after the WSGI application's django.setup(), which configures logging anew
+        install_server_console()
+        return handler
 
     def on_bind(self, server_port):
         addr = f"[{self.addr}]" if self._raw_ipv6 else "0.0.0.0" if self.addr == "0" else self.addr  # noqa: S104 - shown, not bound

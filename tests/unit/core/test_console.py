@@ -151,3 +151,25 @@ def test_the_worker_says_its_cold_shutdown_in_spanish(signal_handlers, capfd):
     worker.consumer.cancel_active_requests.assert_called()
     worker.consumer.pool.stop.assert_called_once()
     assert state.should_terminate
+
+
+def test_run_server_installs_its_console_once_the_wsgi_application_is_loaded():
+    # loading the WSGI application runs django.setup(), which configures logging anew: the
+    # console is ours only if it is installed after that
+    from businesses.management.commands.run_server import Command
+
+    server, root = logging.getLogger("django.server"), logging.getLogger()
+    saved = (list(server.handlers), list(root.handlers), root.level)
+    try:
+        Command().get_handler(use_static_handler=False, insecure_serving=False)
+        consoles = [h for h in server.handlers if type(h) is logging.StreamHandler]
+        assert consoles and all(isinstance(h.formatter, ServerLineFormatter) for h in consoles)
+        assert any(
+            isinstance(f, RequestLogFilter)
+            for h in root.handlers
+            if type(h) is logging.StreamHandler
+            for f in h.filters
+        )
+    finally:
+        server.handlers[:], root.handlers[:] = saved[0], saved[1]
+        root.setLevel(saved[2])

@@ -28,3 +28,17 @@ def test_the_data_card_gives_an_instant_day_on_the_lima_clock():
     assert _date(LATE) == "07/12/2026"
     assert _date(dt.date(2026, 12, 8)) == "08/12/2026"  # a day stays that day
     assert _date(None) == "—"
+
+
+def test_the_audit_log_shows_an_instant_of_its_detail_on_the_lima_clock():
+    from django.contrib import admin
+
+    from core.admin import AuditEntryAdmin
+
+    entry = AuditEntry(
+        at=LATE,
+        action="api_key.created",
+        detail={"partner": "GORE", "expires": "2027-12-08T02:04:09.5+00:00", "period": "2026-01"},
+    )
+    shown = AuditEntryAdmin(AuditEntry, admin.site).detail_short(entry)
+    assert shown == "partner: GORE, expires: 07/12/2027 21:04, period: 2026-01"
