@@ -21,14 +21,15 @@ class Command(RunserverCommand):
     help = "Run the development server, announcing it in the project's language."
 
     def execute(self, *args, **options):
-        # the reloader's INFO lines ("Watching for file changes with StatReloader")
-        logging.getLogger("django.utils.autoreload").setLevel(logging.WARNING)
+        _quiet_reloader()
         return super().execute(*args, **options)
 
     def get_handler(self, *args, **options):
         handler = super().get_handler(*args, **options)
-        # after the WSGI application's django.setup(), which configures logging anew
+        # after the WSGI application's django.setup(), which configures logging anew (and
+        # resets the level of the loggers below "django")
         install_server_console()
+        _quiet_reloader()
         return handler
 
     def on_bind(self, server_port):
@@ -38,3 +39,9 @@ class Command(RunserverCommand):
             _("Development server listening at %(url)s (for this computer, not for production).")
             % {"url": url}
         )
+
+
+def _quiet_reloader() -> None:
+    """No reloader INFO lines ("Watching for file changes with StatReloader", "… changed,
+    reloading."): English, and for whoever edits the code, not for the demo's reader."""
+    logging.getLogger("django.utils.autoreload").setLevel(logging.WARNING)

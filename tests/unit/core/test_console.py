@@ -159,9 +159,11 @@ def test_run_server_installs_its_console_once_the_wsgi_application_is_loaded():
     from businesses.management.commands.run_server import Command
 
     server, root = logging.getLogger("django.server"), logging.getLogger()
-    saved = (list(server.handlers), list(root.handlers), root.level)
+    reloader = logging.getLogger("django.utils.autoreload")
+    saved = (list(server.handlers), list(root.handlers), root.level, reloader.level)
     try:
         Command().get_handler(use_static_handler=False, insecure_serving=False)
+        assert logging.getLogger("django.utils.autoreload").getEffectiveLevel() == logging.WARNING
         consoles = [h for h in server.handlers if type(h) is logging.StreamHandler]
         assert consoles and all(isinstance(h.formatter, ServerLineFormatter) for h in consoles)
         assert any(
@@ -173,3 +175,4 @@ def test_run_server_installs_its_console_once_the_wsgi_application_is_loaded():
     finally:
         server.handlers[:], root.handlers[:] = saved[0], saved[1]
         root.setLevel(saved[2])
+        reloader.setLevel(saved[3])
