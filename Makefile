@@ -40,7 +40,8 @@ system-deps:
 # pages, which list every URL); only HTTPS is off (plain http://127.0.0.1). Static files are
 # collected (hashed, compressed) into the data folder when missing or older than their sources,
 # and served by WhiteNoise. Every line it prints comes from manage.py in the project's language
-# (LOG_LEVEL=WARNING keeps the operators' English INFO logs out of the way).
+# (LOG_LEVEL=WARNING keeps the operators' English INFO logs out of the way); the server's request
+# lines and the worker's shutdown lines are ours too (core/console.py).
 #
 # Stopping (Ctrl-C, or SIGTERM to make's process group) ends everything within seconds: the
 # worker runs in a process group of its own, so the signal reaches only its main process, through

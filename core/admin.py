@@ -1,12 +1,15 @@
 """Admin pages of the plumbing: the audit log (read-only), and the base class of the pages
 only data stewards may open."""
 
+import datetime as dt
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import ACTION_LABELS
 from core.models import AuditEntry
 from core.roles import STEWARD, has_role
+from core.templatetags.asesor_format import local_datetime
 
 
 class StewardOnlyAdmin(admin.ModelAdmin):
@@ -83,5 +86,18 @@ class AuditEntryAdmin(ReadOnlyStewardAdmin):
 
     @admin.display(description=_("detail"))
     def detail_short(self, obj) -> str:
-        text = ", ".join(f"{k}: {v}" for k, v in (obj.detail or {}).items())
+        text = ", ".join(f"{k}: {_shown(v)}" for k, v in (obj.detail or {}).items())
         return text if len(text) <= 120 else text[:119] + "…"
+
+
+def _shown(value):
+    """A detail's value as a steward reads it: an instant (stored as ISO 8601 with its offset,
+    for machines) on the Lima clock, as every time in the admin."""
+    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
+        try:
+            instant = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if instant.tzinfo is not None:
+            return local_datetime(instant)
+    return value

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.templatetags.asesor_format import local_datetime
+
 
 class WorkerHeartbeat(models.Model):
     """The last time each Celery worker answered the heartbeat task: proof that jobs cross from
@@ -20,7 +22,7 @@ class WorkerHeartbeat(models.Model):
         verbose_name_plural = _("worker heartbeats")
 
     def __str__(self) -> str:
-        return f"{self.hostname} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.hostname} @ {local_datetime(self.seen_at, seconds=True)}"
 
 
 class AuditEntry(models.Model):
@@ -55,7 +57,9 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or '-'} {self.action} {self.target_repr}"
+        return (
+            f"{local_datetime(self.at)} {self.actor_name or '-'} {self.action} {self.target_repr}"
+        )
 
 
 class RateCounter(models.Model):

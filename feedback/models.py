@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.templatetags.asesor_format import local_datetime
 from feedback.validators import (
     SALES_CHANGE_MAX,
     SALES_CHANGE_MIN,
@@ -255,7 +256,7 @@ class OwnerReport(Annotation):
         indexes = [models.Index(fields=["business", "-created_at"], name="owner_report_business")]
 
     def __str__(self) -> str:
-        return f"{self.business_id} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.business_id} {local_datetime(self.created_at)}"
 
 
 class DatasetExport(models.Model):

@@ -48,11 +48,24 @@ def _workers(n: float) -> str:
     return ngettext("%(n)d worker", "%(n)d workers", count) % {"n": count}
 
 
+# The headcount 12 months before the latest: not a feature column yet (the feature row has the
+# latest headcount and the change of the yearly averages only). Once the engine's feature row
+# and the staff family's facts carry it under this name, the reason says "went from 2 to 4".
+STAFF_A_YEAR_EARLIER = "employees_12m_ago"
+
+
 def _staff(f: dict) -> str | None:
     now = _num(f.get("employees_last"))
     change = _change(_num(f.get("employees_growth_yoy")))
     if now is None:
         return _("It has not reported its staff in the last 12 months.")
+    before = _num(f.get(STAFF_A_YEAR_EARLIER))
+    if before is not None and round(before) != round(now):
+        return ngettext(
+            "Staff went from %(before)d to %(now)d worker over the last 12 months.",
+            "Staff went from %(before)d to %(now)d workers over the last 12 months.",
+            round(now),
+        ) % {"before": round(before), "now": round(now)}
     if change is None:
         return _("Staff: %(workers)s.") % {"workers": _workers(now)}
     if abs(change) < STEADY:

@@ -57,14 +57,16 @@ def month(value) -> str:
 
 
 @register.filter
-def local_datetime(value) -> str:
-    """An instant as the clock in ``TIME_ZONE`` (America/Lima) reads it: ``07/12/2026 10:05``.
+def local_datetime(value, seconds: bool = False) -> str:
+    """An instant as the clock in ``TIME_ZONE`` (America/Lima) reads it: ``07/12/2026 10:05``
+    (``07/12/2026 10:05:09`` with ``seconds``).
 
     Every time a person reads goes through here or :func:`log_stamp`, so no page shows UTC
-    beside local time."""
+    beside local time: the admin's object names (an audit entry, a worker's heartbeat, an owner
+    report), the commands' summaries."""
     if not value:
         return "—"
-    return date_format(timezone.localtime(value), "d/m/Y H:i")
+    return date_format(timezone.localtime(value), "d/m/Y H:i:s" if seconds else "d/m/Y H:i")
 
 
 def log_stamp(value) -> str:

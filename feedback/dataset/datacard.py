@@ -6,11 +6,15 @@ text is written here in both rather than through the portal's translations.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db.models import Count, Max
+from django.utils import timezone
 
 from businesses.disclosure import rules
 from businesses.models import Business, DataImport, DataSource
+from core.templatetags.asesor_format import local_datetime
 
 
 def _sources() -> dict:
@@ -32,7 +36,12 @@ def _sources() -> dict:
 
 
 def _date(value) -> str:
-    return value.strftime("%d/%m/%Y") if value else "—"
+    """A day; an instant's day on the local clock (TIME_ZONE), not UTC's."""
+    if not value:
+        return "—"
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.strftime("%d/%m/%Y")
 
 
 def datacard_markdown(ctx: dict, files: dict[str, dict]) -> str:
@@ -92,7 +101,8 @@ def datacard_markdown(ctx: dict, files: dict[str, dict]) -> str:
 
     add("# Ficha de datos / Data card — Asesor MYPE")
     add("")
-    add(f"Exportado / exported: {ctx['exported_at']:%d/%m/%Y %H:%M} UTC · formato / format: "
+    add(f"Exportado / exported: {local_datetime(ctx['exported_at'])} ({settings.TIME_ZONE}) · "
+        f"formato / format: "
         f"**{ctx['format']}** · periodo / period: **{period}** · clave de seudónimos / "
         f"pseudonym key id: `{ctx['key_id']}` ({ctx['key_source']})")  # fmt: skip
     add("")

@@ -93,10 +93,10 @@ def test_an_advisor_reads_reasons_as_facts_and_one_reconciled_recommendation(see
 
     recs = page.locator("li.recommendation")
     titles = recs.locator(".rec-head strong").all_inner_texts()
-    assert "Negocio en crecimiento con una baja próxima" in titles
+    assert "Empresa en crecimiento con una baja próxima" in titles
     assert "Se pronostica una caída de las ventas" not in titles  # not side by side with …
     assert "Gran oportunidad de crecimiento" not in titles  # … a growth opportunity
-    merged = recs.filter(has_text="Negocio en crecimiento con una baja próxima")
+    merged = recs.filter(has_text="Empresa en crecimiento con una baja próxima")
     expect(merged).to_contain_text("S/ 8,666.67")  # the dip …
     expect(merged).to_contain_text("78 %")  # … and the year's growth, in one message
     programme = merged.locator(".programme")
@@ -111,7 +111,7 @@ def test_a_supervisor_reads_words_not_codes_on_a_1366_px_screen(seeded, new_page
     login(page, "coordinadora.lima")
     page.goto("/supervision/")
     feed = page.locator("#activity tbody")
-    expect(feed).to_contain_text("Rechazada: Negocio en crecimiento con una baja próxima")
+    expect(feed).to_contain_text("Rechazada: Empresa en crecimiento con una baja próxima")
     text = page.locator("main").inner_text()
     for code in (
         "growth_with_dip",

@@ -39,7 +39,7 @@ def test_a_supervisor_filters_the_stale_businesses_and_reads_why(site, page):
     login(page, "coordinadora.lima")
     page.goto("/businesses/")
     alert = page.locator("[data-alert=stale]")
-    expect(alert).to_contain_text(re.compile(rf"{len(stale)} negocios? sin datos recientes"))
+    expect(alert).to_contain_text(re.compile(rf"{len(stale)} empresas? sin datos recientes"))
     # the filter: only businesses with no recent data, each marked
     filters = page.locator("main form[role=search]")
     filters.locator("select[name=alert]").select_option(label="Sin datos recientes")

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from businesses.partners import partner_api_key_issue, partner_create, partner_find
+from core.templatetags.asesor_format import local_datetime
 
 
 class Command(BaseCommand):
@@ -53,7 +54,7 @@ class Command(BaseCommand):
             % {
                 "name": partner.name,
                 "prefix": api_key.prefix,
-                "expires": api_key.expiry_date.date().isoformat(),
+                "expires": local_datetime(api_key.expiry_date),
             }
         )
         self.stdout.write(raw)

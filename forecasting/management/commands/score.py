@@ -21,9 +21,13 @@ from concurrent.futures import ProcessPoolExecutor
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from businesses.models import Business
 from core.queueing import QueueUnavailableError, broker_check
+from core.templatetags.asesor_format import local_datetime
 from forecasting.models import PredictionChunk, PredictionJob
 from forecasting.predictions.jobs import (
     chunk_size_default,
@@ -80,7 +84,7 @@ class Command(BaseCommand):
             ids = list(Business.objects.order_by("pk").values_list("pk", flat=True))
             description = {"all": True}
         if not ids:
-            raise CommandError("There is no business to score.")
+            raise CommandError(_("There is no business to score."))
         workers = options["workers"]
         if workers == 0:
             problem = broker_check()
@@ -110,18 +114,39 @@ class Command(BaseCommand):
             job.refresh_from_db()
         seconds = time.perf_counter() - started
         if job.status != PredictionJob.Status.SUCCEEDED:
-            raise CommandError(f"Prediction job {job.pk} ended {job.status}: {job.error}")
+            raise CommandError(
+                _("Prediction job %(job)d ended %(status)s: %(error)s")
+                % {"job": job.pk, "status": job.get_status_display(), "error": job.error}
+            )
         self._write(job, options["out"])
         computed = job.results.aggregate(at=Max("computed_at"))["at"]
         self.stderr.write(
-            f"Prediction job {job.pk}: {job.total} businesses in {seconds:.1f} s "
-            f"({job.total / max(seconds, 1e-9):.0f}/s), "
-            f"{job.results.count()} with results, cut-off {job.cutoff:%Y-%m}, "
-            f"computed at {computed.isoformat() if computed else '-'} by forecaster "
-            f"v{job.forecaster_version.version} and growth v{job.growth_version.version}; "
-            "they are now the businesses' current scores. "
-            f"{job.results.filter(stale=True).count()} with no recent data or deregistered by "
-            "SUNAT (figures withheld, stale=1, note no_recent_data or sunat_deregistered)."
+            ngettext(
+                "Prediction job %(job)d: %(total)d business in %(seconds).1f s (%(rate).0f/s), "
+                "%(results)d with results, cut-off %(cutoff)s, computed on %(computed)s "
+                "(%(zone)s time) by forecaster v%(forecaster)s and growth v%(growth)s; they are "
+                "now the businesses' current scores. %(stale)d with no recent data or deregistered "
+                "by SUNAT (figures withheld, stale=1, note no_recent_data or sunat_deregistered).",
+                "Prediction job %(job)d: %(total)d businesses in %(seconds).1f s (%(rate).0f/s), "
+                "%(results)d with results, cut-off %(cutoff)s, computed on %(computed)s "
+                "(%(zone)s time) by forecaster v%(forecaster)s and growth v%(growth)s; they are "
+                "now the businesses' current scores. %(stale)d with no recent data or deregistered "
+                "by SUNAT (figures withheld, stale=1, note no_recent_data or sunat_deregistered).",
+                job.total,
+            )
+            % {
+                "job": job.pk,
+                "total": job.total,
+                "seconds": seconds,
+                "rate": job.total / max(seconds, 1e-9),
+                "results": job.results.count(),
+                "cutoff": f"{job.cutoff:%m/%Y}",
+                "computed": local_datetime(computed),
+                "zone": timezone.get_current_timezone_name(),
+                "forecaster": job.forecaster_version.version,
+                "growth": job.growth_version.version,
+                "stale": job.results.filter(stale=True).count(),
+            }
         )
 
     def _follow(self, job: PredictionJob, timeout: float) -> PredictionJob:
@@ -130,14 +155,25 @@ class Command(BaseCommand):
         while time.monotonic() < deadline:
             job.refresh_from_db()
             if (job.status, job.done) != last and self.verbosity:
-                self.stderr.write(f"job {job.pk}: {job.status} {job.done}/{job.total}")
+                self.stderr.write(
+                    _("job %(job)d: %(status)s %(done)d/%(total)d")
+                    % {
+                        "job": job.pk,
+                        "status": job.get_status_display(),
+                        "done": job.done,
+                        "total": job.total,
+                    }
+                )
                 last = (job.status, job.done)
             if job.is_finished:
                 return job
             time.sleep(0.5)
         raise CommandError(
-            f"Prediction job {job.pk} did not finish within {timeout:.0f} s "
-            f"({job.done}/{job.total}); is a worker running?"
+            _(
+                "Prediction job %(job)d did not finish within %(timeout).0f s "
+                "(%(done)d/%(total)d); is a worker running?"
+            )
+            % {"job": job.pk, "timeout": timeout, "done": job.done, "total": job.total}
         )
 
     def _write(self, job: PredictionJob, out: str | None) -> None:

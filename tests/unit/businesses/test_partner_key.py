@@ -56,6 +56,10 @@ def test_a_new_partner_is_created_with_an_empty_scope_and_its_key_printed_once_l
     assert created.status_code == 201, created.content
     assert _api(key).get("/api/v1/businesses/").json()["count"] == 1
     assert "Aliado Prueba" in err  # the explanation says which partner, on stderr
+    # and when the key expires, on the Lima clock
+    from django.utils import timezone
+
+    assert f"vence el {timezone.localtime(stored.expiry_date):%d/%m/%Y %H:%M}" in err
 
 
 def test_an_existing_partner_gets_another_key_found_by_name_or_user_name(db):

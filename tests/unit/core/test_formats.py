@@ -34,3 +34,12 @@ def test_instants_read_on_the_lima_clock():
     assert local_datetime(instant) == "07/12/2026 10:04"
     assert log_stamp(instant) == "10:04:09-05:00"
     assert local_datetime(None) == "—"
+
+
+def test_an_instant_with_its_seconds_reads_on_the_lima_clock_too():
+    import datetime as dt
+
+    from core.templatetags.asesor_format import local_datetime
+
+    instant = dt.datetime(2026, 12, 8, 2, 4, 9, tzinfo=dt.UTC)  # the evening before in Lima
+    assert local_datetime(instant, seconds=True) == "07/12/2026 21:04:09"

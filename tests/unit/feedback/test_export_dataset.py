@@ -148,7 +148,9 @@ def test_since_filters_every_monthly_file(small_trained, tmp_path):
     ):
         frame = _read(folder, name)
         assert (frame[column].str[:7] >= since).all(), name  # fmt: skip
-    assert "--since " + since in (folder / "datacard.md").read_text()
+    card = (folder / "datacard.md").read_text()
+    assert "--since " + since in card
+    assert "(America/Lima)" in card.splitlines()[2] and "UTC" not in card  # the local clock
 
 
 def test_bad_since_and_a_used_folder_are_refused_in_both_languages(small_trained, tmp_path):

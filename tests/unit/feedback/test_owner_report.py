@@ -194,7 +194,7 @@ def test_no_advice_yet_says_so(client, business, advisor):
 
     text, pages = _pdf_text(response.content)
     assert pages == 1
-    assert "Este negocio todavía no tiene una asesoría preparada" in text
+    assert "Esta empresa todavía no tiene una asesoría preparada" in text
     assert "12 meses de ventas registrados" in text
     report = OwnerReport.objects.get()
     assert report.advice is None and report.business == business

@@ -63,6 +63,34 @@ def test_a_staff_that_did_not_change_says_so_rather_than_a_change_of_zero():
         )
 
 
+def _staff_reason(**facts):
+    return [{"family": "staff", "feature": "employees_last", "label_es": "Personal",
+             "label_en": "Staff", "contribution": 0.3, "direction": "up",
+             "facts": facts}]  # fmt: skip
+
+
+def test_a_staff_that_changed_says_from_how_many_to_how_many_when_the_year_earlier_is_known():
+    # the headcount 12 months earlier is not in the engine's feature row yet; once it is a fact
+    # of the staff family, the advisor reads the two numbers rather than a change of averages
+    reason = _staff_reason(employees_last=4.0, employees_growth_yoy=math.log(2.0),
+                           employees_12m_ago=2.0)  # fmt: skip
+    with translation.override("es"):
+        assert reasons_in_words(reason)[0]["text"] == (
+            "El personal pasó de 2 a 4 trabajadores en los últimos 12 meses."
+        )
+    with translation.override("en"):
+        assert (
+            reasons_in_words(_staff_reason(employees_last=1.0, employees_12m_ago=3.0))[0]["text"]
+            == "Staff went from 3 to 1 worker over the last 12 months."
+        )
+    # unchanged, or not known: the sentence of the yearly averages, as before
+    with translation.override("es"):
+        same = reasons_in_words(_staff_reason(employees_last=2.0, employees_12m_ago=2.2,
+                                              employees_growth_yoy=0.0))  # fmt: skip
+        assert same[0]["text"] == "Personal sin cambios en los últimos dos años: 2 trabajadores."
+        assert reasons_in_words(scored())[0]["text"].startswith("Personal: 4 trabajadores ahora")
+
+
 def test_advice_stored_with_one_driver_per_column_reads_as_grouped_reasons():
     stored = [  # as advice computed before the grouping kept them
         {"feature": "employees_growth_yoy", "label_es": "Variación anual del personal",

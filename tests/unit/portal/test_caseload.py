@@ -292,7 +292,7 @@ def test_stale_businesses_have_an_alert_a_filter_and_a_mark(client, advisor, oth
     assert names(caseload_list(user=advisor, query=CaseloadQuery(alert="stale"))) == ["Callada"]
     client.force_login(advisor)
     html = client.get(reverse("businesses:caseload")).content.decode()
-    assert 'data-alert="stale"' in html and "1 negocio sin datos recientes" in html
+    assert 'data-alert="stale"' in html and "1 empresa sin datos recientes" in html
     assert html.count("data-stale") == 1  # the silent business's row only
     assert '<option value="stale">Sin datos recientes</option>' in html  # the filter
     only = client.get(reverse("businesses:caseload"), {"alert": "stale"}).content.decode()

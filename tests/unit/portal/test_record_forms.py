@@ -96,7 +96,7 @@ def test_an_outcome_before_the_business_started_is_refused(client, business, adv
         {"action_taken": "Abrió", "date": "2018-12-31"},
     )
     message = _described_by(response.content.decode(), "date")
-    assert "anterior al inicio de actividades del negocio" in message and "2019" in message
+    assert "anterior al inicio de actividades de la empresa" in message and "2019" in message
     assert not Outcome.objects.exists()
 
 

@@ -99,9 +99,9 @@ def test_a_falling_forecast_in_a_likely_grower_is_one_recommendation_with_both_n
     assert draft.programme_code == "tu-empresa-financiamiento"
     with translation.override("es"):
         assert advice.recommendation_title("growth_with_dip") == (
-            "Negocio en crecimiento con una baja próxima"
+            "Empresa en crecimiento con una baja próxima"
         )
-        assert "es una baja en un negocio que crece" in draft.rationale
+        assert "es una baja en una empresa que crece" in draft.rationale
     # either signal alone stays as it was
     alone = [d.code for d in advice.recommendations_for(score(growth_probability=0.78))]
     assert alone == ["growth_opportunity"]
@@ -272,5 +272,5 @@ def test_a_young_business_is_told_so_in_spanish():
         title, rationale = advice.recommendation_text(
             "new_business", advice.rule_short_history(young).params
         )
-    assert title == "Un negocio joven: registre cada mes"
+    assert title == "Una empresa joven: registre cada mes"
     assert "Empezó a operar en 08/2026 y tiene 4 meses registrados" in rationale

@@ -317,6 +317,16 @@ def test_the_score_command_names_unknown_rucs(
         )  # fmt: skip
     assert "20100047218" in err.getvalue()
     assert len(out.read_text(encoding="utf-8-sig").splitlines()) == 1 + 6
+    # its summary, in Spanish, says when the scores were computed on the Lima clock (not UTC)
+    from django.db.models import Max
+    from django.utils import timezone
+
+    job = PredictionJob.objects.latest("pk")
+    computed = timezone.localtime(job.results.aggregate(at=Max("computed_at"))["at"])
+    summary = err.getvalue().strip().splitlines()[-1]
+    assert summary.startswith(f"Trabajo de predicción {job.pk}: 1 empresa en ")
+    assert f"calculado el {computed:%d/%m/%Y %H:%M} (hora de America/Lima)" in summary
+    assert "+00:00" not in summary
 
 
 def test_a_job_on_unchanged_data_reuses_the_group_statistics(trained, run):
