@@ -73,3 +73,42 @@ def test_the_history_reads_the_same_in_binary_and_in_text_on_postgres():
     assert data_fingerprint(binary) == data_fingerprint(text)  # stored models' data versions
     some = sorted(binary["business_id"].unique()[:3].tolist())
     assert records_frame(some).equals(records_sql(some))
+
+
+def test_a_range_of_the_history_reads_as_plain_sql_does_on_postgres():
+    """The packed read's other forms (a range of ids, months since a date, sales only) and
+    every satisfaction level, against plain SQL filtered the same way."""
+    import datetime as dt
+
+    from businesses.demo import demo_data_load
+    from forecasting.engine import schema
+    from forecasting.history import records_sql
+    from forecasting.predictions.io import history_frame
+
+    demo_data_load(businesses=30, months=24, seed=5)
+    records = MonthlyRecord.objects.order_by("business_id", "period")
+    ids = sorted(set(records.values_list("business_id", flat=True)))
+    blank = records.filter(business_id=ids[4]).last()  # inside the range and the months read
+    MonthlyRecord.objects.filter(pk=blank.pk).update(satisfaction="", costs=None, employees=None)
+    low, high = ids[3], ids[20]
+    since = dt.date.fromisoformat(str(records.order_by("-period").first().period)).replace(day=1)
+    since = (since - dt.timedelta(days=200)).replace(day=1)
+
+    def plain(frame):
+        ids_col = frame[schema.BUSINESS_ID]
+        frame = frame[(ids_col >= low) & (ids_col <= high)]
+        frame = frame[frame[schema.PERIOD] >= since.isoformat()]
+        return frame.sort_values([schema.BUSINESS_ID, schema.PERIOD], ignore_index=True)
+
+    def packed(frame):
+        return frame.sort_values([schema.BUSINESS_ID, schema.PERIOD], ignore_index=True)
+
+    full = packed(history_frame(None, since=since, id_range=(low, high)))
+    expected = plain(records_sql())
+    assert len(full) > 0 and full.equals(expected)
+    # each form the read maps is there: blank (NaN), low, medium, high
+    assert set(full[schema.SATISFACTION].fillna(-1)) == {-1.0, 0.0, 1.0, 2.0}
+    sales = packed(history_frame(None, columns="sales", since=since, id_range=(low, high)))
+    assert sales.equals(expected[[schema.BUSINESS_ID, schema.PERIOD, schema.SALES]])
+    listed = packed(history_frame(ids[5:9]))
+    assert listed.equals(records_sql(ids[5:9]))
