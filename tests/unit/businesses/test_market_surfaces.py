@@ -100,6 +100,7 @@ def stand_in_models(monkeypatch, settings):
     models = (versions[0], _Forecaster(), versions[1], _Classifier())
     monkeypatch.setattr(scoring, "production_pair", lambda: models)
     monkeypatch.setattr(scoring, "ServingModels", _Serving)
+    monkeypatch.setattr(scoring, "_served", lambda _fv, forecaster, _gv, c: _Serving(forecaster, c))
     scoring.scoring_snapshots.clear()
     cache.clear()
     yield
