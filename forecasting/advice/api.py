@@ -36,7 +36,7 @@ def _business(request, ruc: str):
 
 def _advice_queryset():
     return Advice.objects.select_related(
-        "business", "forecaster_version", "growth_version"
+        "business", "business__sunat", "forecaster_version", "growth_version"
     ).prefetch_related("recommendations__programme")
 
 

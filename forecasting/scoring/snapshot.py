@@ -190,14 +190,17 @@ def _window_means(records: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
 
 
 def _market(
-    records: pd.DataFrame, businesses: pd.DataFrame, indicators: pd.DataFrame, cutoff: pd.Timestamp
+    records: pd.DataFrame,
+    businesses: pd.DataFrame,
+    indicators: pd.DataFrame,
+    cutoff: pd.Timestamp,
+    untrusted: set[int],
 ) -> tuple[dict[tuple[str, str], dict], dict[tuple[str, str], dict | None]]:
     """Every sector x region's market trend and production index at ``cutoff``, as
     :mod:`businesses.market` defines them (the market page and the API read the same), keyed by
     (sector, region). Stored in each advice and shown to whoever sees its business, the trend is
     computed from the trusted contributors only and withheld unless it is safe against every
     advisor's caseload and every partner's scope (:mod:`businesses.disclosure`)."""
-    untrusted = set(disclosure.untrusted_businesses().values_list("pk", flat=True))
     trusted = records[~records[schema.BUSINESS_ID].isin(untrusted)]
     trends = panel_trends(
         trusted, businesses, months=[cutoff], requester=disclosure.viewers_of_any_business()
@@ -299,11 +302,11 @@ def snapshot_build(
     for col in ("satisfaction_last", "satisfaction_mean_12", "months_observed"):
         figures[col] = features[col].to_numpy(dtype=float) if col in features else np.nan
     figures = figures.reset_index()
-    market, index = _market(records, businesses, indicators, cutoff)
-    # Peers are the trusted contributors only (the disclosure rules' own list): a business a
-    # partner created or fed cannot pad a peer group around the one it wants to read.
+    # Market trends and peers come from the trusted contributors only (the disclosure rules'
+    # own list): a business a partner created or fed cannot pad a cell or a peer group.
     untrusted = set(disclosure.untrusted_businesses().values_list("pk", flat=True))
-    trusted_rows = np.flatnonzero([int(i) not in untrusted for i in ids])
+    market, index = _market(records, businesses, indicators, cutoff, untrusted)
+    trusted_rows = np.flatnonzero(~np.isin(ids, list(untrusted)))
     trusted = figures.iloc[trusted_rows]
     groups = {
         level: {
