@@ -8,12 +8,17 @@ and it keeps every API request cheap, where a password hasher (Argon2) would cos
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import threading
+import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -136,17 +141,71 @@ def partner_find(*, name: str) -> Partner | None:
     )
 
 
+# Recently checked keys of this process: prefix -> (key row with its partner and user, when it was
+# read). An API request then costs no query for its key: the ORM lookup with its two joins was
+# ~0.7 ms of a ~5 ms forecast request (bench/api.py). A change to a key, partner or user saved
+# in this process clears the whole cache at once (the receivers below); other processes see it
+# when their entry is API_KEY_CACHE_SECONDS old, so a revoked key, a deactivated partner or user
+# is refused by every web process within that many seconds. 0 turns the cache off.
+_KEY_CACHE: dict[str, tuple[PartnerAPIKey, float]] = {}
+_KEY_CACHE_LOCK = threading.Lock()
+_KEY_CACHE_MAX = 1024
+
+
 def partner_api_key_for(*, key: str) -> PartnerAPIKey | None:
     """The usable key matching the raw ``key``, or None (unknown, wrong secret, revoked,
-    expired, or its partner or user inactive). One query; the hash comparison is
-    constant-time."""
+    expired, or its partner or user inactive). One query, or none while this process read the
+    key less than ``API_KEY_CACHE_SECONDS`` ago; the hash comparison (constant-time) and the
+    checks of :meth:`PartnerAPIKey.is_usable` run on every call. Each call returns its own
+    copies of the key, partner and user (a request may set attributes on them)."""
     prefix, dot, secret = key.partition(".")
     if not (dot and prefix and secret) or len(key) > 150:
         return None
-    try:
-        api_key = PartnerAPIKey.objects.select_related("partner__user").get(prefix=prefix)
-    except PartnerAPIKey.DoesNotExist:
-        return None
+    ttl = settings.API_KEY_CACHE_SECONDS
+    cached = _KEY_CACHE.get(prefix)
+    if cached is not None and time.monotonic() - cached[1] < ttl:
+        api_key = cached[0]
+    else:
+        try:
+            api_key = PartnerAPIKey.objects.select_related("partner__user").get(prefix=prefix)
+        except PartnerAPIKey.DoesNotExist:
+            return None
+        if ttl > 0:
+            with _KEY_CACHE_LOCK:
+                if len(_KEY_CACHE) >= _KEY_CACHE_MAX:
+                    _KEY_CACHE.clear()
+                _KEY_CACHE[prefix] = (api_key, time.monotonic())
     if not api_key.is_valid(key) or not api_key.is_usable():
         return None
+    return _own_copy(api_key)
+
+
+def _own_copy(api_key: PartnerAPIKey) -> PartnerAPIKey:
+    """``api_key`` with its partner and the partner's user, as new instances of the same values
+    (a shallow copy of each: ``copy.copy`` of a model goes through pickling's protocol and cost
+    ~0.1 ms for the three)."""
+    user, partner = _instance_copy(api_key.partner.user), _instance_copy(api_key.partner)
+    partner.user = user
+    api_key = _instance_copy(api_key)
+    api_key.partner = partner
     return api_key
+
+
+def _instance_copy(instance):
+    new = instance.__class__.__new__(instance.__class__)
+    new.__dict__.update(instance.__dict__)
+    new._state = copy.copy(instance._state)
+    new._state.fields_cache = {}
+    return new
+
+
+@receiver(post_save, sender=PartnerAPIKey)
+@receiver(post_delete, sender=PartnerAPIKey)
+@receiver(post_save, sender=Partner)
+@receiver(post_delete, sender=Partner)
+@receiver(post_save, sender=settings.AUTH_USER_MODEL)
+@receiver(post_delete, sender=settings.AUTH_USER_MODEL)
+def api_key_cache_clear(**_kwargs) -> None:
+    """Forget every key this process has cached (a key, partner or user changed here)."""
+    with _KEY_CACHE_LOCK:
+        _KEY_CACHE.clear()

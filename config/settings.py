@@ -402,6 +402,9 @@ for _proxy in TRUSTED_PROXIES:
 
 API_KEY_FAILURE_LIMIT = env.int("API_KEY_FAILURE_LIMIT", default=20)
 API_KEY_FAILURE_WINDOW = env.int("API_KEY_FAILURE_WINDOW_SECONDS", default=15 * 60)
+# Seconds a web process reuses a key it has read (businesses/partners.py): a revoked key, a
+# deactivated partner or user is refused everywhere within this time; 0 reads the key every time.
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
 API_KEY_DEFAULT_LIFETIME_DAYS = env.int("API_KEY_DEFAULT_LIFETIME_DAYS", default=365)
 API_BULK_MAX_ROWS = env.int("API_BULK_MAX_ROWS", default=5000)
 # Prediction jobs (forecasting.predictions.jobs): businesses per chunk task, threads of the

@@ -21,6 +21,15 @@ def _plain_http(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_cached_api_keys():
+    # Each test starts as a fresh web process would: no API key read yet (the database rolls
+    # back between tests without the saves that clear the cache).
+    from businesses.partners import api_key_cache_clear
+
+    api_key_cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def _no_worker_check(settings):
     # Most tests queue work with no worker running (they run tasks themselves, or only check
     # what was queued); the "no worker alive" refusal has its own tests, which switch it on

@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from businesses.models import Partner, PartnerAPIKey
@@ -38,6 +39,66 @@ def test_revoked_key_is_401(partner_a):
     response = key_client(partner_a.key).get("/api/v1/businesses/")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "authentication_failed"
+
+
+def _key_reads(client, path="/api/v1/businesses/") -> tuple[int, int]:
+    """The answer's status and how many queries read the API-key table."""
+    with CaptureQueriesContext(connection) as queries:
+        status = client.get(path).status_code
+    return status, sum("portal_partnerapikey" in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_key_is_read_once_then_served_from_the_process_cache(partner_a):
+    client = key_client(partner_a.key)
+    assert _key_reads(client) == (200, 1)
+    assert _key_reads(client) == (200, 0)
+
+
+def test_a_revocation_in_this_process_is_refused_at_once(partner_a):
+    client = key_client(partner_a.key)
+    assert _key_reads(client) == (200, 1)
+    partner_api_key_revoke(api_key=PartnerAPIKey.objects.get(partner=partner_a.partner))
+    assert client.get("/api/v1/businesses/").status_code == 401
+
+
+@pytest.mark.parametrize("change", ["revoke", "deactivate_partner", "deactivate_user"])
+def test_another_process_refuses_the_key_once_its_cached_copy_is_stale(
+    partner_a, settings, monkeypatch, change
+):
+    """A change saved by another process sends no signal here: the key is refused when this
+    process's copy is API_KEY_CACHE_SECONDS old."""
+    import time
+
+    settings.API_KEY_CACHE_SECONDS = 5
+    client = key_client(partner_a.key)
+    assert client.get("/api/v1/businesses/").status_code == 200
+    partner = partner_a.partner
+    if change == "revoke":  # an update() sends no signal, as another process's save
+        PartnerAPIKey.objects.filter(partner=partner).update(revoked=True)
+    elif change == "deactivate_partner":
+        Partner.objects.filter(pk=partner.pk).update(active=False)
+    else:
+        type(partner.user).objects.filter(pk=partner.user_id).update(is_active=False)
+    assert client.get("/api/v1/businesses/").status_code == 200  # within the cache time
+    now = time.monotonic()
+    monkeypatch.setattr("businesses.partners.time.monotonic", lambda: now + 5.1)
+    assert client.get("/api/v1/businesses/").status_code == 401
+
+
+def test_the_key_cache_can_be_switched_off(partner_a, settings):
+    settings.API_KEY_CACHE_SECONDS = 0
+    client = key_client(partner_a.key)
+    assert _key_reads(client) == (200, 1)
+    assert _key_reads(client) == (200, 1)
+
+
+def test_a_cached_key_still_checks_its_secret_and_expiry(partner_a, monkeypatch):
+    prefix = partner_a.key.split(".")[0]
+    assert key_client(partner_a.key).get("/api/v1/businesses/").status_code == 200
+    assert key_client(f"{prefix}.{'x' * 32}").get("/api/v1/businesses/").status_code == 401
+    later = timezone.now() + dt.timedelta(days=400)  # past the default lifetime of 365 days
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+    assert key_client(partner_a.key).get("/api/v1/businesses/").status_code == 401
 
 
 def test_expired_key_is_401(partner_a):
