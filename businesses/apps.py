@@ -7,8 +7,10 @@ class BusinessesConfig(AppConfig):
     verbose_name = _("Business registry")
 
     def ready(self) -> None:
-        from businesses import exports  # noqa: F401 - registers the registry's export kinds
-        from businesses import partners  # noqa: F401 - connects the API-key cache's receivers
+        from businesses import (
+            exports,  # noqa: F401 - registers the registry's export kinds
+            partners,  # noqa: F401 - connects the API-key cache's receivers
+        )
         from businesses.audit import connect_receivers
 
         connect_receivers()

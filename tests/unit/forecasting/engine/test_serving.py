@@ -9,7 +9,8 @@ from forecasting.engine import schema
 from forecasting.engine.features import build_features
 from forecasting.engine.forecaster import SalesForecaster
 from forecasting.engine.growth import GrowthClassifier
-from forecasting.engine.serving import ServingModels, fused_booster
+from forecasting.engine.serving import WALK_MAX_ROWS, ServingModels, fused_booster
+from forecasting.engine.treewalk import LevelForest
 from tests.unit.forecasting.engine.test_forecaster import SMALL
 from tests.unit.forecasting.engine.test_growth import SMALL as SMALL_GROWTH
 
@@ -51,33 +52,55 @@ def test_the_fused_booster_gives_each_models_own_margins_to_the_bit(models):
         np.testing.assert_array_equal(margins[:, k], own, err_msg=f"model {k}")
 
 
-@pytest.mark.parametrize("rows", [1, 40])
-def test_one_booster_call_per_request_and_treeshap_only_with_drivers(
+@pytest.mark.parametrize("rows", [1, WALK_MAX_ROWS, WALK_MAX_ROWS + 1, 40])
+def test_one_tree_evaluation_per_request_and_treeshap_only_with_drivers(
     models, features, monkeypatch, rows
 ):
+    """One evaluation of the fused trees per call: the level-by-level walk up to
+    WALK_MAX_ROWS rows, XGBoost's own call past it; TreeSHAP only with drivers."""
     server = ServingModels(*models)
     part = features.iloc[:rows]
     server.predict(part)  # builds the layout (and the fused booster) once
-    calls = {"inplace": 0, "contribs": 0}
+    calls = {"inplace": 0, "walk": 0, "contribs": 0}
     inplace, predict = xgb.Booster.inplace_predict, xgb.Booster.predict
+    walk = LevelForest.margins
 
     def counted_inplace(self, *args, **kwargs):
         calls["inplace"] += 1
         return inplace(self, *args, **kwargs)
+
+    def counted_walk(self, *args, **kwargs):
+        calls["walk"] += 1
+        return walk(self, *args, **kwargs)
 
     def counted_predict(self, *args, **kwargs):
         calls["contribs"] += bool(kwargs.get("pred_contribs"))
         return predict(self, *args, **kwargs)
 
     monkeypatch.setattr(xgb.Booster, "inplace_predict", counted_inplace)
+    monkeypatch.setattr(LevelForest, "margins", counted_walk)
     monkeypatch.setattr(xgb.Booster, "predict", counted_predict)
+    small = rows <= WALK_MAX_ROWS
     quiet = server.predict(part, explain=False)
-    assert calls == {"inplace": 1, "contribs": 0}
+    assert calls == {"inplace": int(not small), "walk": int(small), "contribs": 0}
     assert quiet.drivers == [[] for _ in range(rows)]
     explained = server.predict(part)
-    assert calls == {"inplace": 2, "contribs": 1}
+    assert calls == {"inplace": 2 * int(not small), "walk": 2 * int(small), "contribs": 1}
     assert all(explained.drivers)
     np.testing.assert_array_equal(quiet.probability, explained.probability)
+
+
+def test_a_business_gets_the_same_figures_alone_and_in_a_batch(models, features):
+    """Served alone (the tree walk) or among 40 (XGBoost's call), every figure of a business is
+    the same to the bit."""
+    server = ServingModels(*models)
+    batch = server.predict(features.iloc[:40])
+    for i in (0, 7, 39):
+        alone = server.predict(features.iloc[[i]])
+        for name, values in batch.forecast.items():
+            np.testing.assert_array_equal(alone.forecast[name][:, 0], values[:, i], err_msg=name)
+        assert alone.probability[0] == batch.probability[i]
+        assert alone.drivers[0] == batch.drivers[i]
 
 
 def test_served_numbers_are_the_engines(models, features):
