@@ -48,7 +48,16 @@ def stale_after_months() -> int:
 
 
 def _month_index(periods) -> np.ndarray:
-    """Months since year 0 of each period (NaN where unknown)."""
+    """Months since year 0 of each period (NaN where unknown). Dates, timestamps and None go
+    through NumPy's months (one business's advice asks for a handful: pandas' parsing cost
+    ~0.5 ms a call); anything NumPy does not take (a float NaN) through pandas."""
+    try:
+        months = np.asarray(periods, dtype="datetime64[M]")
+    except (TypeError, ValueError):
+        months = None
+    if months is not None:
+        count = months.astype(np.int64).astype(float) + (1970 * 12 + 1)
+        return np.where(np.isnat(months), np.nan, count)
     index = pd.DatetimeIndex(pd.to_datetime(pd.Series(np.asarray(periods, dtype=object))))
     months = (index.year * 12 + index.month).to_numpy(dtype=float)
     return np.where(index.isna(), np.nan, months)
