@@ -10,6 +10,7 @@ class BusinessesConfig(AppConfig):
         from businesses import (
             exports,  # noqa: F401 - registers the registry's export kinds
             partners,  # noqa: F401 - connects the API-key cache's receivers
+            programmes,  # noqa: F401 - connects the programmes cache's receivers
         )
         from businesses.audit import connect_receivers
 

@@ -405,6 +405,9 @@ API_KEY_FAILURE_WINDOW = env.int("API_KEY_FAILURE_WINDOW_SECONDS", default=15 * 
 # Seconds a web process reuses a key it has read (businesses/partners.py): a revoked key, a
 # deactivated partner or user is refused everywhere within this time; 0 reads the key every time.
 API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
+# Seconds a process reuses the active support programmes it has read (businesses/programmes.py):
+# a steward's change reaches every process's advice within this time; 0 reads them every time.
+PROGRAMMES_CACHE_SECONDS = env.int("PROGRAMMES_CACHE_SECONDS", default=60)
 API_KEY_DEFAULT_LIFETIME_DAYS = env.int("API_KEY_DEFAULT_LIFETIME_DAYS", default=365)
 API_BULK_MAX_ROWS = env.int("API_BULK_MAX_ROWS", default=5000)
 # Prediction jobs (forecasting.predictions.jobs): businesses per chunk task, threads of the

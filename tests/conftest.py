@@ -21,12 +21,14 @@ def _plain_http(settings):
 
 
 @pytest.fixture(autouse=True)
-def _no_cached_api_keys():
-    # Each test starts as a fresh web process would: no API key read yet (the database rolls
-    # back between tests without the saves that clear the cache).
+def _no_process_caches():
+    # Each test starts as a fresh process would: no API key or support programme read yet (the
+    # database rolls back between tests without the saves that clear the caches).
     from businesses.partners import api_key_cache_clear
+    from businesses.programmes import programmes_cache_clear
 
     api_key_cache_clear()
+    programmes_cache_clear()
 
 
 @pytest.fixture(autouse=True)

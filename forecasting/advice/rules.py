@@ -272,17 +272,15 @@ def eligible_programmes(drafts: list[Draft], business) -> dict:
     whose eligibility (sector, size class, region: ``SupportProgramme.is_eligible``)
     ``business`` meets; a recommendation whose programme does not fit is kept, without the
     link; so is every programme for a business SUNAT has deregistered
-    (:meth:`SupportProgramme.offered_to`). Three queries whatever the number of drafts (the
-    business loaded with its sector and SUNAT status)."""
-    from businesses.models import SupportProgramme
+    (:meth:`SupportProgramme.offered_to`). The programmes come from
+    :func:`businesses.programmes.active_programmes` (no query while this process's copy is
+    fresh; the business loaded with its sector and SUNAT status)."""
+    from businesses.programmes import active_programmes
 
     codes = {d.programme_code for d in drafts if d.programme_code}
     if not codes:
         return {}
-    candidates = SupportProgramme.objects.filter(active=True, code__in=codes).prefetch_related(
-        "sectors", "regions"
-    )
-    return {p.code: p for p in candidates if p.is_eligible(business)}
+    return {p.code: p for p in active_programmes(codes) if p.is_eligible(business)}
 
 
 def _growth_with_dip(falling: Draft, growth: Draft) -> Draft:

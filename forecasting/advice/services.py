@@ -16,7 +16,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from businesses.freshness import registry_latest_month
-from businesses.models import Business, SupportProgramme
+from businesses.models import Business
+from businesses.programmes import active_programmes
 from core.queueing import enqueue
 from forecasting.advice.rules import PROGRAMME_FOR, eligible_programmes, recommendations_for
 from forecasting.lifecycle.registry import production_versions
@@ -119,9 +120,11 @@ def _store(advice: Advice, score: BusinessScore) -> None:
     latest_score_from_advice(advice)
 
 
-def advice_compute(advice_id: int) -> Advice:
+def advice_compute(advice_id: int, *, created_here: bool = False) -> Advice:
     """Score the advice's business, apply the rules and store the result; ``ready`` advice is
-    left as it is. Failures are recorded on the advice (``failed`` with the reason)."""
+    left as it is. Failures are recorded on the advice (``failed`` with the reason).
+    ``created_here``: the advice was created in the caller's open transaction, so no earlier
+    attempt can have left recommendations on it."""
     advice = Advice.objects.select_related("business", "business__sunat").get(pk=advice_id)
     if advice.status == Advice.Status.READY:
         return advice
@@ -132,7 +135,8 @@ def advice_compute(advice_id: int) -> Advice:
             if locked.status == Advice.Status.READY:  # another worker finished it meanwhile
                 return locked
             locked.business = advice.business  # loaded above: the rules read it, no new query
-            locked.recommendations.all().delete()  # leftovers of an earlier failed attempt
+            if not created_here:
+                locked.recommendations.all().delete()  # leftovers of an earlier failed attempt
             _store(locked, score)
             return locked
     except ScoringUnavailableError as error:
@@ -155,7 +159,7 @@ def advice_compute_now(*, business: Business, user) -> Advice:
     only a database error while scoring rolls everything back and is raised to the caller."""
     with transaction.atomic():
         advice = Advice.objects.create(business=business, requested_by=user)
-        return advice_compute(advice.pk)
+        return advice_compute(advice.pk, created_here=True)
 
 
 ADVICE_BATCH_SIZE = 1000
@@ -201,11 +205,7 @@ def advice_batch_refresh(*, business_ids: list[int] | None = None) -> dict[str, 
     )
     todo = [s for s in scores if s.business_id not in current]
     codes = set(PROGRAMME_FOR.values())
-    programmes = list(
-        SupportProgramme.objects.filter(active=True, code__in=codes).prefetch_related(
-            "sectors", "regions"
-        )
-    )
+    programmes = active_programmes(codes)
     for start in range(0, len(todo), ADVICE_BATCH_SIZE):
         part = todo[start : start + ADVICE_BATCH_SIZE]
         businesses = Business.objects.select_related("sector", "sunat").in_bulk(

@@ -81,3 +81,66 @@ def test_stewards_edit_eligibility_in_the_admin(client, steward):
     assert set(programme.sectors.values_list("pk", flat=True)) == {"G", "10"}
     assert set(programme.regions.values_list("pk", flat=True)) == {"15", "04"}
     assert programme.agency == "PRODUCE" and programme.how_to_apply
+
+
+# --- the process's copy of the active programmes (businesses.programmes) ---------------------
+
+
+GO_ONLINE = [Draft("go_online", 3)]  # its programme: tu-empresa
+SLOWER = [Draft("slower_than_sector", 2)]  # cde-articulacion
+
+
+def _loaded(**kwargs):
+    """A business as the advice loads it (its sector and SUNAT status with it)."""
+    from businesses.models import Business
+
+    pk = BusinessFactory(**kwargs).pk
+    return Business.objects.select_related("sector", "sunat").get(pk=pk)
+
+
+def test_the_programmes_are_read_once_while_this_processs_copy_is_fresh(
+    django_assert_num_queries,
+):
+    _programme("tu-empresa")
+    shop = _loaded(region_id="04", ubigeo="040101")
+    with django_assert_num_queries(3):  # programmes, their sectors, their regions
+        assert set(eligible_programmes(GO_ONLINE, shop)) == {"tu-empresa"}
+    with django_assert_num_queries(0):
+        assert set(eligible_programmes(GO_ONLINE, shop)) == {"tu-empresa"}
+
+
+def test_a_change_saved_in_this_process_is_read_at_once():
+    programme = _programme("tu-empresa")
+    shop = _loaded(region_id="04", ubigeo="040101", sector_id="47")
+    assert set(eligible_programmes(GO_ONLINE, shop)) == {"tu-empresa"}
+    programme.sectors.set(["10"])  # its sectors: a many-to-many change
+    assert eligible_programmes(GO_ONLINE, shop) == {}
+    programme.sectors.clear()
+    programme.active = False
+    programme.save()
+    assert eligible_programmes(GO_ONLINE, shop) == {}
+    _programme("cde-articulacion")  # a new one
+    assert set(eligible_programmes(SLOWER, shop)) == {"cde-articulacion"}
+
+
+def test_another_processs_change_is_read_once_the_copy_is_stale(settings, monkeypatch):
+    import time
+
+    settings.PROGRAMMES_CACHE_SECONDS = 60
+    _programme("tu-empresa")
+    shop = _loaded(region_id="04", ubigeo="040101")
+    assert set(eligible_programmes(GO_ONLINE, shop)) == {"tu-empresa"}
+    SupportProgramme.objects.filter(code="tu-empresa").update(active=False)  # no signal: elsewhere
+    assert set(eligible_programmes(GO_ONLINE, shop)) == {"tu-empresa"}
+    now = time.monotonic()
+    monkeypatch.setattr("businesses.programmes.time.monotonic", lambda: now + 61)
+    assert eligible_programmes(GO_ONLINE, shop) == {}
+
+
+def test_the_programmes_copy_can_be_switched_off(settings, django_assert_num_queries):
+    settings.PROGRAMMES_CACHE_SECONDS = 0
+    _programme("tu-empresa")
+    shop = _loaded(region_id="04", ubigeo="040101")
+    for _ in range(2):
+        with django_assert_num_queries(3):
+            eligible_programmes(GO_ONLINE, shop)
