@@ -254,6 +254,8 @@ def _local_level(y: np.ndarray, noise_var: np.ndarray, level_var: float) -> tupl
     n, t = y.shape
     seen = y == y
     first = np.where(seen.any(axis=1), seen.argmax(axis=1), t)
+    if n <= SCALAR_KALMAN_ROWS:
+        return _local_level_rows(y, first, noise_var, level_var)
     months = np.arange(t)
     starts = np.ascontiguousarray((months[None, :] == first[:, None]).T)
     updates = np.ascontiguousarray((seen & (months[None, :] > first[:, None])).T)
@@ -270,6 +272,32 @@ def _local_level(y: np.ndarray, noise_var: np.ndarray, level_var: float) -> tupl
         gain = var / (var + noise_var)
         np.copyto(level, level + gain * (obs - level), where=updates[j])
         np.copyto(var, (1.0 - gain) * var, where=updates[j])
+    return level, var
+
+
+# Up to this many rows (one business's advice or API request) the Kalman filter runs row by row
+# on Python floats: the vectorised loop's ~400 NumPy calls on one-element arrays cost ~0.3 ms,
+# the same arithmetic on floats ~20 us. The same operations in the same order on IEEE doubles:
+# the same numbers to the bit (a unit test).
+SCALAR_KALMAN_ROWS = 8
+
+
+def _local_level_rows(y: np.ndarray, first: np.ndarray, noise_var: np.ndarray, level_var: float):
+    """:func:`_local_level`, row by row (``first``: each row's first observed column)."""
+    n, t = y.shape
+    level, var = np.full(n, np.nan), np.full(n, np.nan)
+    for i in range(n):
+        obs, start, nv = y[i].tolist(), int(first[i]), float(noise_var[i])
+        lv = v = float("nan")
+        for j in range(t):
+            if j == start:
+                lv, v = obs[j], nv
+            v += level_var
+            gain = v / (v + nv)
+            if j > start and obs[j] == obs[j]:
+                lv = lv + gain * (obs[j] - lv)
+                v = (1.0 - gain) * v
+        level[i], var[i] = lv, v
     return level, var
 
 
