@@ -402,6 +402,36 @@ class GroupStats:
         out = (sums[cells] + GROUP_SHRINK * prior) / (counts[cells] + GROUP_SHRINK)
         return np.where(cells == len(sums) - 1, prior, out)
 
+    def means_at(self, stats: tuple[str, ...], group: str, cells: np.ndarray, prior=None):
+        """:meth:`mean_at` of several statistics of one group at once: rows x statistics
+        (``prior``: rows x statistics too, or None), one table lookup for all of them (a served
+        request reads a dozen seasonal statistics per group). The same arithmetic element by
+        element: the same numbers."""
+        key = (stats, group)
+        stacked = self._dense.get(key)
+        if stacked is None:
+            dense = [self._dense.get((s, group)) or self._densify(s, group) for s in stats]
+            if any(d[3] is None for d in dense):
+                stacked = None
+            else:
+                stacked = tuple(np.stack([d[k] for d in dense], axis=1) for k in range(3))
+                stacked += (np.array([d[3] for d in dense]),)
+            self._dense[key] = stacked or ()
+        if not stacked:  # a statistic without any value: one by one
+            return np.stack(
+                [
+                    self.mean_at(s, group, cells, prior=None if prior is None else prior[:, j])
+                    for j, s in enumerate(stats)
+                ],
+                axis=1,
+            )
+        sums, counts, means, overall = stacked
+        if prior is None:
+            return means[cells]
+        prior = np.where(np.isnan(prior), overall, prior)
+        out = (sums[cells] + GROUP_SHRINK * prior) / (counts[cells] + GROUP_SHRINK)
+        return np.where((cells == len(sums) - 1)[:, None], prior, out)
+
     def _densify(self, stat: str, group: str) -> tuple:
         """``stat`` by ``group`` as arrays over the group's label positions plus the two extra
         cells of :meth:`positions` (no sums there), the means without a prior, and the
@@ -437,6 +467,9 @@ class GroupStats:
         return cls(table)
 
 
+SEASON_STATS = tuple(f"season_{p}" for p in range(12))
+
+
 class _GroupMeans:
     """The group means of one cut-off: over the rows at hand (the default), or from
     ``stats`` gathered over a larger panel; with ``collect``, the rows' sums are added to it."""
@@ -467,6 +500,26 @@ class _GroupMeans:
                 stat, group, self.stats.positions(group, self.labels[group], code), prior=prior
             )
         return _group_mean(code, values, self.codes[group][1], prior=prior)
+
+    def many(self, stats: tuple[str, ...], group: str, values: np.ndarray, prior=None):
+        """This call for several statistics of one group (``values``, ``prior``: rows x
+        statistics, in the order of ``stats``); rows x statistics back. From given statistics
+        (a served request, a scoring chunk) in one lookup (:meth:`GroupStats.means_at`), else
+        one statistic after the other."""
+        if self.stats is not None and self.collect is None:
+            cells = self._cells.get((group, len(values)))
+            if cells is None:
+                cells = self._cells[(group, len(values))] = self.stats.positions(
+                    group, self.labels[group], self._code(group, len(values))
+                )
+            return self.stats.means_at(stats, group, cells, prior=prior)
+        return np.stack(
+            [
+                self(s, group, values[:, j], prior=None if prior is None else prior[:, j])
+                for j, s in enumerate(stats)
+            ],
+            axis=1,
+        )
 
     def _code(self, group: str, rows: int) -> np.ndarray:
         code = self.codes[group][0]
@@ -994,12 +1047,9 @@ def _features_at(
     # from the last two complete years up to the cut-off, scaled per business by a shrunken
     # amplitude; the adjusted series gives a cleaner level and trend than raw lags.
     last24, dev, stacked = _yearly_deviations(log)
-    profile = np.zeros((len(log), 12))
-    for p in range(12):
-        prior = groups(f"season_{p}", "sector", stacked[:, p])
-        profile[:, p] = groups(f"season_{p}", "sector_region", stacked[:, p], prior=prior)[
-            : len(log)
-        ]
+    seasons = SEASON_STATS
+    prior = groups.many(seasons, "sector", stacked)
+    profile = groups.many(seasons, "sector_region", stacked, prior=prior)[: len(log)]
     profile = np.nan_to_num(profile - profile.mean(axis=1, keepdims=True))
     prof24 = np.concatenate([profile, profile], axis=1)
     num = np.nansum(np.where(np.isnan(dev), 0.0, dev * prof24), axis=1)

@@ -58,3 +58,27 @@ def test_without_group_statistics_a_part_averages_only_itself():
     alone = build_features(records, businesses, None, [cutoff])
     merged = alone.merge(whole, on=schema.BUSINESS_ID, suffixes=("", "_whole"))
     assert not np.allclose(merged["sector_growth_12m"], merged["sector_growth_12m_whole"])
+
+
+def test_several_statistics_at_once_are_each_ones_own_to_the_bit():
+    toy = generate_panel(300, 40, seed=9)
+    cutoff = toy.periods[-1]
+    stats = group_statistics(toy.records, toy.businesses, cutoff)
+    names = tuple(f"season_{p}" for p in range(12))
+    labels = np.array(
+        sorted({k for (s, g), part in stats.table.items() if g == "sector" for k in part})
+    )
+    codes = np.array([0, 1, -1, len(labels) - 1, 2, 0])  # a row without a sector among them
+    cells = stats.positions(
+        "sector", np.append(labels, "no-such-sector"), np.append(codes, len(labels))
+    )
+    rng = np.random.default_rng(1)
+    prior = rng.normal(size=(len(cells), len(names)))
+    prior[rng.random(prior.shape) < 0.3] = np.nan
+    for given in (None, prior):
+        together = stats.means_at(names, "sector", cells, prior=given)
+        for j, name in enumerate(names):
+            alone = stats.mean_at(
+                name, "sector", cells, prior=None if given is None else given[:, j]
+            )
+            np.testing.assert_array_equal(together[:, j], alone, err_msg=name)
