@@ -256,6 +256,8 @@ def fact_columns(code: str, names: tuple[str, ...]) -> tuple[str, ...]:
 def _plain(value: Any) -> Any:
     if value is None:
         return None
+    if type(value) is float:  # the common case, first
+        return None if value != value else value
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, np.integer)):
@@ -307,19 +309,19 @@ def grouped_reasons(
     grouping = _grouping(names)
     contrib = np.asarray(contrib, dtype=float)
     sums = contrib @ grouping.membership
+    orders = np.argsort(-np.abs(sums), axis=1, kind="stable")[:, :top].tolist()
     out = []
     for r in range(contrib.shape[0]):
-        order = np.argsort(-np.abs(sums[r]), kind="stable")
         reasons = []
-        for j in order[:top]:
+        for j in orders[r]:
             total = float(sums[r, j])
             if abs(total) < min_contribution:
                 break
             code = grouping.codes[j]
             idx = grouping.members[j]
             weights = contrib[r, idx]
-            members = idx[np.argsort(-np.abs(weights), kind="stable")]
-            members = [int(i) for i in members if contrib[r, i] != 0.0]
+            ranked = np.argsort(-np.abs(weights), kind="stable")
+            members = idx[ranked][weights[ranked] != 0.0].tolist()
             lead = names[members[0]] if members else names[int(idx[0])]
             label_es, label_en = family_labels(code)
             reasons.append(

@@ -425,16 +425,41 @@ class ServingModels:
 
 def _reader(features: Features) -> Callable[[int, str], Any]:
     """``value_of(row, column)`` over the scored features (a frame or ``{column: values}``):
-    the values a reason quotes, categorical ones as their own text."""
+    the values a reason quotes, categorical ones as their own text. Each column asked for is
+    looked up once; numeric ones are read as NumPy arrays and come back as Python numbers (NaN
+    as None) without the general conversion's type checks (a batch's reasons quote ~16
+    values per row: ~0.1 ms per row through it); others as before (:func:`_value`)."""
+    columns: dict[str, Callable[[int], Any] | None] = {}
 
     def value_of(row: int, column: str) -> Any:
-        if column not in features:
-            return None
-        values = features[column]
-        value = values.iat[row] if isinstance(values, pd.Series) else values[row]
-        return _value(value)
+        read = columns.get(column, False)
+        if read is False:
+            read = columns[column] = _column_reader(features, column)
+        return None if read is None else read(row)
 
     return value_of
+
+
+def _float_or_none(value: Any) -> float | None:
+    value = float(value)
+    return None if value != value else value
+
+
+_CONVERTERS = {"f": _float_or_none, "b": bool, "i": int, "u": int}
+
+
+def _column_reader(features: Features, column: str) -> Callable[[int], Any] | None:
+    """How to read one row's value of ``column`` (None when the features lack it)."""
+    if column not in features:
+        return None
+    values = features[column]
+    array = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    convert = _CONVERTERS.get(array.dtype.kind)
+    if convert is not None:
+        return lambda row: convert(array[row])
+    if isinstance(values, pd.Series):
+        return lambda row: _value(values.iat[row])
+    return lambda row: _value(values[row])
 
 
 _servers: dict[tuple, ServingModels] = {}

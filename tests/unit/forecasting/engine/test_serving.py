@@ -116,3 +116,30 @@ def test_served_numbers_are_the_engines(models, features):
     f = served.forecast
     assert (f["p10"] <= f["p50"]).all() and (f["p50"] <= f["p90"]).all()
     assert (f["p10"] <= f["mean"]).all() and (f["mean"] <= f["p90"]).all()
+
+
+def test_the_reasons_read_each_value_as_the_general_conversion_gives_it():
+    import pandas as pd
+
+    from forecasting.engine.serving import _reader, _value
+
+    frame = pd.DataFrame(
+        {
+            "f": [1.5, np.nan, -0.0],
+            "b": [True, False, True],
+            "i": np.array([3, 0, -7], dtype=np.int64),
+            "o": ["47", None, "10"],
+            "t": pd.to_datetime(["2026-01-01", None, "2025-06-01"]),
+        }
+    )
+    for features in (frame, {c: frame[c].to_numpy() for c in frame}):
+        value_of = _reader(features)
+        for column in frame:
+            values = features[column]
+            for row in range(3):
+                # what the reader gave before it kept each column (the general conversion)
+                raw = values.iat[row] if isinstance(values, pd.Series) else values[row]
+                got, expected = value_of(row, column), _value(raw)
+                assert repr(got) == repr(expected), (column, row)
+                assert type(got) is type(expected), (column, row, got, expected)
+        assert value_of(0, "missing") is None
