@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import threading
-import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -24,6 +22,7 @@ from django.utils.text import slugify
 
 from businesses.models import Business, Partner, PartnerAPIKey, PartnerGrant
 from core.audit import API_KEY_CREATED, API_KEY_REVOKED, audit_record, current_actor
+from core.process_cache import ProcessCache
 from core.roles import PARTNER
 
 
@@ -141,15 +140,13 @@ def partner_find(*, name: str) -> Partner | None:
     )
 
 
-# Recently checked keys of this process: prefix -> (key row with its partner and user, when it was
-# read). An API request then costs no query for its key: the ORM lookup with its two joins was
-# ~0.7 ms of a ~5 ms forecast request (bench/api.py). A change to a key, partner or user saved
-# in this process clears the whole cache at once (the receivers below); other processes see it
-# when their entry is API_KEY_CACHE_SECONDS old, so a revoked key, a deactivated partner or user
-# is refused by every web process within that many seconds. 0 turns the cache off.
-_KEY_CACHE: dict[str, tuple[PartnerAPIKey, float]] = {}
-_KEY_CACHE_LOCK = threading.Lock()
-_KEY_CACHE_MAX = 1024
+# Recently checked keys of this process, by prefix (the row with its partner and user): an API
+# request then costs no query for its key — the ORM lookup with its two joins was ~0.7 ms of a
+# ~5 ms forecast request (bench/api.py). A change to a key, partner or user saved in this process
+# clears it at once (the receivers below); other processes see it when their copy is
+# API_KEY_CACHE_SECONDS old, so a revoked key, a deactivated partner or user is refused by every
+# web process within that many seconds.
+_KEYS = ProcessCache("API_KEY_CACHE_SECONDS")
 
 
 def partner_api_key_for(*, key: str) -> PartnerAPIKey | None:
@@ -161,20 +158,12 @@ def partner_api_key_for(*, key: str) -> PartnerAPIKey | None:
     prefix, dot, secret = key.partition(".")
     if not (dot and prefix and secret) or len(key) > 150:
         return None
-    ttl = settings.API_KEY_CACHE_SECONDS
-    cached = _KEY_CACHE.get(prefix)
-    if cached is not None and time.monotonic() - cached[1] < ttl:
-        api_key = cached[0]
-    else:
-        try:
-            api_key = PartnerAPIKey.objects.select_related("partner__user").get(prefix=prefix)
-        except PartnerAPIKey.DoesNotExist:
-            return None
-        if ttl > 0:
-            with _KEY_CACHE_LOCK:
-                if len(_KEY_CACHE) >= _KEY_CACHE_MAX:
-                    _KEY_CACHE.clear()
-                _KEY_CACHE[prefix] = (api_key, time.monotonic())
+    api_key = _KEYS.get(
+        prefix,
+        lambda: PartnerAPIKey.objects.select_related("partner__user").filter(prefix=prefix).first(),
+    )
+    if api_key is None:
+        return None
     if not api_key.is_valid(key) or not api_key.is_usable():
         return None
     return _own_copy(api_key)
@@ -207,5 +196,4 @@ def _instance_copy(instance):
 @receiver(post_delete, sender=settings.AUTH_USER_MODEL)
 def api_key_cache_clear(**_kwargs) -> None:
     """Forget every key this process has cached (a key, partner or user changed here)."""
-    with _KEY_CACHE_LOCK:
-        _KEY_CACHE.clear()
+    _KEYS.clear()

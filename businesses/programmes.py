@@ -11,36 +11,27 @@ old. 0 reads them every time.
 
 from __future__ import annotations
 
-import threading
-import time
-
-from django.conf import settings
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from businesses.models import SupportProgramme
+from core.process_cache import ProcessCache
 
-_CACHE: dict[str, tuple[list[SupportProgramme], float]] = {}
-_LOCK = threading.Lock()
+_PROGRAMMES = ProcessCache("PROGRAMMES_CACHE_SECONDS")
 
 
 def active_programmes(codes=None) -> list[SupportProgramme]:
     """The active programmes (those whose code is in ``codes``, when given), their sectors and
     regions loaded (``is_eligible`` reads them without a query). Shared by the callers of this
     process: read them, do not change them."""
-    ttl = settings.PROGRAMMES_CACHE_SECONDS
-    cached = _CACHE.get("active")
-    if cached is not None and time.monotonic() - cached[1] < ttl:
-        programmes = cached[0]
-    else:
-        programmes = list(
+    programmes = _PROGRAMMES.get(
+        "active",
+        lambda: list(
             SupportProgramme.objects.filter(active=True)
             .prefetch_related("sectors", "regions")
             .order_by("code")
-        )
-        if ttl > 0:
-            with _LOCK:
-                _CACHE["active"] = (programmes, time.monotonic())
+        ),
+    )
     if codes is None:
         return list(programmes)
     wanted = set(codes)
@@ -53,5 +44,4 @@ def active_programmes(codes=None) -> list[SupportProgramme]:
 @receiver(m2m_changed, sender=SupportProgramme.regions.through)
 def programmes_cache_clear(**_kwargs) -> None:
     """Forget the programmes this process has read (one of them changed here)."""
-    with _LOCK:
-        _CACHE.clear()
+    _PROGRAMMES.clear()

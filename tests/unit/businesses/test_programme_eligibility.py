@@ -133,7 +133,7 @@ def test_another_processs_change_is_read_once_the_copy_is_stale(settings, monkey
     SupportProgramme.objects.filter(code="tu-empresa").update(active=False)  # no signal: elsewhere
     assert set(eligible_programmes(GO_ONLINE, shop)) == {"tu-empresa"}
     now = time.monotonic()
-    monkeypatch.setattr("businesses.programmes.time.monotonic", lambda: now + 61)
+    monkeypatch.setattr("core.process_cache.time.monotonic", lambda: now + 61)
     assert eligible_programmes(GO_ONLINE, shop) == {}
 
 
