@@ -4,6 +4,7 @@ promotion history, and the training runs that produce them."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -185,7 +186,9 @@ class Advice(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # when it was asked for: set when the advice is made, so that advice computed on the spot
+    # (written once, with its figures) still records how long it took (``computed_at``)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     computed_at = models.DateTimeField(_("computed"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED

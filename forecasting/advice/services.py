@@ -113,53 +113,68 @@ def _fill(advice: Advice, score: BusinessScore, computed_at: dt.datetime) -> Adv
     return advice
 
 
-def _store(advice: Advice, score: BusinessScore) -> None:
-    Recommendation.objects.bulk_create(_recommendations(advice, score))
-    _fill(advice, score, timezone.now()).save()
-    # The caseload sorts and alerts on the score the advisor has just seen.
-    latest_score_from_advice(advice)
-
-
-def advice_compute(advice_id: int, *, created_here: bool = False) -> Advice:
-    """Score the advice's business, apply the rules and store the result; ``ready`` advice is
-    left as it is. Failures are recorded on the advice (``failed`` with the reason).
-    ``created_here``: the advice was created in the caller's open transaction, so no earlier
-    attempt can have left recommendations on it."""
-    advice = Advice.objects.select_related("business", "business__sunat").get(pk=advice_id)
-    if advice.status == Advice.Status.READY:
-        return advice
+def _evaluate(advice: Advice) -> tuple[BusinessScore, list[Recommendation]] | str:
+    """Score the advice's business and apply the rules: the score and the (unsaved)
+    recommendations, or why they could not be made (what the advice then says)."""
     try:
         score = score_business(advice.business_id)
-        with transaction.atomic():
-            locked = Advice.objects.select_for_update().get(pk=advice_id)
-            if locked.status == Advice.Status.READY:  # another worker finished it meanwhile
-                return locked
-            locked.business = advice.business  # loaded above: the rules read it, no new query
-            if not created_here:
-                locked.recommendations.all().delete()  # leftovers of an earlier failed attempt
-            _store(locked, score)
-            return locked
+        # the rules read the business's SUNAT status: the one it was scored with, no new query
+        Business.sunat.related.set_cached_value(advice.business, score.sunat)
+        return score, _recommendations(advice, score)
     except ScoringUnavailableError as error:
-        message = str(error)
+        return str(error)
     except Exception as error:  # the advice says why; the worker stays up
-        logger.exception("advice %s failed", advice_id)
-        message = f"{type(error).__name__}: {error}"
-    Advice.objects.filter(pk=advice_id).update(
-        status=Advice.Status.FAILED, error=message, computed_at=timezone.now()
-    )
-    advice.refresh_from_db()
+        logger.exception("advice for business %s failed", advice.business_id)
+        return f"{type(error).__name__}: {error}"
+
+
+def _store(advice: Advice, score: BusinessScore, recommendations: list[Recommendation]) -> Advice:
+    """``advice`` ready with its figures and recommendations, saved; the business's current
+    score follows it (the caseload sorts and alerts on the score the advisor has just seen)."""
+    _fill(advice, score, timezone.now()).save()
+    Recommendation.objects.bulk_create(recommendations)
+    latest_score_from_advice(advice)
     return advice
 
 
-def advice_compute_now(*, business: Business, user) -> Advice:
-    """Create and compute advice for ``business`` synchronously (API, tests, commands).
-
-    One transaction, so one commit: each commit waits for the disk (~4 ms on PostgreSQL), a
-    large share of the 30 ms an answer may take. A failure is stored on the advice as usual;
-    only a database error while scoring rolls everything back and is raised to the caller."""
+def advice_compute(advice_id: int) -> Advice:
+    """Score the advice's business, apply the rules and store the result; ``ready`` advice is
+    left as it is. Failures are recorded on the advice (``failed`` with the reason)."""
+    advice = Advice.objects.select_related("business", "business__sunat").get(pk=advice_id)
+    if advice.status == Advice.Status.READY:
+        return advice
+    outcome = _evaluate(advice)
+    if isinstance(outcome, str):
+        Advice.objects.filter(pk=advice_id).update(
+            status=Advice.Status.FAILED, error=outcome, computed_at=timezone.now()
+        )
+        advice.refresh_from_db()
+        return advice
     with transaction.atomic():
-        advice = Advice.objects.create(business=business, requested_by=user)
-        return advice_compute(advice.pk, created_here=True)
+        locked = Advice.objects.select_for_update().get(pk=advice_id)
+        if locked.status == Advice.Status.READY:  # another worker finished it meanwhile
+            return locked
+        locked.business = advice.business  # loaded above: no new query
+        locked.recommendations.all().delete()  # leftovers of an earlier failed attempt
+        return _store(locked, *outcome)
+
+
+def advice_compute_now(*, business: Business, user) -> Advice:
+    """Compute advice for ``business`` and store it, synchronously (API, tests, commands).
+
+    One transaction, so one commit (each commit waits for the disk, ~4 ms on PostgreSQL), and
+    the advice written once, with its figures (an INSERT, no later UPDATE of its JSON): the
+    business is scored before the advice row exists. A failure is stored on the advice as
+    usual; a database error while writing rolls everything back and is raised to the caller."""
+    advice = Advice(business=business, requested_by=user)
+    with transaction.atomic():
+        outcome = _evaluate(advice)
+        if isinstance(outcome, str):
+            advice.status, advice.error = Advice.Status.FAILED, outcome
+            advice.computed_at = timezone.now()
+            advice.save()
+            return advice
+        return _store(advice, *outcome)
 
 
 ADVICE_BATCH_SIZE = 1000

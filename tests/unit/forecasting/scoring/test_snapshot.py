@@ -2,7 +2,9 @@
 computed from it, on a tiny trained demo."""
 
 import pytest
+from django.db import connection
 from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
 
 from businesses.models import Business, MonthlyRecord
 from forecasting.advice.services import advice_compute, advice_compute_now, advice_request
@@ -38,6 +40,25 @@ def test_a_request_no_worker_picked_up_is_given_up_when_asked_again(business, ad
     lost.refresh_from_db()
     assert fresh.pk != lost.pk and fresh.status == Advice.Status.QUEUED
     assert lost.status == Advice.Status.FAILED and lost.error
+
+
+def test_advice_computed_on_the_spot_is_written_once_with_its_figures(trained, advisor):
+    linked = 0
+    for business in Business.objects.order_by("pk")[:30]:
+        score_business(business.pk)  # the snapshot is built before counting
+        with CaptureQueriesContext(connection) as queries:
+            advice = advice_compute_now(business=business, user=advisor)
+        on_advice = [q["sql"] for q in queries if '"forecasting_advice"' in q["sql"]]
+        assert len(on_advice) == 1 and on_advice[0].startswith("INSERT"), on_advice
+        # the rules read the SUNAT status the business was scored with, not a second copy
+        assert sum('"businesses_sunatstatus"' in q["sql"] for q in queries) == 1
+        stored = Advice.objects.get(pk=advice.pk)
+        assert stored.status == Advice.Status.READY and stored.cutoff is not None
+        assert stored.created_at <= stored.computed_at  # how long it took, as queued advice
+        recommendations = list(stored.recommendations.all())
+        assert [r.pk for r in recommendations] == [r.pk for r in advice.recommendations.all()]
+        linked += any(r.programme_id for r in recommendations)
+    assert linked  # some went through the programmes' eligibility rules, which read SUNAT
 
 
 def test_one_business_scored_against_the_whole_panel(
