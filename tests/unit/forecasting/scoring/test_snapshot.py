@@ -1,6 +1,7 @@
 """Scoring one business with the production models against the whole panel, and advice
 computed from it, on a tiny trained demo."""
 
+import pandas as pd
 import pytest
 from django.db import connection
 from django.db.models import Count
@@ -77,6 +78,14 @@ def test_one_business_scored_against_the_whole_panel(
     _, forecaster = production_models.get(ModelKind.FORECASTER)
     _, classifier = production_models.get(ModelKind.GROWTH)
     snap = scoring_snapshots._snapshot
+    # one business's figures read column by column: the frame's row, the same values and types
+    for row in range(len(snap.figures)):
+        expected = snap.figures.iloc[row]
+        got = snap.figures_at(row)
+        assert list(got) == list(expected.index)
+        for column, value in expected.items():
+            assert type(got[column]) is type(value), column
+            assert got[column] == value or (pd.isna(value) and pd.isna(got[column])), column
     own_row = snap.features.iloc[[snap.feature_row[business.pk]]]
     alone = forecaster.predict(None, features=own_row).sort_values("horizon")
     for stat in ("mean", "p10", "p50", "p90"):
