@@ -48,10 +48,11 @@ def visible_businesses(user) -> QuerySet[Business]:
 
 
 def get_visible_business_or_404(user, pk) -> Business:
-    """Load one business through the scope: outside it, the business does not exist (404)."""
+    """Load one business through the scope: outside it, the business does not exist (404).
+    Its SUNAT status comes with it (the pages show it, and freshness reads it)."""
     scope = visible_businesses(user)
     try:
-        return scope.select_related("sector", "region", "advisor").get(pk=pk)
+        return scope.select_related("sector", "region", "advisor", "sunat").get(pk=pk)
     except (scope.model.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
