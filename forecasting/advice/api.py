@@ -28,7 +28,7 @@ from forecasting.unserved import advice_fail_if_unserved
 
 def _business(request, ruc: str):
     """The business with this RUC in the caller's scope, or 404."""
-    business = visible_businesses(request.user).filter(ruc=ruc).first()
+    business = visible_businesses(request.user).select_related("sunat").filter(ruc=ruc).first()
     if business is None:
         raise Http404
     return business

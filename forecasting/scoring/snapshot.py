@@ -35,7 +35,7 @@ from django.conf import settings
 from django.db import connection
 
 from businesses import disclosure
-from businesses.freshness import Freshness, freshness, sunat_statuses
+from businesses.freshness import Freshness, business_sunat, freshness, sunat_statuses
 from businesses.market import (
     MIN_MONTHS_FOR_GROWTH,
     panel_trends,
@@ -548,10 +548,12 @@ def _same_month_last_year(snap: ScoringSnapshot, row: int) -> list[float | None]
     return values
 
 
-def score_business(business_id: int) -> BusinessScore:
+def score_business(business: Business | int) -> BusinessScore:
     """Forecast, growth probability and drivers, peer benchmarks and market trend of one
-    business with the production models. Raises :class:`ScoringUnavailableError` when there
-    is no production model; a business without records gets ``has_records=False``.
+    business (the business, or its id) with the production models. Raises
+    :class:`ScoringUnavailableError` when there is no production model; a business without
+    records gets ``has_records=False``. A business loaded with its SUNAT status
+    (``select_related("sunat")``) is scored with it, without asking for it again.
 
     The forecast and probability are the snapshot's (the serving path over every business, as
     a prediction job's are), the drivers the serving path's on the business's row."""
@@ -559,13 +561,14 @@ def score_business(business_id: int) -> BusinessScore:
     snap = scoring_snapshots.get(
         f_version=f_version, forecaster=forecaster, g_version=g_version, classifier=classifier
     )
-    row = snap.feature_row.get(int(business_id))
+    business_id = business.pk if isinstance(business, Business) else int(business)
+    row = snap.feature_row.get(business_id)
     score = BusinessScore(
-        business_id=int(business_id),
+        business_id=business_id,
         forecaster_version=f_version,
         growth_version=g_version,
         cutoff=snap.cutoff.date() if snap.cutoff is not None else None,
-        sunat=sunat_statuses([business_id]).get(int(business_id)),
+        sunat=business_sunat(business if isinstance(business, Business) else business_id),
     )
     if row is None:
         score.has_records = False

@@ -60,6 +60,11 @@ def test_advice_computed_on_the_spot_is_written_once_with_its_figures(trained, a
         assert [r.pk for r in recommendations] == [r.pk for r in advice.recommendations.all()]
         linked += any(r.programme_id for r in recommendations)
     assert linked  # some went through the programmes' eligibility rules, which read SUNAT
+    # loaded with its SUNAT status (as the pages and the API load it): not asked for again
+    business = Business.objects.select_related("sunat").order_by("pk")[1]
+    with CaptureQueriesContext(connection) as queries:
+        assert advice_compute_now(business=business, user=advisor).status == "ready"
+    assert not [q for q in queries if '"businesses_sunatstatus"' in q["sql"]]
 
 
 def test_one_business_scored_against_the_whole_panel(
