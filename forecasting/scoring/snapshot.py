@@ -486,7 +486,7 @@ def peer_benchmarks(snap: ScoringSnapshot, row: int) -> dict:
         members = np.union1d(snap.groups[level].get(key, members), [row])
         if len(members) >= MIN_PEERS:
             break
-    figures = snap.figures  # column by column: a frame's row selection costs ~1 ms here
+    figures = snap.figure_columns  # column by column: a frame's row selection costs ~1 ms here
     few = len(members) < MIN_PEERS
     return {
         "group": level,
@@ -495,12 +495,12 @@ def peer_benchmarks(snap: ScoringSnapshot, row: int) -> dict:
         "region": me[schema.REGION_CODE],
         "size_class": me["size_class"],
         "yoy_growth": _distribution(
-            figures["yoy_growth"].to_numpy(dtype=float)[members], _num(me["yoy_growth"])
+            np.asarray(figures["yoy_growth"], dtype=float)[members], _num(me["yoy_growth"])
         ),
         "margin": _distribution(
-            figures["margin_12"].to_numpy(dtype=float)[members], _num(me["margin_12"])
+            np.asarray(figures["margin_12"], dtype=float)[members], _num(me["margin_12"])
         ),
-        "online_share": None if few else _num(figures["sells_online"].iloc[members].mean()),
+        "online_share": None if few else _num(np.asarray(figures["sells_online"])[members].mean()),
         "withheld": few,
         "min_peers": MIN_PEERS,
     }
@@ -542,8 +542,8 @@ def _same_month_last_year(snap: ScoringSnapshot, row: int) -> list[float | None]
     features cap them), aligned with the forecast: the seasonal evidence the peak rule reads."""
     values: list[float | None] = []
     for h in snap.horizons:
-        column = f"log_sales_same_month_ly_h{int(h)}"
-        value = _num(snap.features[column].iat[row]) if column in snap.features else None
+        column = snap.feature_arrays.get(f"log_sales_same_month_ly_h{int(h)}")
+        value = _num(column[row]) if column is not None else None
         values.append(None if value is None else float(np.expm1(value)))
     return values
 
