@@ -186,11 +186,11 @@ def freshness(
 
 def business_sunat(business: Business | int) -> SunatStatus | None:
     """The business's SUNAT status: the one loaded with it (``select_related("sunat")``), else
-    one query; None if the padrón was never read for it."""
-    if isinstance(business, Business) and Business.sunat.is_cached(business):
+    one query (kept on a business given whole, for whatever reads it next); None if the padrón
+    was never read for it."""
+    if isinstance(business, Business):
         return sunat_of(business)
-    business_id = business if isinstance(business, int) else business.pk
-    return SunatStatus.objects.filter(business_id=business_id).first()
+    return SunatStatus.objects.filter(business_id=business).first()
 
 
 def registry_latest_month() -> dt.date | None:

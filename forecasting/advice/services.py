@@ -117,9 +117,7 @@ def _evaluate(advice: Advice) -> tuple[BusinessScore, list[Recommendation]] | st
     """Score the advice's business and apply the rules: the score and the (unsaved)
     recommendations, or why they could not be made (what the advice then says)."""
     try:
-        score = score_business(advice.business)
-        # the rules read the business's SUNAT status: the one it was scored with, no new query
-        Business.sunat.related.set_cached_value(advice.business, score.sunat)
+        score = score_business(advice.business)  # keeps its SUNAT status on it for the rules
         return score, _recommendations(advice, score)
     except ScoringUnavailableError as error:
         return str(error)

@@ -486,12 +486,7 @@ class _GroupMeans:
 
     def __call__(self, stat: str, group: str, values: np.ndarray, prior=None) -> np.ndarray:
         if self.stats is not None and self.collect is None:
-            cells = self._cells.get((group, len(values)))
-            if cells is None:
-                cells = self._cells[(group, len(values))] = self.stats.positions(
-                    group, self.labels[group], self._code(group, len(values))
-                )
-            return self.stats.mean_at(stat, group, cells, prior=prior)
+            return self.stats.mean_at(stat, group, self._cells_of(group, len(values)), prior=prior)
         code = self._code(group, len(values))
         if self.collect is not None:
             self.collect.add(stat, group, self.labels[group], code, values)
@@ -507,12 +502,9 @@ class _GroupMeans:
         (a served request, a scoring chunk) in one lookup (:meth:`GroupStats.means_at`), else
         one statistic after the other."""
         if self.stats is not None and self.collect is None:
-            cells = self._cells.get((group, len(values)))
-            if cells is None:
-                cells = self._cells[(group, len(values))] = self.stats.positions(
-                    group, self.labels[group], self._code(group, len(values))
-                )
-            return self.stats.means_at(stats, group, cells, prior=prior)
+            return self.stats.means_at(
+                stats, group, self._cells_of(group, len(values)), prior=prior
+            )
         return np.stack(
             [
                 self(s, group, values[:, j], prior=None if prior is None else prior[:, j])
@@ -520,6 +512,15 @@ class _GroupMeans:
             ],
             axis=1,
         )
+
+    def _cells_of(self, group: str, rows: int) -> np.ndarray:
+        """The given statistics' cells of ``rows`` rows of ``group`` (looked up once)."""
+        cells = self._cells.get((group, rows))
+        if cells is None:
+            cells = self._cells[(group, rows)] = self.stats.positions(
+                group, self.labels[group], self._code(group, rows)
+            )
+        return cells
 
     def _code(self, group: str, rows: int) -> np.ndarray:
         code = self.codes[group][0]
