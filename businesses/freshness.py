@@ -198,10 +198,20 @@ def registry_latest_month() -> dt.date | None:
     return MonthlyRecord.objects.aggregate(latest=Max("period"))["latest"]
 
 
-def business_freshness(business: Business | int, *, reference: dt.date | None = None) -> Freshness:
-    """How current ``business``'s data is (two index lookups, one given ``reference``)."""
-    business_id = business if isinstance(business, int) else business.pk
-    last = MonthlyRecord.objects.filter(business_id=business_id).aggregate(m=Max("period"))["m"]
+_UNREAD = object()
+
+
+def business_freshness(
+    business: Business | int, *, reference: dt.date | None = None, last_period=_UNREAD
+) -> Freshness:
+    """How current ``business``'s data is (two index lookups, one given ``reference``, none
+    but the reference's given ``last_period``: its latest record's month, None if it has none,
+    for a caller that has read its records already)."""
+    if last_period is _UNREAD:
+        business_id = business if isinstance(business, int) else business.pk
+        records = MonthlyRecord.objects.filter(business_id=business_id)
+        last_period = records.aggregate(m=Max("period"))["m"]
+    last = last_period
     if reference is None:
         reference = registry_latest_month()
     return freshness(last, reference, business_sunat(business))

@@ -11,7 +11,6 @@ from businesses.freshness import business_freshness
 from businesses.market import production_index_source
 from businesses.models import Business
 from feedback.models import AdviceRating, LabelOverride, Outcome, RecommendationFeedback
-from feedback.selectors import verdict_comment_list
 from forecasting.advice.rules import recommendation_text
 from forecasting.advice.selectors import advice_history
 from forecasting.models import Advice
@@ -32,11 +31,10 @@ def _recommendations(advice: Advice) -> list:
             Prefetch("feedback", queryset=feedback, to_attr="feedback_rows")
         )
     )
-    comments: dict[int, list] = {}
-    for row in verdict_comment_list(recommendations=[rec.pk for rec in recs]):
-        comments.setdefault(row.recommendation_id, []).append(row)
     for rec in recs:
-        rec.comments = comments.get(rec.pk, [])
+        # the verdicts given with a comment, newest first, from the rows already read (what
+        # feedback.selectors.verdict_comment_list selects, for the supervision dashboard)
+        rec.comments = [f for f in rec.feedback_rows if f.comment]
         title, rationale = recommendation_text(rec.code, rec.params) if rec.params else ("", "")
         rec.original_title = title or rec.title
         rec.original_rationale = rationale or rec.rationale
@@ -59,13 +57,16 @@ def advice_recommendations(*, advice: Advice) -> list:
     return _recommendations(advice)
 
 
-def business_advice_context(*, business: Business, user) -> dict:
+def business_advice_context(*, business: Business, user, records: list | None = None) -> dict:
     """What the advice section of the business page shows: the current score (forecast and
     growth probability, from the latest prediction job or advice, with when they were
     computed), the advice on display (latest ready: drivers, peers, market, recommendations),
     a newer request still waiting or failed, recommendations with their latest verdict, the
-    user's rating, the latest label override, outcomes and past advice."""
+    user's rating, the latest label override, outcomes and past advice. ``records``: the
+    business's latest records, oldest first, when the caller has read them (its freshness then
+    reads its last month from them)."""
     history = advice_history(business=business)
+    read = {} if records is None else {"last_period": records[-1].period if records else None}
     newest = history[0] if history else None
     shown = next((a for a in history if a.status == Advice.Status.READY), None)
     pending = newest if newest and newest.status == Advice.Status.QUEUED else None
@@ -81,7 +82,7 @@ def business_advice_context(*, business: Business, user) -> dict:
         "drivers": [],
         "indicator_source": None,
         # how current its records are, now (not when the advice was computed)
-        "freshness": business_freshness(business),
+        "freshness": business_freshness(business, **read),
         "advice_outdated": False,
     }
     score = context["score"] = score_figures(

@@ -281,10 +281,11 @@ def advice_status(request, pk: int):
 
 
 def advice_section_context(request, business) -> dict:
+    records = business_records(business=business)
     return {
         "business": business,
-        "records": business_records(business=business),
-        **business_advice_context(business=business, user=request.user),
+        "records": records,
+        **business_advice_context(business=business, user=request.user, records=records),
     }
 
 

@@ -106,17 +106,20 @@ def indicator_provenance(*, name: str, sector: str | None, region: str | None) -
     latest = (
         MarketIndicator.objects.filter(name=name, sector_id=sector)
         .filter(Q(region_id=region) | Q(region__isnull=True) if region else Q(region__isnull=True))
-        .select_related("source", "source_import")
         .order_by("-period", F("region_id").desc(nulls_last=True))
+        # the six values shown, not the rows (the business page reads this on every view)
+        .values(
+            "period", "pulled_at", "source_import_id", "source__name", "source__provider",
+            "source_import__created_at",
+        )
         .first()
-    )
+    )  # fmt: skip
     if latest is None:
         return None
-    imported = latest.source_import.created_at if latest.source_import else None
     return {
-        "source": latest.source.name if latest.source else None,
-        "provider": latest.source.provider if latest.source else None,
-        "last_period": latest.period,
-        "received_at": latest.pulled_at or imported,
-        "data_version": latest.source_import_id,
+        "source": latest["source__name"],
+        "provider": latest["source__provider"],
+        "last_period": latest["period"],
+        "received_at": latest["pulled_at"] or latest["source_import__created_at"],
+        "data_version": latest["source_import_id"],
     }

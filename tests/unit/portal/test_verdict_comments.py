@@ -1,6 +1,7 @@
 """Comments given with a verdict ("Aceptar" with a comment) are read where people look: beside
 the recommendation on the business page, with who and when, and on the supervision dashboard
-of the business's region (one selector: feedback.selectors.verdict_comment_list)."""
+of the business's region (feedback.selectors.verdict_comment_list; the business page takes them
+from the verdicts it has read anyway)."""
 
 import datetime as dt
 import re
