@@ -49,8 +49,8 @@ class SupportProgrammeForm(forms.ModelForm):
     class Meta:
         model = SupportProgramme
         fields = [
-            "name", "code", "axis", "agency", "description", "how_to_apply", "url", "sectors",
-            "size_classes", "regions", "active", "is_demo",
+            "name", "code", "axis", "agency", "description", "description_en", "how_to_apply",
+            "how_to_apply_en", "url", "sectors", "size_classes", "regions", "active", "is_demo",
         ]  # fmt: skip
 
 
@@ -99,14 +99,26 @@ class UITValueAdmin(admin.ModelAdmin):
 class SupportProgrammeAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "axis", "agency", "active", "is_demo"]
     list_filter = ["axis", "active", "is_demo"]
-    search_fields = ["name", "code", "description", "agency"]
+    search_fields = ["name", "code", "description", "description_en", "agency"]
     prepopulated_fields = {"code": ["name"]}
     form = SupportProgrammeForm
     filter_horizontal = ["sectors", "regions"]
     fieldsets = [
         (
             None,
-            {"fields": ["name", "code", "axis", "agency", "description", "how_to_apply", "url"]},
+            {
+                "fields": [
+                    "name",
+                    "code",
+                    "axis",
+                    "agency",
+                    "description",
+                    "description_en",
+                    "how_to_apply",
+                    "how_to_apply_en",
+                    "url",
+                ]
+            },
         ),
         (
             _("Eligibility"),

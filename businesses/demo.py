@@ -131,6 +131,40 @@ DEMO_PROGRAMME_HOW_TO_APPLY = {
     ),
 }
 
+# The same prose in English (description, how to apply), for pages and reports in English.
+DEMO_PROGRAMME_ENGLISH = {
+    "tu-empresa": (
+        "Formalisation, digital tools and access to financing for micro and small businesses.",
+        "Register free of charge on the Tu Empresa platform, or go with your RUC to the nearest "
+        "Business Development Centre (CDE).",
+    ),
+    "proinnovate": (
+        "Non-repayable grants for innovation and the adoption of technology.",
+        "Apply to the open call on the ProInnóvate website; your advisor helps you prepare the "
+        "project and its budget.",
+    ),
+    "compras-a-myperu": (
+        "Government purchases from micro and small businesses.",
+        "Register in the National Register of Suppliers (RNP) and in the call for your sector "
+        "and region.",
+    ),
+    "cite-asistencia": (
+        "Technical assistance and technology transfer from the Productive Innovation and "
+        "Technology Transfer Centres (CITE).",
+        "Ask for technical assistance at the nearest CITE of your sector; your advisor can refer "
+        "you.",
+    ),
+    "cde-articulacion": (
+        "Productive and commercial linkage from the Business Development Centres (CDE).",
+        "Go to the CDE of your region with your RUC; your advisor arranges the appointment.",
+    ),
+    "tu-empresa-financiamiento": (
+        "Guidance on access to credit and formal financial products.",
+        "Ask for financial guidance at a CDE or on the Tu Empresa platform; bring your sales of "
+        "the last 12 months.",
+    ),
+}
+
 
 @dataclass
 class DemoLoad:
@@ -369,9 +403,26 @@ def demo_partner_ensure() -> Partner:
     return partner
 
 
+def demo_programmes_english_ensure() -> int:
+    """The English texts of the demo catalogue's entries where they have none (a demo loaded
+    before the catalogue had them; ``make run`` calls it on every start); a text a steward has
+    written is kept. The number of entries filled in."""
+    filled = 0
+    entries = SupportProgramme.objects.filter(is_demo=True, code__in=DEMO_PROGRAMME_ENGLISH)
+    for programme in entries:
+        description, how_to_apply = DEMO_PROGRAMME_ENGLISH[programme.code]
+        texts = {"description_en": description, "how_to_apply_en": how_to_apply}
+        missing = {field: text for field, text in texts.items() if not getattr(programme, field)}
+        if missing:
+            SupportProgramme.objects.filter(pk=programme.pk).update(**missing)
+            filled += 1
+    return filled
+
+
 def _load_programmes() -> None:
     for code, name, axis, description in DEMO_PROGRAMMES:
         agency, how_to_apply = DEMO_PROGRAMME_HOW_TO_APPLY.get(code, ("", ""))
+        description_en, how_to_apply_en = DEMO_PROGRAMME_ENGLISH.get(code, ("", ""))
         SupportProgramme.objects.update_or_create(
             code=code,
             defaults={
@@ -380,6 +431,8 @@ def _load_programmes() -> None:
                 "description": description,
                 "agency": agency,
                 "how_to_apply": how_to_apply,
+                "description_en": description_en,
+                "how_to_apply_en": how_to_apply_en,
                 "is_demo": True,
             },
         )

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Coalesce
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
@@ -140,6 +141,14 @@ class SupportProgramme(TimestampedModel):
     how_to_apply = models.TextField(
         _("how to apply"), blank=True, help_text=_("One or two plain sentences for the owner.")
     )
+    # The prose in English too, for pages and reports in English (the name is the programme's
+    # own): empty, the Spanish text is shown.
+    description_en = models.TextField(
+        _("description in English"), blank=True, help_text=_("Empty: the Spanish text.")
+    )
+    how_to_apply_en = models.TextField(
+        _("how to apply, in English"), blank=True, help_text=_("Empty: the Spanish text.")
+    )
     # Eligibility (empty means "any"). A sector may be a CIIU section (letter) or a division
     # (two digits): a business of division 47 is eligible under "47" or under "G".
     sectors = models.ManyToManyField(
@@ -174,6 +183,21 @@ class SupportProgramme(TimestampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def _in_language(self, field: str) -> str:
+        """``field``'s text in the active language: its English version where the page is in
+        English and one was written, else the Spanish one."""
+        if (translation.get_language() or "").startswith("en"):
+            return getattr(self, f"{field}_en") or getattr(self, field)
+        return getattr(self, field)
+
+    @property
+    def description_shown(self) -> str:
+        return self._in_language("description")
+
+    @property
+    def how_to_apply_shown(self) -> str:
+        return self._in_language("how_to_apply")
 
     def offered_to(self, sunat: "SunatStatus | None") -> bool:
         """Whether the programme may be offered to a business SUNAT's padrón says this of: not

@@ -8,6 +8,7 @@ from businesses.demo import (
     demo_data_exists,
     demo_data_load,
     demo_partner_ensure,
+    demo_programmes_english_ensure,
 )
 from core import roles
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         if demo_data_exists():
             if if_empty:
                 demo_partner_ensure()  # a demo loaded before the demo partner existed
+                demo_programmes_english_ensure()  # ... or before its programmes' English texts
                 self.stdout.write(_("Demo data already loaded; nothing to do."))
                 return
             if not replace:

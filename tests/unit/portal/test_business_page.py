@@ -243,3 +243,35 @@ def test_a_recommendation_shows_its_programme_in_full(client, business, advisor)
     assert "Instituto Tecnológico de la Producción (ITP)" in programme
     assert "Solicite la asistencia en el CITE más cercano con su RUC." in programme
     assert 'href="https://www.gob.pe/itp"' in programme
+
+
+def test_a_programme_is_explained_in_the_page_language_with_spanish_as_fallback(
+    client, business, advisor
+):
+    from businesses.models import SupportProgramme
+
+    ready_advice(business, user=advisor, recommendations=1)
+    cite = SupportProgramme.objects.filter(code="cite-asistencia")
+    cite.update(
+        how_to_apply="Solicite la asistencia en el CITE más cercano con su RUC.",
+        how_to_apply_en="Ask for assistance at the nearest CITE with your RUC.",
+    )
+    client.force_login(advisor)
+    url = reverse("businesses:detail", kwargs={"pk": business.pk})
+
+    def programme(language: str) -> str:
+        client.cookies["django_language"] = language
+        html = client.get(url).content.decode()
+        return html.split('class="programme"')[1].split("</p>")[0]
+
+    assert "Ask for assistance at the nearest CITE with your RUC." in programme("en")
+    assert "Solicite la asistencia" not in programme("en")
+    spanish = programme("es")
+    assert "Solicite la asistencia en el CITE más cercano con su RUC." in spanish
+    assert "Ask for assistance" not in spanish
+    # no English text written: the English page shows the Spanish one rather than nothing
+    cite.update(how_to_apply_en="")
+    assert "Solicite la asistencia en el CITE más cercano con su RUC." in programme("en")
+    # no text to apply with at all: the description, in the page's language
+    cite.update(how_to_apply="", description="Asistencia técnica.", description_en="Assistance.")
+    assert "Assistance." in programme("en") and "Asistencia técnica." in programme("es")
