@@ -73,6 +73,7 @@ from forecasting.engine.features import (
 )
 from forecasting.engine.jsontypes import to_json_types
 from forecasting.engine.reasons import MIN_CONTRIBUTION, MIN_PROBABILITY_CHANGE
+from forecasting.engine.treeshap import tree_contributions
 
 RF_GRID = {
     "model__n_estimators": [60, 100],
@@ -526,7 +527,8 @@ class GrowthClassifier(BaseEstimator):
         """
         x = self._matrix(features)
         if self.family_ == "xgboost":
-            contrib = self.model_.get_booster().predict(xgb.DMatrix(x), pred_contribs=True)
+            values = x.to_numpy(dtype=np.float32)  # the model's columns, in its order
+            contrib = tree_contributions(self.model_.get_booster(), values)  # as serving does
             cols = [*self.feature_names_, "bias"]
             return pd.DataFrame(contrib, columns=cols, index=features.index), "treeshap_log_odds"
         base = self.model_.predict_proba(x)[:, 1]

@@ -42,6 +42,7 @@ from forecasting.engine.features import CATEGORICAL_COLUMNS, KEY_COLUMNS, horizo
 from forecasting.engine.forecaster import mean_scale
 from forecasting.engine.jsontypes import to_json_types
 from forecasting.engine.reasons import grouped_reasons
+from forecasting.engine.treeshap import booster_tables, tree_contributions
 from forecasting.engine.treewalk import level_forest
 
 Features = pd.DataFrame | Mapping[str, Any]  # column name -> values, one per row
@@ -214,6 +215,8 @@ class ServingModels:
         ]
         self._sources: dict[tuple, dict] = {}  # frame columns -> where each input comes from
         self.layout = self._layout()
+        if self._growth_booster is not None:
+            booster_tables(self._growth_booster)  # the drivers' TreeSHAP tables, built now
 
     # ------------------------------------------------------------------ layout
 
@@ -388,13 +391,9 @@ class ServingModels:
         """TreeSHAP contributions of the growth model (log-odds), grouped into reasons."""
         names = list(self.classifier.feature_names_)
         values = np.ascontiguousarray(x[:, layout["growth"]])
-        # nthread=1: a matrix built with XGBoost's default thread pool costs ~20 ms of thread
-        # start-up at a few rows (one business's advice), with one thread well under 1 ms.
-        # Columns by position (the layout put them in the model's order): no feature names
-        # to check, which costs as much as TreeSHAP on one row.
-        contrib = self._growth_booster.predict(
-            xgb.DMatrix(values, nthread=1), pred_contribs=True, validate_features=False
-        )[:, :-1]  # the last column is the bias
+        # Columns by position (the layout put them in the model's order): the booster's
+        # TreeSHAP tables, built when the models loaded (engine.treeshap)
+        contrib = tree_contributions(self._growth_booster, values)[:, :-1]  # the last: bias
         return self._top_drivers(contrib, names, _reader(features), top=top)
 
     def _other_growth(self, features: Features, *, top: int, explain: bool):

@@ -10,6 +10,7 @@ from forecasting.engine.features import build_features
 from forecasting.engine.forecaster import SalesForecaster
 from forecasting.engine.growth import GrowthClassifier
 from forecasting.engine.serving import WALK_MAX_ROWS, ServingModels, fused_booster
+from forecasting.engine.treeshap import PathTables
 from forecasting.engine.treewalk import LevelForest
 from tests.unit.forecasting.engine.test_forecaster import SMALL
 from tests.unit.forecasting.engine.test_growth import SMALL as SMALL_GROWTH
@@ -57,13 +58,14 @@ def test_one_tree_evaluation_per_request_and_treeshap_only_with_drivers(
     models, features, monkeypatch, rows
 ):
     """One evaluation of the fused trees per call: the level-by-level walk up to
-    WALK_MAX_ROWS rows, XGBoost's own call past it; TreeSHAP only with drivers."""
+    WALK_MAX_ROWS rows, XGBoost's own call past it; TreeSHAP only with drivers, from the growth
+    model's tables at every size (XGBoost's TreeSHAP not called)."""
     server = ServingModels(*models)
     part = features.iloc[:rows]
     server.predict(part)  # builds the layout (and the fused booster) once
-    calls = {"inplace": 0, "walk": 0, "contribs": 0}
+    calls = {"inplace": 0, "walk": 0, "contribs": 0, "tables": 0}
     inplace, predict = xgb.Booster.inplace_predict, xgb.Booster.predict
-    walk = LevelForest.margins
+    walk, tables = LevelForest.margins, PathTables.contributions
 
     def counted_inplace(self, *args, **kwargs):
         calls["inplace"] += 1
@@ -77,22 +79,29 @@ def test_one_tree_evaluation_per_request_and_treeshap_only_with_drivers(
         calls["contribs"] += bool(kwargs.get("pred_contribs"))
         return predict(self, *args, **kwargs)
 
+    def counted_tables(self, *args, **kwargs):
+        calls["tables"] += 1
+        return tables(self, *args, **kwargs)
+
+    monkeypatch.setattr(PathTables, "contributions", counted_tables)
     monkeypatch.setattr(xgb.Booster, "inplace_predict", counted_inplace)
     monkeypatch.setattr(LevelForest, "margins", counted_walk)
     monkeypatch.setattr(xgb.Booster, "predict", counted_predict)
     small = rows <= WALK_MAX_ROWS
     quiet = server.predict(part, explain=False)
-    assert calls == {"inplace": int(not small), "walk": int(small), "contribs": 0}
+    assert calls == {"inplace": int(not small), "walk": int(small), "contribs": 0, "tables": 0}
     assert quiet.drivers == [[] for _ in range(rows)]
     explained = server.predict(part)
-    assert calls == {"inplace": 2 * int(not small), "walk": 2 * int(small), "contribs": 1}
+    assert calls == {
+        "inplace": 2 * int(not small), "walk": 2 * int(small), "contribs": 0, "tables": 1
+    }  # fmt: skip
     assert all(explained.drivers)
     np.testing.assert_array_equal(quiet.probability, explained.probability)
 
 
 def test_a_business_gets_the_same_figures_alone_and_in_a_batch(models, features):
     """Served alone (the tree walk) or among 40 (XGBoost's call), every figure of a business is
-    the same to the bit."""
+    the same to the bit, its drivers too (the TreeSHAP tables at both sizes)."""
     server = ServingModels(*models)
     batch = server.predict(features.iloc[:40])
     for i in (0, 7, 39):
@@ -113,6 +122,8 @@ def test_served_numbers_are_the_engines(models, features):
             np.testing.assert_allclose(served.forecast[name][j], part[name], rtol=1e-5)
     proba = classifier.predict_proba(None, features=features)["probability"].to_numpy()
     np.testing.assert_allclose(served.probability, proba, atol=1e-6)
+    # the engine's own explanation reads the same TreeSHAP tables: the same drivers
+    assert [e["drivers"] for e in classifier.explain(features)] == served.drivers
     f = served.forecast
     assert (f["p10"] <= f["p50"]).all() and (f["p50"] <= f["p90"]).all()
     assert (f["p10"] <= f["mean"]).all() and (f["mean"] <= f["p90"]).all()
