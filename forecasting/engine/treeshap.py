@@ -46,7 +46,7 @@ class PathTables:
     ``lower <= x < upper`` its splits ask of it and whether a missing value follows the path
     (``missing_follows``); ``table[offsets[p] + pattern, e]`` that feature's contribution
     when the row satisfies the pattern's features; ``scatter`` adds each (path, feature) cell to
-    its column; ``bias`` the model's expected margin (XGBoost's last column)."""
+    its column (columns x cells); ``bias`` the model's expected margin (XGBoost's last column)."""
 
     width: int
     features: np.ndarray
@@ -78,7 +78,7 @@ class PathTables:
                 follows = np.where(missing, self.missing_follows, follows)
             pattern = np.packbits(follows, axis=-1, bitorder="little")[..., 0]
             cells = self.table[self.offsets + pattern].reshape(len(part), paths * depth)
-            out[start : start + len(part)] = (self.scatter.T @ cells.T.astype(np.float64)).T
+            out[start : start + len(part)] = (self.scatter @ cells.T.astype(np.float64)).T
         out[:, self.width] = self.bias
         return out
 
@@ -187,7 +187,7 @@ def path_tables(booster: xgb.Booster) -> PathTables | None:
     table = _shap_table(values, zero, valid).astype(np.float32)
     cells = np.arange(n * depth)
     scatter = sp.csr_matrix(
-        (np.ones(n * depth), (cells, features.ravel())), shape=(n * depth, width + 1)
+        (np.ones(n * depth), (features.ravel(), cells)), shape=(width + 1, n * depth)
     )
     # the expected margin (base score and every tree's cover-weighted mean): XGBoost's own
     nothing = xgb.DMatrix(np.full((1, width), np.nan, dtype=np.float32), nthread=1)
