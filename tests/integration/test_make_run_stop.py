@@ -47,10 +47,17 @@ def _session_processes(sid: int) -> list[str]:
     return alive
 
 
+def _as_in_a_terminal() -> None:
+    """In the child before make starts: the signals' default actions, as a terminal gives them.
+    An ignored signal is inherited: were this suite started as a background job of a
+    non-interactive shell (``.ci/run &``), make and everything it starts would ignore SIGINT."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def _start(env: dict, log: Path) -> subprocess.Popen:
     with log.open("ab") as out:
-        # start_new_session: make leads its own session and process group, as in a terminal;
-        # the signals keep their default actions (a background job of a shell ignores SIGINT).
+        # start_new_session: make leads its own session and process group, as in a terminal
         return subprocess.Popen(
             ["make", "run"],
             cwd=REPO,
@@ -59,6 +66,7 @@ def _start(env: dict, log: Path) -> subprocess.Popen:
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_as_in_a_terminal,
         )
 
 
