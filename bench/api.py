@@ -15,10 +15,17 @@ that other load on the shared machine hits both alike): one business per request
 of 100, each business's sales history and attributes in, forecast, growth probability and its
 drivers out.
 
+The product's shared counters (the API key's rate limit, one write per request) are kept where
+a one-machine run without Redis keeps them (``make run``): in the registry's database, SQLite
+here. ``BENCH_COUNTERS=redis`` keeps them as a deployment with Redis does (docker-compose): in a
+``redis-server`` of the bench's own on a free port, without persistence, stopped by PID at the
+end.
+
 Prints one JSON line: ``{"single": {"product_rps", "product_p50_ms", "product_p99_ms",
 "flask_rps", "ratio", ...}, "batch100": {"product_rows_per_s", "product_p99_ms",
-"flask_rows_per_s", "ratio", ...}, "load_average_1m", ...}`` (rates over every round, the worst
-round's percentiles; ``load_average_1m`` before and after, as the machine is shared). Run from the
+"flask_rows_per_s", "ratio", ...}, "load_average_1m", "rate_counters", ...}`` (rates over every
+round, the worst round's percentiles; ``load_average_1m`` before and after, as the machine is
+shared; ``rate_counters`` where the product counted). Run from the
 repository root: ``.venv/bin/python bench/api.py``.
 """
 
@@ -40,6 +47,7 @@ BUSINESSES = int(os.environ.get("BENCH_BUSINESSES", "1000"))
 MONTHS = int(os.environ.get("BENCH_MONTHS", "48"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
+COUNTERS = os.environ.get("BENCH_COUNTERS", "database")  # or "redis"
 CLIENTS = 8
 WORKERS = 2
 SAMPLE = 200  # businesses whose requests are replayed
@@ -105,6 +113,22 @@ def _wait_port(port: int, proc: subprocess.Popen, timeout: float = 120) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"server on port {port} did not start")
+
+
+def _redis_server(tmp: Path) -> tuple[subprocess.Popen, str]:
+    """A redis-server of this run's own (no persistence) and its URL."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("bench/api.py needs redis-server (or BENCH_COUNTERS=database)")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    _wait_port(port, proc)
+    return proc, f"redis://127.0.0.1:{port}/0"
 
 
 def _manage(env: dict, *args: str) -> str:
@@ -207,6 +231,10 @@ def main() -> None:
         _manage(env, "shell", "-c", PREPARE.replace("sys.argv[1]", repr(str(prepared))))
         data = json.loads(prepared.read_text())
 
+        redis = None
+        if COUNTERS == "redis":
+            redis, url = _redis_server(tmp)
+            env = {**env, "REDIS_URL": url}  # the web processes' counters (not the setup's)
         ports = {"product": _free_port(), "flask": _free_port()}
         gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(WORKERS)]
         apps = {
@@ -271,9 +299,10 @@ def main() -> None:
                     t["p50"].append(result["p50_ms"])
                     t["p99"].append(result["p99_ms"])
         finally:
-            for proc in servers.values():
+            started_here = [*servers.values(), *([redis] if redis is not None else [])]
+            for proc in started_here:
                 proc.terminate()
-            for proc in servers.values():
+            for proc in started_here:
                 try:
                     proc.wait(timeout=20)
                 except subprocess.TimeoutExpired:
@@ -304,6 +333,7 @@ def main() -> None:
                 "batch100": summary("batch100", "rows_per_s"),
                 "load_average_1m": round(os.getloadavg()[0], 2),
                 "load_average_1m_before": round(load_before, 2),
+                "rate_counters": COUNTERS,
                 "clients": CLIENTS,
                 "workers": WORKERS,
                 "seconds_per_phase": SECONDS,
