@@ -61,6 +61,7 @@ import pandas as pd
 from django.core.cache import cache
 from django.db.models import Max, Min, Q
 from django.http import Http404
+from django.utils import translation
 
 from businesses import disclosure, scoping
 from businesses.models import Business, DataImport, MarketIndicator, MonthlyRecord, Region, Sector
@@ -394,7 +395,8 @@ def _data_version() -> tuple:
 
 def _cached(name: str, compute: Callable[[], object], *parts) -> object:
     digest = hashlib.sha256(repr(_data_version()).encode()).hexdigest()[:16]
-    key = ":".join(["market", name, *map(str, parts), digest])
+    # the language too: what is computed names sectors in it
+    key = ":".join(["market", name, *map(str, parts), translation.get_language() or "", digest])
     found = cache.get(key)
     if found is None:
         found = compute()
@@ -610,7 +612,7 @@ def market_trends(
         latest = trends[
             (trends[schema.PERIOD] == pd.Timestamp(last)) & (trends[SECTOR] != ALL_SECTORS)
         ]
-        names = dict(Sector.objects.filter(section__isnull=False).values_list("code", "name"))
+        names = Sector.names(Sector.objects.filter(section__isnull=False))
         ranking = [
             {
                 "sector": r[SECTOR],
@@ -664,9 +666,8 @@ def market_trend_context(
     if region and region not in codes:
         raise Http404
     sector = request.GET.get("sector", "")
-    sectors = list(
-        Sector.objects.filter(section__isnull=False).order_by("code").values_list("code", "name")
-    )
+    divisions = Sector.objects.filter(section__isnull=False).order_by("code")
+    sectors = list(Sector.names(divisions).items())
     if sector and sector not in {code for code, _name in sectors}:
         sector = ""
     requester = disclosure.requester_for(request.user)

@@ -53,6 +53,8 @@ class Sector(models.Model):
 
     code = models.CharField(_("code"), max_length=2, primary_key=True)
     name = models.CharField(_("name"), max_length=200)
+    # ISIC Rev.4's English title, for pages in English (empty: the Spanish one is shown)
+    name_en = models.CharField(_("name in English"), max_length=200, blank=True)
     section = models.ForeignKey(
         "self",
         verbose_name=_("section"),
@@ -69,7 +71,29 @@ class Sector(models.Model):
         verbose_name_plural = _("sectors (CIIU Rev.4)")
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {self.name_shown}"
+
+    @property
+    def name_shown(self) -> str:
+        """The title in the active language (:func:`sector_name_in_language`)."""
+        return sector_name_in_language(self.name, self.name_en)
+
+    @classmethod
+    def names(cls, sectors=None) -> dict[str, str]:
+        """``{code: title in the active language}`` of ``sectors`` (a queryset; default every
+        sector), in one query: what pages and the statistics show beside a code."""
+        rows = (cls.objects.all() if sectors is None else sectors).values_list(
+            "code", "name", "name_en"
+        )
+        return {code: sector_name_in_language(name, name_en) for code, name, name_en in rows}
+
+
+def sector_name_in_language(name: str, name_en: str) -> str:
+    """A sector's title in the active language: English where the page is in English and the
+    title has one, else the Spanish (the registry's own, INEI's)."""
+    if name_en and (translation.get_language() or "").startswith("en"):
+        return name_en
+    return name
 
     @property
     def is_division(self) -> bool:

@@ -534,15 +534,15 @@ def _withheld_totals_keep_a_part(
 def sections_with_businesses() -> list[tuple[str, str]]:
     """(code, name) of the CIIU sections that have a business, for the filter."""
     used = Business.objects.values("sector__section_id")
-    return list(Sector.objects.filter(code__in=used).order_by("code").values_list("code", "name"))
+    return list(Sector.names(Sector.objects.filter(code__in=used).order_by("code")).items())
 
 
 def divisions_of_section(section: str) -> list[tuple[str, str]]:
     used = Business.objects.values("sector_id")
     return list(
-        Sector.objects.filter(section_id=section, code__in=used)
-        .order_by("code")
-        .values_list("code", "name")
+        Sector.names(
+            Sector.objects.filter(section_id=section, code__in=used).order_by("code")
+        ).items()
     )
 
 

@@ -98,7 +98,7 @@ class CaseloadFilterForm(forms.Form):
                 for code, label in SUNAT_FILTERS.items()
             ]
         self.fields["sector"].choices = [("", _("All"))] + [
-            (code, f"{code} {name}") for code, name in sectors.values_list("code", "name")
+            (code, f"{code} {name}") for code, name in Sector.names(sectors).items()
         ]
         self.fields["region"].choices = [("", _("All"))] + [(r.code, r.name) for r in regions]
         if advisors is None:

@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from businesses import disclosure
-from businesses.models import Region, Sector, SizeClass
+from businesses.models import Region, Sector, SizeClass, sector_name_in_language
 from forecasting import market_drill, market_map
 from forecasting.market_map import ALL, DIVISION, SECTION, TOTAL
 from forecasting.reasons import group_reasons_in_words
@@ -29,10 +29,11 @@ def drill_key(user, *, region: str, sector: str, size: str) -> tuple[tuple, Regi
         raise Http404
     if not sector:
         return (TOTAL, ALL, region, size), region_obj, ""
-    found = Sector.objects.filter(code=sector).values_list("section_id", "name").first()
+    found = Sector.objects.filter(code=sector).values_list("section_id", "name", "name_en").first()
     if found is None:
         raise Http404
-    section, name = found
+    section, name, name_en = found
+    name = sector_name_in_language(name, name_en)
     level = SECTION if section is None else DIVISION
     return (level, sector, region, size), region_obj, name
 
