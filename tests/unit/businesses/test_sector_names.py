@@ -3,26 +3,19 @@ Spanish ones otherwise, wherever a title is shown (caseload, business page, mark
 cached ranking, filters); exports and the registry keep the Spanish."""
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
 from businesses.models import Sector
 from businesses.reference_data import CIIU_REV4, CIIU_REV4_ENGLISH
-from tests.unit.businesses.test_market import panel
+
+# the market tests' own setting and cache clearing (an autouse fixture), and their panel
+from tests.unit.businesses.test_market import _fresh_cache, panel  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
 RETAIL_ES = "Comercio al por menor, excepto el de vehículos automotores y motocicletas"
 RETAIL_EN = "Retail trade, except of motor vehicles and motorcycles"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache(settings):
-    settings.DISCLOSURE_MIN_CONTRIBUTORS = 3
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_every_section_and_division_has_its_english_title():
