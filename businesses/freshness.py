@@ -211,10 +211,9 @@ def business_freshness(
         business_id = business if isinstance(business, int) else business.pk
         records = MonthlyRecord.objects.filter(business_id=business_id)
         last_period = records.aggregate(m=Max("period"))["m"]
-    last = last_period
     if reference is None:
         reference = registry_latest_month()
-    return freshness(last, reference, business_sunat(business))
+    return freshness(last_period, reference, business_sunat(business))
 
 
 def month_before(reference: dt.date, months: int) -> dt.date:

@@ -45,6 +45,14 @@ class Region(models.Model):
         return self.name
 
 
+def in_page_language(spanish: str, english: str) -> str:
+    """A text kept in both languages, in the active one: the English where the page is in
+    English and one was written, else the Spanish (the registry's own)."""
+    if english and (translation.get_language() or "").startswith("en"):
+        return english
+    return spanish
+
+
 class Sector(models.Model):
     """A CIIU Rev.4 section (letter, A–U) or division (two digits, 01–99).
 
@@ -75,8 +83,8 @@ class Sector(models.Model):
 
     @property
     def name_shown(self) -> str:
-        """The title in the active language (:func:`sector_name_in_language`)."""
-        return sector_name_in_language(self.name, self.name_en)
+        """The title in the active language (INEI's Spanish, ISIC Rev.4's English)."""
+        return in_page_language(self.name, self.name_en)
 
     @classmethod
     def names(cls, sectors=None) -> dict[str, str]:
@@ -85,15 +93,7 @@ class Sector(models.Model):
         rows = (cls.objects.all() if sectors is None else sectors).values_list(
             "code", "name", "name_en"
         )
-        return {code: sector_name_in_language(name, name_en) for code, name, name_en in rows}
-
-
-def sector_name_in_language(name: str, name_en: str) -> str:
-    """A sector's title in the active language: English where the page is in English and the
-    title has one, else the Spanish (the registry's own, INEI's)."""
-    if name_en and (translation.get_language() or "").startswith("en"):
-        return name_en
-    return name
+        return {code: in_page_language(name, name_en) for code, name, name_en in rows}
 
     @property
     def is_division(self) -> bool:
@@ -208,20 +208,13 @@ class SupportProgramme(TimestampedModel):
     def __str__(self) -> str:
         return self.name
 
-    def _in_language(self, field: str) -> str:
-        """``field``'s text in the active language: its English version where the page is in
-        English and one was written, else the Spanish one."""
-        if (translation.get_language() or "").startswith("en"):
-            return getattr(self, f"{field}_en") or getattr(self, field)
-        return getattr(self, field)
-
     @property
     def description_shown(self) -> str:
-        return self._in_language("description")
+        return in_page_language(self.description, self.description_en)
 
     @property
     def how_to_apply_shown(self) -> str:
-        return self._in_language("how_to_apply")
+        return in_page_language(self.how_to_apply, self.how_to_apply_en)
 
     def offered_to(self, sunat: "SunatStatus | None") -> bool:
         """Whether the programme may be offered to a business SUNAT's padrón says this of: not

@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from businesses import disclosure
-from businesses.models import Region, Sector, SizeClass, sector_name_in_language
+from businesses.models import Region, Sector, SizeClass, in_page_language
 from forecasting import market_drill, market_map
 from forecasting.market_map import ALL, DIVISION, SECTION, TOTAL
 from forecasting.reasons import group_reasons_in_words
@@ -33,7 +33,7 @@ def drill_key(user, *, region: str, sector: str, size: str) -> tuple[tuple, Regi
     if found is None:
         raise Http404
     section, name, name_en = found
-    name = sector_name_in_language(name, name_en)
+    name = in_page_language(name, name_en)
     level = SECTION if section is None else DIVISION
     return (level, sector, region, size), region_obj, name
 
