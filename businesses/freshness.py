@@ -31,7 +31,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db import connection
+from django.db.models import BooleanField, Exists, Max, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 
@@ -91,15 +93,23 @@ def sunat_statuses(business_ids) -> dict[int, SunatStatus]:
 
 def deregistered_flags(business_ids) -> np.ndarray:
     """For each of ``business_ids``: does SUNAT say it is deregistered? (one query)"""
-    ids = [int(b) for b in business_ids]
-    if not ids:
+    ids = np.asarray(business_ids, dtype=np.int64)
+    if not len(ids):
         return np.zeros(0, dtype=bool)
-    out = set(
-        SunatStatus.objects.filter(SunatStatus.deregistered_q(""), business_id__in=ids)
-        .values_list("business_id", flat=True)
-        .iterator(chunk_size=10_000)
-    )
-    return np.fromiter((b in out for b in ids), dtype=bool, count=len(ids))
+    statuses = SunatStatus.objects.filter(SunatStatus.deregistered_q(""))
+    if connection.vendor == "postgresql":
+        # The ids as one array parameter: ``business_id__in`` writes one placeholder per id,
+        # and a scoring chunk's 12,500 cost 0.16 s of query building and parsing alone.
+        column = f"{connection.ops.quote_name(SunatStatus._meta.db_table)}.business_id"
+        statuses = statuses.filter(
+            RawSQL(  # noqa: S611 - the model's own table name; the ids are a parameter
+                f"{column} = ANY(%s::bigint[])", (ids.tolist(),), output_field=BooleanField()
+            )
+        )
+    else:
+        statuses = statuses.filter(business_id__in=ids.tolist())
+    found = np.fromiter(statuses.values_list("business_id", flat=True), dtype=np.int64)
+    return np.isin(ids, found)
 
 
 def stored_reason_code(stale: bool, months: int | None) -> str:
