@@ -327,7 +327,8 @@ class LatestScore(models.Model):
         _("uncertain forecast"),
         default=False,
         help_text=_(
-            "Short or intermittent sales history: the forecast change is shown but raises no alert."
+            "Short or intermittent sales history, or its two models disagree: the forecast change "
+            "is shown but raises no alert."
         ),
     )
     forecaster_version = models.ForeignKey(

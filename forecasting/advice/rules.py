@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from businesses.models import sunat_flag_text
 from core.templatetags.asesor_format import month, percent, soles
 from forecasting.engine import schema
+from forecasting.scoring.latest import forecast_uncertain
 from forecasting.scoring.snapshot import BusinessScore
 
 FALLING_FORECAST_DROP = 0.10  # next 3 months' mean below the last 3 months' by more than this
@@ -80,7 +81,12 @@ def _points(value: float) -> str:
 
 def rule_falling_forecast(score: BusinessScore) -> Draft | None:
     """The next 3 months' forecast mean is below the last 3 months' mean sales by more than
-    :data:`FALLING_FORECAST_DROP`."""
+    :data:`FALLING_FORECAST_DROP`, on a forecast that is not uncertain (the caseload's rule,
+    :func:`forecasting.scoring.latest.forecast_uncertain`: a short or intermittent history, or
+    the two models disagreeing, swings without meaning a fall — the caseload raises no alert
+    for it, and the advice does not either)."""
+    if forecast_uncertain(score.forecast):
+        return None
     last = score.profile.get("last_3_mean")
     upcoming = _mean([f.get("mean") for f in score.forecast[:3]])
     if not last or upcoming is None:

@@ -41,31 +41,62 @@ UPDATED_FIELDS = [
 ]
 
 
-def caseload_figures(*, means, last_3_mean, short_history, intermittent) -> dict[str, np.ndarray]:
+# What makes a forecast uncertain, in the first three months the caseload and the advice read:
+# a short history (under a year), an intermittent one (months of zero between sales), or the two
+# models disagreeing by more than a factor of two (``models_disagree``: the expected value and
+# the band were brought together, forecasting.engine.bands). Such a forecast swings without
+# meaning a fall: its change is shown as approximate ("≈") and neither the caseload's "falling"
+# alert nor the advice's "Sales are forecast to fall" rests on it.
+UNCERTAIN_FLAGS = ("short_history", "intermittent", "models_disagree")
+
+
+def caseload_figures(
+    *, means, last_3_mean, short_history, intermittent, models_disagree
+) -> dict[str, np.ndarray]:
     """What the caseload sorts and alerts on, for any number of businesses (both writers call
     this): ``next_3_mean``, the mean of the expected sales of the first three forecast months
     (``means``: months x businesses; unknown months skipped), ``forecast_change`` against
     ``last_3_mean`` (a fraction, ``-0.2`` is a 20 % fall; NaN when either is missing or the
-    base is zero) and ``uncertain``."""
+    base is zero) and ``uncertain`` (:data:`UNCERTAIN_FLAGS`, each a boolean per business: any
+    of the first three months)."""
     last_3 = np.asarray(last_3_mean, dtype=float)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all three months unknown
         next_3 = np.nanmean(np.asarray(means, dtype=float)[:3], axis=0)
         change = np.where(last_3 > 0, next_3 / last_3 - 1, np.nan)
+    flags = (short_history, intermittent, models_disagree)
     return {
         "last_3_mean": last_3,
         "next_3_mean": next_3,
         "forecast_change": change,
-        # A short or intermittent series' forecast swings (months of zero between sales): its
-        # change is kept but raises no "forecast falls" alert.
-        "uncertain": np.asarray(short_history, dtype=bool) | np.asarray(intermittent, dtype=bool),
+        "uncertain": np.logical_or.reduce([np.asarray(f, dtype=bool) for f in flags]),
     }
+
+
+def months_flags(months: list[list[dict]]) -> dict[str, list[bool]]:
+    """The :data:`UNCERTAIN_FLAGS` of each business from its forecast months as an advice stores
+    them (any of the first three), as :func:`caseload_figures` takes them."""
+    return {
+        flag: [any(bool(f.get(flag)) for f in m[:3]) for m in months] for flag in UNCERTAIN_FLAGS
+    }
+
+
+def forecast_uncertain(months: list[dict]) -> bool:
+    """Whether one business's forecast (its months as an advice stores them) is uncertain: the
+    caseload's rule (:func:`caseload_figures`), which the advice's rules follow."""
+    return bool(
+        caseload_figures(means=[[0.0]], last_3_mean=[0.0], **months_flags([months]))["uncertain"][0]
+    )
 
 
 def forecast_change(last_3_mean: float | None, next_3_mean: float | None) -> float | None:
     """One business's forecast change (see :func:`caseload_figures`); ``None`` when unknown."""
     figures = caseload_figures(
-        means=[[next_3_mean]], last_3_mean=[last_3_mean], short_history=[0], intermittent=[0]
+        means=[[next_3_mean]],
+        last_3_mean=[last_3_mean],
+        short_history=[0],
+        intermittent=[0],
+        models_disagree=[0],
     )
     return _floats(figures["forecast_change"])[0]
 
@@ -95,8 +126,7 @@ def latest_scores_from_advices(advices: list[Advice]) -> list[LatestScore]:
     figures = caseload_figures(
         means=[[(m[j].get("mean") if j < len(m) else None) for m in months] for j in range(width)],
         last_3_mean=[(a.profile or {}).get("last_3_mean") for a in advices],
-        short_history=[any(f.get("short_history") for f in m) for m in months],
-        intermittent=[any(f.get("intermittent") for f in m) for m in months],
+        **months_flags(months),
     )
     columns = {
         name: _floats(figures[name]) for name in ("last_3_mean", "next_3_mean", "forecast_change")
@@ -139,13 +169,15 @@ def latest_scores_from_job(
     forecasts: dict[str, np.ndarray],
     short_history: np.ndarray,
     intermittent: np.ndarray,
+    models_disagree: np.ndarray,
     last_3_mean: np.ndarray,
 ) -> None:
     """Make a chunk's results, stored in the same transaction, its businesses' current scores:
     the caseload's figures derived here from the chunk's arrays (aligned with
     ``business_ids``; ``forecasts`` maps ``mean_h1`` … to arrays, ``last_3_mean`` is each
-    business's mean sales over its last 3 observed months), the six months left in the job's
-    results. A business whose advice was computed after the job started keeps it."""
+    business's mean sales over its last 3 observed months, the flags are any of the first
+    three months'), the six months left in the job's results. A business whose advice was
+    computed after the job started keeps it."""
     n = len(business_ids)
     if not n:
         return
@@ -154,6 +186,7 @@ def latest_scores_from_job(
         last_3_mean=last_3_mean,
         short_history=short_history,
         intermittent=intermittent,
+        models_disagree=models_disagree,
     )
     columns = {
         "business_id": np.asarray(business_ids, dtype=np.int64),

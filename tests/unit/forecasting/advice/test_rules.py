@@ -67,6 +67,22 @@ def test_falling_forecast():
     assert advice.rule_falling_forecast(score(forecast=forecast(9_000, 9_000, 9_000))) is None
 
 
+@pytest.mark.parametrize("flag", ["short_history", "intermittent", "models_disagree"])
+def test_an_uncertain_forecast_is_not_called_a_fall(flag):
+    """A fall of 60 % on a forecast the caseload calls uncertain (short or intermittent history,
+    or the two models more than a factor of two apart in one of the first three months): the
+    caseload raises no alert for it, and the advice says nothing of a fall either."""
+    months = forecast(4_000, 4_000, 4_000, 9_000, 9_000, 9_000)
+    months[2][flag] = True
+    assert advice.rule_falling_forecast(score(forecast=months)) is None
+    assert "falling_forecast" not in [
+        d.code for d in advice.recommendations_for(score(forecast=months))
+    ]
+    later = forecast(4_000, 4_000, 4_000, 9_000, 9_000, 9_000)
+    later[3][flag] = True  # the fourth month is not the first three's
+    assert advice.rule_falling_forecast(score(forecast=later)).code == "falling_forecast"
+
+
 def test_growth_opportunity():
     drivers = [{"label_es": "ventas en alza", "label_en": "rising sales", "direction": "up"}]
     draft = advice.rule_growth_opportunity(score(growth_probability=0.74, drivers=drivers))

@@ -251,7 +251,8 @@ def test_the_nightly_task_scores_every_business(trained, django_capture_on_commi
     for score in LatestScore.objects.select_related("advice"):
         result = results[score.business_id]
         assert score.forecaster_version_id == job.forecaster_version_id
-        assert score.uncertain == (result.short_history or result.intermittent)
+        disagree = any(getattr(result, f"models_disagree_h{h}") for h in (1, 2, 3))
+        assert score.uncertain == (result.short_history or result.intermittent or disagree)
         if result.stale:
             assert score.source == LatestScore.Source.JOB and score.job_id == job.pk
             assert score.growth_probability is None and score.next_3_mean is None

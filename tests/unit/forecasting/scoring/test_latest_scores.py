@@ -8,7 +8,7 @@ from businesses.models import Business
 from forecasting.advice.rules import FALLING_FORECAST_DROP
 from forecasting.advice.services import advice_compute_now
 from forecasting.models import LatestScore
-from forecasting.scoring.latest import forecast_change, latest_scores_refresh
+from forecasting.scoring.latest import forecast_change, forecast_uncertain, latest_scores_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -40,10 +40,58 @@ def test_refresh_scores_every_business_and_advice_updates_one(trained):
     advice = advice_compute_now(business=business, user=None)
     stored = LatestScore.objects.get(business=business)
     assert stored.growth_probability == pytest.approx(advice.growth_probability)
-    flags = [f["short_history"] or f["intermittent"] for f in advice.forecast[:3]]
+    flags = [
+        f["short_history"] or f["intermittent"] or f["models_disagree"] for f in advice.forecast[:3]
+    ]
     assert stored.uncertain == any(flags)
     falling = "falling_forecast" in set(advice.recommendations.values_list("code", flat=True))
-    assert falling == (stored.forecast_change < -FALLING_FORECAST_DROP)
+    assert falling == (stored.forecast_change < -FALLING_FORECAST_DROP and not stored.uncertain)
+
+
+def _months(**flags) -> list[dict]:
+    base = {"mean": 1.0, "short_history": False, "intermittent": False, "models_disagree": False}
+    return [{**base, **flags}, base, base, {**base, "models_disagree": True}]
+
+
+@pytest.mark.parametrize("flag", ["short_history", "intermittent", "models_disagree"])
+def test_each_flag_of_the_first_three_months_makes_a_forecast_uncertain(flag):
+    assert forecast_uncertain(_months(**{flag: True}))
+    assert not forecast_uncertain(_months())  # the fourth month's disagreement does not count
+    assert not forecast_uncertain([])
+
+
+def test_the_stored_scores_follow_the_rule_once_migrated(trained):
+    """Migration 0012: current scores stored before the rule counted the models' disagreement
+    are brought under it, whether they came from a job's result or from an advice."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from forecasting.models import PredictionResult
+
+    latest_scores_refresh()
+    disagreeing_job, calm_job = LatestScore.objects.order_by("pk")[:2]
+    others = (
+        Business.objects.filter(pk__in=LatestScore.objects.values("business_id"))
+        .exclude(pk__in=[disagreeing_job.business_id, calm_job.business_id])
+        .order_by("pk")
+    )
+    disagreeing, calm = (advice_compute_now(business=b, user=None) for b in others[:2])
+    assert disagreeing.forecast and calm.forecast
+    for advice, flags in ((disagreeing, [False, True, False]), (calm, [False] * 3)):
+        for month, flag in zip(advice.forecast, flags, strict=False):
+            month["models_disagree"] = flag
+        advice.save(update_fields=["forecast"])
+    for score, flags in ((disagreeing_job, [False, False, True]), (calm_job, [False] * 3)):
+        PredictionResult.objects.filter(job=score.job, business=score.business_id).update(
+            **{f"models_disagree_h{h}": flag for h, flag in enumerate(flags, start=1)}
+        )
+    LatestScore.objects.update(uncertain=False)
+    migration = import_module("forecasting.migrations.0012_latest_score_uncertain_disagree")
+    migration.uncertain_where_models_disagree(apps, None)
+    uncertain = dict(LatestScore.objects.values_list("business_id", "uncertain"))
+    assert uncertain[disagreeing_job.business_id] and uncertain[disagreeing.business_id]
+    assert not uncertain[calm_job.business_id] and not uncertain[calm.business_id]
 
 
 def test_refresh_command(trained, capsys):
