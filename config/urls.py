@@ -50,6 +50,7 @@ urlpatterns = [
     path("supervision/", include("portal.supervision_urls")),
     path("opportunities/", include("portal.opportunity_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("health/", views.health, name="health"),
     path("healthz", ops_views.healthz, name="healthz"),
     path("readyz", ops_views.readyz, name="readyz"),

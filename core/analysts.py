@@ -26,6 +26,7 @@ ANALYST_PATHS = (
     "/healthz",
     "/readyz",
     "/static/",
+    "/favicon.ico",
     "/api/v1/statistics/",
     "/api/v1/market-trends/",
     "/api/v1/schema/",

@@ -55,6 +55,7 @@ ALLOWED_URL_NAMES = frozenset(
         "two_factor_verify",
         "two_factor_setup",
         "set_language",
+        "favicon",
         "health",
         "healthz",
         "readyz",

@@ -2,8 +2,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -27,6 +28,12 @@ def home(request):
     if roles.has_role(user, roles.ANALYST):
         return redirect("opportunities:map")
     return redirect("businesses:caseload")
+
+
+def favicon(request):
+    """``/favicon.ico``, which browsers ask for on pages that name no icon (the admin's): the
+    product's icon, a static file."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 def health(request):
