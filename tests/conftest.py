@@ -21,6 +21,19 @@ def _plain_http(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # Each test starts in the site's language, as a fresh process does: Django's LocaleMiddleware
+    # activates a request's language in the thread and leaves it there, so a test whose client
+    # asked for English ran the next test's commands and texts in English.
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _no_process_caches():
     # Each test starts as a fresh process would: no API key or support programme read yet (the
     # database rolls back between tests without the saves that clear the caches).
