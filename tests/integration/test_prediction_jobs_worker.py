@@ -81,7 +81,8 @@ def test_a_multi_chunk_job_succeeds_on_the_worker(celery_worker, settings):
         assert score.next_3_mean == pytest.approx(
             np.mean([result.mean_h1, result.mean_h2, result.mean_h3])
         )
-        assert score.uncertain == (result.short_history or result.intermittent)
+        disagree = any(getattr(result, f"models_disagree_h{h}") for h in (1, 2, 3))
+        assert score.uncertain == (result.short_history or result.intermittent or disagree)
         if score.last_3_mean:
             assert score.forecast_change == pytest.approx(score.next_3_mean / score.last_3_mean - 1)
 
