@@ -510,12 +510,7 @@ def prediction_chunk_execute(chunk_id: int, *, force: bool = False) -> Predictio
                     forecasts=scored["forecasts"],
                     short_history=np.nan_to_num(np.asarray(scored["months_observed"], float)) < 12,
                     intermittent=scored["intermittent"],
-                    models_disagree=np.logical_or.reduce(
-                        [
-                            scored["models_disagree"][PredictionResult.disagree_field(h)]
-                            for h in (1, 2, 3)
-                        ]
-                    ),
+                    models_disagree=scored["models_disagree"],
                     last_3_mean=last_3_mean,
                 )
             seconds["write"] = time.perf_counter() - t0

@@ -20,7 +20,7 @@ import numpy as np
 from django.db import connection
 from django.utils import timezone
 
-from forecasting.models import Advice, LatestScore, PredictionJob
+from forecasting.models import Advice, LatestScore, PredictionJob, PredictionResult
 from forecasting.predictions.io import copy_binary_rows
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,13 @@ UPDATED_FIELDS = [
 # meaning a fall: its change is shown as approximate ("≈") and neither the caseload's "falling"
 # alert nor the advice's "Sales are forecast to fall" rests on it.
 UNCERTAIN_FLAGS = ("short_history", "intermittent", "models_disagree")
+FIRST_MONTHS = (1, 2, 3)  # the horizons the caseload's figures and the rule read
+
+
+def uncertain_of(flags: dict) -> np.ndarray:
+    """Each business's uncertainty from its :data:`UNCERTAIN_FLAGS` (flag name → a boolean per
+    business): any of them."""
+    return np.logical_or.reduce([np.asarray(flags[name], dtype=bool) for name in UNCERTAIN_FLAGS])
 
 
 def caseload_figures(
@@ -64,29 +71,33 @@ def caseload_figures(
         warnings.simplefilter("ignore", RuntimeWarning)  # all three months unknown
         next_3 = np.nanmean(np.asarray(means, dtype=float)[:3], axis=0)
         change = np.where(last_3 > 0, next_3 / last_3 - 1, np.nan)
-    flags = (short_history, intermittent, models_disagree)
+    flags = {
+        "short_history": short_history,
+        "intermittent": intermittent,
+        "models_disagree": models_disagree,
+    }
     return {
         "last_3_mean": last_3,
         "next_3_mean": next_3,
         "forecast_change": change,
-        "uncertain": np.logical_or.reduce([np.asarray(f, dtype=bool) for f in flags]),
+        "uncertain": uncertain_of(flags),
     }
 
 
 def months_flags(months: list[list[dict]]) -> dict[str, list[bool]]:
     """The :data:`UNCERTAIN_FLAGS` of each business from its forecast months as an advice stores
     them (any of the first three), as :func:`caseload_figures` takes them."""
+    first = len(FIRST_MONTHS)
     return {
-        flag: [any(bool(f.get(flag)) for f in m[:3]) for m in months] for flag in UNCERTAIN_FLAGS
+        flag: [any(bool(f.get(flag)) for f in m[:first]) for m in months]
+        for flag in UNCERTAIN_FLAGS
     }
 
 
 def forecast_uncertain(months: list[dict]) -> bool:
     """Whether one business's forecast (its months as an advice stores them) is uncertain: the
     caseload's rule (:func:`caseload_figures`), which the advice's rules follow."""
-    return bool(
-        caseload_figures(means=[[0.0]], last_3_mean=[0.0], **months_flags([months]))["uncertain"][0]
-    )
+    return bool(uncertain_of(months_flags([months]))[0])
 
 
 def forecast_change(last_3_mean: float | None, next_3_mean: float | None) -> float | None:
@@ -169,14 +180,15 @@ def latest_scores_from_job(
     forecasts: dict[str, np.ndarray],
     short_history: np.ndarray,
     intermittent: np.ndarray,
-    models_disagree: np.ndarray,
+    models_disagree: dict[str, np.ndarray],
     last_3_mean: np.ndarray,
 ) -> None:
     """Make a chunk's results, stored in the same transaction, its businesses' current scores:
     the caseload's figures derived here from the chunk's arrays (aligned with
     ``business_ids``; ``forecasts`` maps ``mean_h1`` … to arrays, ``last_3_mean`` is each
-    business's mean sales over its last 3 observed months, the flags are any of the first
-    three months'), the six months left in the job's results. A business whose advice was
+    business's mean sales over its last 3 observed months, ``models_disagree`` maps
+    ``models_disagree_h1`` … to arrays, of which the first three months count), the six months
+    left in the job's results. A business whose advice was
     computed after the job started keeps it."""
     n = len(business_ids)
     if not n:
@@ -186,7 +198,9 @@ def latest_scores_from_job(
         last_3_mean=last_3_mean,
         short_history=short_history,
         intermittent=intermittent,
-        models_disagree=models_disagree,
+        models_disagree=np.logical_or.reduce(
+            [models_disagree[PredictionResult.disagree_field(h)] for h in FIRST_MONTHS]
+        ),
     )
     columns = {
         "business_id": np.asarray(business_ids, dtype=np.int64),
